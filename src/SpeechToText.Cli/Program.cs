@@ -1,0 +1,3 @@
+using SpeechToText.Cli;
+
+return SttApp.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Logging;
+
+namespace SpeechToText.Audio;
+
+/// <summary>
+/// Opens any audio input as mono float samples at 16 kHz, the rate of every Whisper model.
+/// WAV files are read by <see cref="WavReader"/> and converted by <see cref="Resampler"/>; every other
+/// format, and WAV codecs the reader does not decode, go through ffmpeg.
+/// </summary>
+public static class AudioInput
+{
+    /// <summary>The sample rate of all model input, in Hz.</summary>
+    public const int SampleRate = 16_000;
+
+    /// <summary>The path that means standard input.</summary>
+    public const string StandardInput = "-";
+
+    const int SniffBytes = 12;
+
+    /// <summary>Opens <paramref name="path"/> ("-" for standard input) as 16 kHz mono audio.</summary>
+    /// <exception cref="AudioInputException">The input is missing, empty, corrupt or not audio.</exception>
+    /// <exception cref="MissingDependencyException">The input needs ffmpeg, which is not installed.</exception>
+    public static AudioSource Open(string path, ILogger? logger = null)
+    {
+        if (path == StandardInput)
+            return Open(Console.OpenStandardInput(), "stdin", logger);
+        if (Directory.Exists(path))
+            throw new AudioInputException(path, "is a directory, not an audio file");
+        if (!File.Exists(path))
+            throw new AudioInputException(path, "no such file");
+        byte[] head = ReadHead(path);
+        if (head.Length == 0)
+            throw new AudioInputException(path, "is empty (0 bytes)");
+        if (!LooksLikeWav(head))
+            return FfmpegAudioSource.Open(path, SampleRate, logger);
+        try
+        {
+            return To16k(WavReader.Open(path, logger));
+        }
+        catch (UnsupportedWavCodecException unsupported)
+        {
+            return OpenWithFfmpegInstead(unsupported, () => FfmpegAudioSource.Open(path, SampleRate, logger));
+        }
+    }
+
+    /// <summary>Opens a stream (e.g. standard input, a pipe or a network stream) as 16 kHz mono audio.</summary>
+    /// <param name="stream">The encoded audio; read forward only.</param>
+    /// <param name="name">The input's name for messages.</param>
+    /// <param name="logger">Receives warnings.</param>
+    public static AudioSource Open(Stream stream, string name, ILogger? logger = null)
+    {
+        var head = new byte[SniffBytes];
+        int got = 0, read;
+        while (got < head.Length && (read = stream.Read(head, got, head.Length - got)) > 0)
+            got += read;
+        if (got == 0)
+            throw new AudioInputException(name, "is empty (0 bytes)");
+        var prefix = head.AsMemory(0, got);
+        if (!LooksLikeWav(prefix.Span))
+            return FfmpegAudioSource.Open(stream, prefix, name, SampleRate, logger);
+        // The WAV reader consumed the header, so a codec it cannot decode cannot be handed to ffmpeg afterwards.
+        return To16k(new WavReader(new PrefixedStream(prefix, stream), name, logger));
+    }
+
+    /// <summary>Reads all of <paramref name="path"/> as 16 kHz mono samples (64 KB of memory per second of audio).</summary>
+    public static float[] ReadAll(string path, ILogger? logger = null, CancellationToken cancellation = default)
+    {
+        using var source = Open(path, logger);
+        return source.ReadToEnd(cancellation);
+    }
+
+    static AudioSource OpenWithFfmpegInstead(UnsupportedWavCodecException unsupported, Func<AudioSource> openWithFfmpeg)
+    {
+        try
+        {
+            return openWithFfmpeg();
+        }
+        catch (MissingDependencyException missing)
+        {
+            throw new MissingDependencyException(
+                $"{unsupported.Input}: {unsupported.Reason}. ffmpeg decodes it but was not found: install it " +
+                $"(Debian/Ubuntu: apt-get install ffmpeg) or set {FfmpegAudioSource.ExecutableVariable} to its path.", missing);
+        }
+    }
+
+    static AudioSource To16k(AudioSource source) =>
+        source.SampleRate == SampleRate ? source : new ResampledAudioSource(source, SampleRate);
+
+    static bool LooksLikeWav(ReadOnlySpan<byte> head) =>
+        head.Length >= SniffBytes && (head[..4].SequenceEqual("RIFF"u8) || head[..4].SequenceEqual("RF64"u8)) && head[8..12].SequenceEqual("WAVE"u8);
+
+    static byte[] ReadHead(string path)
+    {
+        try
+        {
+            using var file = File.OpenRead(path);
+            var head = new byte[SniffBytes];
+            int got = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            return head[..got];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AudioInputException(path, $"cannot be read: {e.Message}", e);
+        }
+    }
+}

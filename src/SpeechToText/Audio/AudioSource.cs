@@ -1,0 +1,47 @@
+namespace SpeechToText.Audio;
+
+/// <summary>
+/// A forward-only source of mono float samples at a fixed rate, read in chunks so that audio of any
+/// length is processed in bounded memory. Samples are nominally in [-1, 1].
+/// </summary>
+public abstract class AudioSource : IDisposable
+{
+    /// <summary>The name of the input, for messages (a file path or "stdin").</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Samples per second of what <see cref="Read"/> returns.</summary>
+    public abstract int SampleRate { get; }
+
+    /// <summary>
+    /// Fills <paramref name="destination"/> with the next samples and returns how many were written;
+    /// 0 means the end of the audio. May return fewer than requested before the end.
+    /// </summary>
+    /// <exception cref="AudioInputException">The input is corrupt or cannot be decoded.</exception>
+    public abstract int Read(Span<float> destination);
+
+    /// <summary>Reads every remaining sample. Holds the whole audio in memory: 64 KB per second at 16 kHz.</summary>
+    public float[] ReadToEnd(CancellationToken cancellation = default)
+    {
+        var all = new List<float>();
+        var chunk = new float[16384];
+        int read;
+        while ((read = Read(chunk)) > 0)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            all.AddRange(chunk.AsSpan(0, read));
+        }
+        return [.. all];
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the input (files, processes).</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}
