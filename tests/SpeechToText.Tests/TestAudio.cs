@@ -84,15 +84,19 @@ internal static class TestAudio
     public static byte[] Le32(uint value) => [(byte)value, (byte)(value >> 8), (byte)(value >> 16), (byte)(value >> 24)];
 
     /// <summary>Runs ffmpeg to convert <paramref name="input"/> into <paramref name="output"/> (format from its extension).</summary>
-    public static void Ffmpeg(string input, string output, params string[] options)
+    public static void Ffmpeg(string input, string output, params string[] options) =>
+        RunFfmpeg(["-i", input, .. options, output]);
+
+    /// <summary>Runs ffmpeg with <paramref name="arguments"/> (after -y and quiet logging) and asserts it succeeded.</summary>
+    public static void RunFfmpeg(params string[] arguments)
     {
         var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string argument in new[] { "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", input }.Concat(options).Append(output))
+        foreach (string argument in new[] { "-nostdin", "-hide_banner", "-loglevel", "error", "-y" }.Concat(arguments))
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         string errors = process.StandardError.ReadToEnd();
         process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"ffmpeg failed to make {output}: {errors}");
+        Assert.True(process.ExitCode == 0, $"ffmpeg {string.Join(' ', arguments)} failed: {errors}");
     }
 }
 

@@ -7,7 +7,8 @@ namespace SpeechToText.Audio;
 
 /// <summary>
 /// Decodes any format ffmpeg reads (mp3, flac, ogg/opus, m4a/aac, video containers, ...) by streaming
-/// raw mono float samples from an ffmpeg subprocess, resampled by ffmpeg as reference Whisper tools do.
+/// raw samples from an ffmpeg subprocess. Exactly as the reference Whisper implementation loads audio:
+/// ffmpeg down-mixes (averaging channels), resamples, and writes 16-bit samples, divided here by 32768.
 /// Memory use is bounded: samples are read as they are produced.
 /// </summary>
 public sealed class FfmpegAudioSource : AudioSource
@@ -40,7 +41,7 @@ public sealed class FfmpegAudioSource : AudioSource
         foreach (string argument in new[]
         {
             "-nostdin", "-hide_banner", "-loglevel", "error", "-i", inputArgument,
-            "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", sampleRate.ToString(), "-f", "f32le", "pipe:1",
+            "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", sampleRate.ToString(), "-f", "s16le", "pipe:1",
         })
         {
             start.ArgumentList.Add(argument);
@@ -101,7 +102,7 @@ public sealed class FfmpegAudioSource : AudioSource
     {
         while (!_ended)
         {
-            int wanted = Math.Min(_buffer.Length, destination.Length * sizeof(float));
+            int wanted = Math.Min(_buffer.Length, destination.Length * sizeof(short));
             int got = _stdout.Read(_buffer, _buffered, Math.Max(wanted - _buffered, 1));
             if (got == 0)
             {
@@ -109,13 +110,13 @@ public sealed class FfmpegAudioSource : AudioSource
                 break;
             }
             _buffered += got;
-            int samples = _buffered / sizeof(float);
+            int samples = _buffered / sizeof(short);
             if (samples == 0)
                 continue;
             for (int i = 0; i < samples; i++)
-                destination[i] = BinaryPrimitives.ReadSingleLittleEndian(_buffer.AsSpan(i * sizeof(float)));
-            int rest = _buffered - samples * sizeof(float);
-            _buffer.AsSpan(samples * sizeof(float), rest).CopyTo(_buffer);
+                destination[i] = BinaryPrimitives.ReadInt16LittleEndian(_buffer.AsSpan(i * sizeof(short))) / 32768f;
+            int rest = _buffered - samples * sizeof(short);
+            _buffer.AsSpan(samples * sizeof(short), rest).CopyTo(_buffer);
             _buffered = rest;
             return samples;
         }

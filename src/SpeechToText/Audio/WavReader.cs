@@ -112,9 +112,9 @@ public sealed class WavReader : AudioSource
         if (_dataRemaining >= 0)
             _dataRemaining -= got;
         int frames = got / blockAlign;
+        Decode(_buffer.AsSpan(0, frames * blockAlign), destination[..frames]);
         if (got < wanted || _dataRemaining == 0)
             End(got % blockAlign);
-        Decode(_buffer.AsSpan(0, frames * blockAlign), destination[..frames]);
         return frames;
     }
 
@@ -176,6 +176,8 @@ public sealed class WavReader : AudioSource
                 throw Invalid($"is corrupt: the chunk at byte {chunkStart} has no valid identifier");
             string id = Encoding.ASCII.GetString(chunkHeader[..4]);
             uint size = BinaryPrimitives.ReadUInt32LittleEndian(chunkHeader[4..]);
+            if (id != "data")
+                EnsureChunkFits(id, chunkStart, size);
             switch (id)
             {
                 case "fmt ":
@@ -193,7 +195,7 @@ public sealed class WavReader : AudioSource
                         throw Invalid("is an RF64 file without the ds64 chunk that gives its data size");
                     return (format, rf64DataBytes ?? -1);
                 default:
-                    Skip(id, chunkStart, size + (size & 1));
+                    Skip((long)size + (size & 1));
                     break;
             }
         }
@@ -207,7 +209,7 @@ public sealed class WavReader : AudioSource
         int wanted = (int)Math.Min(size, 40u);
         if (ReadUpTo(fmt[..wanted]) < wanted)
             throw Invalid("is truncated: it ends inside the fmt chunk");
-        Skip("fmt ", _position - wanted - 8, size - (uint)wanted + (size & 1));
+        Skip((long)size - wanted + (size & 1));
 
         ushort tag = BinaryPrimitives.ReadUInt16LittleEndian(fmt);
         int channels = BinaryPrimitives.ReadUInt16LittleEndian(fmt[2..]);
@@ -250,21 +252,18 @@ public sealed class WavReader : AudioSource
         Span<byte> ds64 = stackalloc byte[24];
         if (ReadUpTo(ds64) < 24)
             throw Invalid("is truncated: it ends inside the ds64 chunk");
-        Skip("ds64", _position - 32, size - 24u + (size & 1));
+        Skip((long)size - 24 + (size & 1));
         ulong dataBytes = BinaryPrimitives.ReadUInt64LittleEndian(ds64[8..]);
         return dataBytes > long.MaxValue ? throw Invalid("is corrupt: its ds64 chunk declares an impossible data size") : (long)dataBytes;
     }
 
-    void Skip(string id, long chunkStart, long bytes)
+    void Skip(long bytes)
     {
         if (bytes == 0)
             return;
         if (_stream.CanSeek)
         {
-            long remaining = _stream.Length - _stream.Position;
-            if (bytes > remaining && bytes - remaining > 1) // a missing final pad byte is harmless
-                throw Invalid($"is corrupt or truncated: chunk '{id}' at byte {chunkStart} declares {bytes} bytes but only {remaining} remain");
-            long skip = Math.Min(bytes, remaining);
+            long skip = Math.Min(bytes, _stream.Length - _stream.Position); // a missing final pad byte is harmless
             _stream.Seek(skip, SeekOrigin.Current);
             _position += skip;
             return;
@@ -277,6 +276,16 @@ public sealed class WavReader : AudioSource
                 return; // the end of the stream; the caller reports what is missing
             bytes -= got;
         }
+    }
+
+    /// <summary>Rejects a chunk that declares more bytes than a seekable file has left (before reading any of it).</summary>
+    void EnsureChunkFits(string id, long chunkStart, uint size)
+    {
+        if (!_stream.CanSeek)
+            return;
+        long remaining = _stream.Length - _stream.Position;
+        if (size > remaining)
+            throw Invalid($"is corrupt or truncated: chunk '{id}' at byte {chunkStart} declares {size} bytes but only {remaining} remain");
     }
 
     int ReadUpTo(Span<byte> destination)
