@@ -45,11 +45,23 @@ public static partial class NpyFile
         }
     }
 
-    /// <summary>Writes a spectrogram as a float32 array of shape [mel bins, frames].</summary>
+    /// <summary>
+    /// Writes a spectrogram as a float32 array of shape [mel bins, frames]. The file appears complete or
+    /// not at all: it is written beside <paramref name="path"/> and then renamed over it.
+    /// </summary>
     public static void Write(string path, LogMelSpectrogram spectrogram)
     {
-        using var file = File.Create(path);
-        Write(file, spectrogram.Values, spectrogram.MelBins, spectrogram.Frames);
+        string partial = path + ".partial";
+        try
+        {
+            using (var file = File.Create(partial))
+                Write(file, spectrogram.Values, spectrogram.MelBins, spectrogram.Frames);
+            File.Move(partial, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
     }
 
     /// <summary>Reads a little-endian float32 or float64 array in C order.</summary>
