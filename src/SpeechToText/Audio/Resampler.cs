@@ -91,20 +91,25 @@ public sealed class Resampler
             }
             if (!flushing && first + taps > _inputCount)
                 break;
-            Gather(first, window);
-            output.Add(Dot(window, _kernel.AsSpan(phase * taps, taps)));
+            long offset = first - _historyStart;
+            ReadOnlySpan<float> inputs = offset >= 0 && offset + taps <= _historyCount
+                ? _history.AsSpan((int)offset, taps)
+                : Gather(first, window);
+            output.Add(Dot(inputs, _kernel.AsSpan(phase * taps, taps)));
             _outputCount++;
         }
         Compact(_outputCount * _down / _up - _halfWidth);
     }
 
-    void Gather(long first, Span<float> window)
+    /// <summary>Copies the inputs from <paramref name="first"/> on into <paramref name="window"/>, with zeros outside the audio.</summary>
+    Span<float> Gather(long first, Span<float> window)
     {
         for (int i = 0; i < window.Length; i++)
         {
             long index = first + i - _historyStart;
             window[i] = index >= 0 && index < _historyCount ? _history[index] : 0f;
         }
+        return window;
     }
 
     void Append(ReadOnlySpan<float> input)
