@@ -95,6 +95,9 @@ public sealed class WavReader : AudioSource
     /// <summary>Whether the data ended before the size its chunk declares (known once reading has ended).</summary>
     public bool Truncated { get; private set; }
 
+    /// <summary>The size of the data chunk in bytes, or -1 when it extends to the end of the stream.</summary>
+    public long DataBytes => _declaredDataBytes;
+
     /// <summary>How many NaN or infinite samples were replaced so far.</summary>
     public long NonFiniteSamplesReplaced { get; private set; }
 
@@ -190,7 +193,7 @@ public sealed class WavReader : AudioSource
                     if (format == null)
                         throw Invalid("is corrupt: its data chunk comes before the fmt chunk");
                     if (size != UnknownSize)
-                        return (format, size);
+                        return (format, RecoverWrappedSize(size));
                     if (rf64 && rf64DataBytes == null)
                         throw Invalid("is an RF64 file without the ds64 chunk that gives its data size");
                     return (format, rf64DataBytes ?? -1);
@@ -276,6 +279,23 @@ public sealed class WavReader : AudioSource
                 return; // the end of the stream; the caller reports what is missing
             bytes -= got;
         }
+    }
+
+    /// <summary>
+    /// Writers that do not know RF64 store the data size of files over 4 GB modulo 2^32. When a seekable
+    /// file has more than 4 GB beyond the data header, the true size is the largest one congruent to the
+    /// declared size that fits.
+    /// </summary>
+    long RecoverWrappedSize(uint declared)
+    {
+        long size = declared;
+        if (_stream.CanSeek)
+        {
+            long remaining = _stream.Length - _stream.Position;
+            while (size + (1L << 32) <= remaining)
+                size += 1L << 32;
+        }
+        return size;
     }
 
     /// <summary>Rejects a chunk that declares more bytes than a seekable file has left (before reading any of it).</summary>

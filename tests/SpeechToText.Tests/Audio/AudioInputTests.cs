@@ -27,17 +27,16 @@ public sealed class AudioInputTests : IDisposable
     }
 
     [Fact]
-    public void An_mp3_gives_the_features_of_its_decoded_samples()
+    public void An_mp3_gives_the_features_an_independent_implementation_computes_from_its_decoded_samples()
     {
         string mp3 = _temp.File("jfk.mp3"), decoded = _temp.File("decoded.wav");
         TestAudio.Ffmpeg(SharedData.PathOf("oracle/jfk.wav"), mp3, "-b:a", "64k");
         TestAudio.Ffmpeg(mp3, decoded, "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le"); // the reference decoding
+        var expected = ReferenceLogMel.Compute(AudioInput.ReadAll(decoded), 80);
 
         var fromMp3 = LogMelSpectrogram.Compute(AudioInput.ReadAll(mp3), 80);
-        var fromWav = LogMelSpectrogram.Compute(AudioInput.ReadAll(decoded), 80);
 
-        Assert.Equal(fromWav.Frames, fromMp3.Frames);
-        LogMelSpectrogramTests.AssertClose(fromWav.Values, fromMp3.Values, 1e-4);
+        LogMelSpectrogramTests.AssertClose(expected, fromMp3.Values, 1e-4);
     }
 
     [Fact]

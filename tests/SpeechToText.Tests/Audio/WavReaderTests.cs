@@ -97,6 +97,25 @@ public class WavReaderTests
     }
 
     [Fact]
+    public void A_data_size_wrapped_around_4_GB_is_recovered_from_the_file_length()
+    {
+        using var temp = new TempDirectory();
+        string path = temp.File("big.wav");
+        long dataBytes = (1L << 32) + 1000;
+        using (var file = File.Create(path))
+        {
+            file.Write(Riff(Chunk("fmt ", FmtBody(Pcm, 1, 16000, 16))));
+            file.Write(Encoding.ASCII.GetBytes("data"));
+            file.Write(Le32(unchecked((uint)dataBytes))); // 1000, as a 32-bit writer stores it
+            file.SetLength(file.Position + dataBytes + 26); // sparse: no disk used; a small chunk may follow
+        }
+
+        using var reader = WavReader.Open(path);
+
+        Assert.Equal(dataBytes, reader.DataBytes);
+    }
+
+    [Fact]
     public void Reads_at_the_file_rate_and_reports_the_format()
     {
         using var reader = new WavReader(new MemoryStream(Wav16(new short[10], rate: 44100, channels: 2)), "x.wav");

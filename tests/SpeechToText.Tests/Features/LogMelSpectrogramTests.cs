@@ -21,6 +21,19 @@ public class LogMelSpectrogramTests
     }
 
     [Theory]
+    [InlineData(80, 1)]
+    [InlineData(128, 2)]
+    public void Matches_a_plain_float64_implementation_with_whispers_stored_filterbank(int melBins, int seed)
+    {
+        var audio = TestAudio.Noise(16000, seed).Zip(TestAudio.Sine(440 * seed, 16000, 1), (a, b) => a * 0.1f + b).ToArray();
+        var expected = ReferenceLogMel.Compute(audio, melBins);
+
+        var mel = LogMelSpectrogram.Compute(audio, melBins);
+
+        AssertClose(expected, mel.Values, 1e-5);
+    }
+
+    [Theory]
     [InlineData(0, 0)]
     [InlineData(159, 0)]
     [InlineData(160, 1)]
