@@ -54,6 +54,21 @@ public sealed class LogMelSpectrogram
     public float this[int mel, int frame] => Values[mel * Frames + frame];
 
     /// <summary>
+    /// The frames [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) as a
+    /// row-major [MelBins, count] array, padded with zeros past the end (the reference pad_or_trim).
+    /// </summary>
+    public float[] Window(int start, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var window = new float[MelBins * count];
+        int available = Math.Clamp(Frames - start, 0, count);
+        for (int m = 0; m < MelBins; m++)
+            Values.AsSpan(m * Frames + start, available).CopyTo(window.AsSpan(m * count));
+        return window;
+    }
+
+    /// <summary>
     /// Computes the log-mel spectrogram of 16 kHz <paramref name="samples"/> followed by
     /// <paramref name="paddingSamples"/> zeros, normalised over the whole result.
     /// </summary>

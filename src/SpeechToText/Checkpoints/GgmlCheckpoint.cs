@@ -1,0 +1,141 @@
+using System.Text;
+using SpeechToText.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpeechToText.Checkpoints;
+
+/// <summary>
+/// A whisper.cpp ggml model file: dimensions, vocabulary (token bytes in rank order) and tensors under
+/// openai/whisper's names, in PyTorch dimension order. F32 and F16 tensors are read; quantised ones are
+/// rejected with a clear error. Every count and size is checked against the bytes left in the file
+/// before anything is allocated.
+/// </summary>
+public sealed class GgmlCheckpoint : IDisposable
+{
+    /// <summary>The file magic, "ggml" as a little-endian int32.</summary>
+    public const uint Magic = 0x67676d6c;
+
+    const int MaxTokenBytes = 1 << 12;
+    const int MaxNameBytes = 1 << 10;
+    const int MaxDimensions = 4;
+
+    GgmlCheckpoint(ModelDimensions dimensions, int fileType, IReadOnlyList<byte[]> vocabulary, Dictionary<string, Tensor> tensors)
+    {
+        Dimensions = dimensions;
+        FileType = fileType;
+        Vocabulary = vocabulary;
+        Tensors = tensors;
+    }
+
+    /// <summary>The model's dimensions from the file's header.</summary>
+    public ModelDimensions Dimensions { get; }
+
+    /// <summary>The header's ftype: 0 F32, 1 F16 (quantised files add 1000 × version).</summary>
+    public int FileType { get; }
+
+    /// <summary>The text tokens' bytes; the token id is the position.</summary>
+    public IReadOnlyList<byte[]> Vocabulary { get; }
+
+    /// <summary>Tensors by openai/whisper name, float32, PyTorch dimension order.</summary>
+    public IReadOnlyDictionary<string, Tensor> Tensors { get; }
+
+    /// <summary>Reads the ggml file at <paramref name="path"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is not a ggml model or is corrupt or truncated.</exception>
+    public static GgmlCheckpoint Read(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var reader = new BoundedReader(file, path);
+        if (reader.UInt32() != Magic)
+            throw new InvalidDataException($"{path}: not a whisper.cpp ggml model (wrong magic)");
+        var h = new int[11];
+        for (int i = 0; i < h.Length; i++)
+            h[i] = reader.Int32();
+        var dimensions = new ModelDimensions(
+            MelBins: h[9], AudioContext: h[1], AudioState: h[2], AudioHeads: h[3], AudioLayers: h[4],
+            VocabularySize: h[0], TextContext: h[5], TextState: h[6], TextHeads: h[7], TextLayers: h[8]);
+        dimensions.Validate(path);
+        int fileType = h[10];
+
+        int filterMels = reader.Int32(), filterBins = reader.Int32();
+        reader.Skip(checked((long)reader.Count(filterMels, "mel filter rows", 4096) * reader.Count(filterBins, "mel filter columns", 4096) * 4), "mel filters");
+
+        int tokens = reader.Count(reader.Int32(), "vocabulary size", dimensions.VocabularySize);
+        var vocabulary = new byte[tokens][];
+        for (int t = 0; t < tokens; t++)
+            vocabulary[t] = reader.Bytes(reader.Count(reader.Int32(), $"length of token {t}", MaxTokenBytes), $"token {t}");
+
+        var tensors = new Dictionary<string, Tensor>();
+        try
+        {
+            while (!reader.AtEnd)
+            {
+                var (name, tensor) = ReadTensor(reader, path);
+                if (!tensors.TryAdd(name, tensor))
+                {
+                    tensor.Dispose();
+                    throw new InvalidDataException($"{path}: tensor {name} appears twice");
+                }
+            }
+        }
+        catch
+        {
+            foreach (var tensor in tensors.Values)
+                tensor.Dispose();
+            throw;
+        }
+        return new GgmlCheckpoint(dimensions, fileType, vocabulary, tensors);
+    }
+
+    static (string Name, Tensor Tensor) ReadTensor(BoundedReader reader, string path)
+    {
+        int dimensionCount = reader.Count(reader.Int32(), "tensor dimension count", MaxDimensions);
+        int nameLength = reader.Count(reader.Int32(), "tensor name length", MaxNameBytes);
+        int type = reader.Int32();
+        var ggmlDims = new long[dimensionCount];
+        long elements = 1;
+        for (int i = 0; i < dimensionCount; i++)
+        {
+            ggmlDims[i] = reader.Count(reader.Int32(), "tensor dimension", int.MaxValue);
+            elements = checked(elements * ggmlDims[i]);
+        }
+        string name = Encoding.UTF8.GetString(reader.Bytes(nameLength, "tensor name"));
+        int elementSize = type switch
+        {
+            0 => 4,
+            1 => 2,
+            _ => throw new InvalidDataException($"{path}: tensor {name} has ggml type {type} ({TypeName(type)}); only F32 and F16 tensors are supported"),
+        };
+        long byteCount = checked(elements * elementSize);
+        if (byteCount > reader.Remaining)
+            throw new InvalidDataException($"{path}: tensor {name} needs {byteCount} bytes but only {reader.Remaining} remain (truncated file?)");
+        if (byteCount > Array.MaxLength)
+            throw new InvalidDataException($"{path}: tensor {name} is larger than 2 GB");
+
+        // ggml lists dimensions innermost first; PyTorch outermost first.
+        long[] shape = [.. ggmlDims.Reverse()];
+        var raw = torch.empty(shape, type == 0 ? ScalarType.Float32 : ScalarType.Float16);
+        raw.bytes = reader.Bytes((int)byteCount, $"tensor {name}");
+        var tensor = type == 0 ? raw : raw.to_type(ScalarType.Float32);
+        if (!ReferenceEquals(tensor, raw))
+            raw.Dispose();
+        return (name, tensor);
+    }
+
+    static string TypeName(int type) => type switch
+    {
+        2 => "Q4_0",
+        3 => "Q4_1",
+        6 => "Q5_0",
+        7 => "Q5_1",
+        8 => "Q8_0",
+        _ => "unknown",
+    };
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var tensor in Tensors.Values)
+            tensor.Dispose();
+    }
+}

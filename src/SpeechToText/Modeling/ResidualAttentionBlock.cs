@@ -1,0 +1,62 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SpeechToText.Modeling;
+
+/// <summary>
+/// A pre-LayerNorm transformer block: self-attention, cross-attention to the audio (decoder blocks only),
+/// and a GELU MLP of width 4·state, each added to the residual stream.
+/// </summary>
+internal sealed class ResidualAttentionBlock : Module
+{
+    const double LayerNormEpsilon = 1e-5;
+
+#pragma warning disable IDE1006 // parameter names follow the checkpoints
+    readonly MultiHeadAttention attn;
+    readonly LayerNorm attn_ln;
+    readonly MultiHeadAttention? cross_attn;
+    readonly LayerNorm? cross_attn_ln;
+    readonly Sequential mlp;
+    readonly LayerNorm mlp_ln;
+#pragma warning restore IDE1006
+
+    public ResidualAttentionBlock(int state, int heads, bool crossAttention) : base(nameof(ResidualAttentionBlock))
+    {
+        attn = new MultiHeadAttention(state, heads);
+        attn_ln = LayerNorm(state, LayerNormEpsilon);
+        if (crossAttention)
+        {
+            cross_attn = new MultiHeadAttention(state, heads);
+            cross_attn_ln = LayerNorm(state, LayerNormEpsilon);
+        }
+        mlp = Sequential(("0", Linear(state, 4 * state)), ("1", GELU()), ("2", Linear(4 * state, state)));
+        mlp_ln = LayerNorm(state, LayerNormEpsilon);
+        RegisterComponents();
+    }
+
+    /// <summary>The cross-attention keys and values of the audio for this block (decoder blocks only).</summary>
+    public (Tensor Keys, Tensor Values) CrossKeysValues(Tensor audio) =>
+        (cross_attn ?? throw new InvalidOperationException("Encoder blocks have no cross-attention.")).KeysValues(audio);
+
+    /// <summary>
+    /// Runs the block on <paramref name="x"/> [batch, time, state]. <paramref name="cache"/> holds the
+    /// self-attention keys/values of earlier positions and receives those of <paramref name="x"/>.
+    /// <paramref name="zeroKeys"/> all-zero positions are appended to the self-attention keys (see
+    /// <see cref="WhisperModel.AudioKeyPadding"/>).
+    /// </summary>
+    public Tensor Forward(Tensor x, bool causal, KeyValueCache? cache, (Tensor Keys, Tensor Values)? cross, int zeroKeys = 0)
+    {
+        using var scope = NewDisposeScope();
+        using var normed = attn_ln.call(x);
+        var (keys, values) = attn.KeysValues(normed);
+        if (cache != null)
+            (keys, values) = cache.Append(keys, values);
+        (keys, values) = MultiHeadAttention.AppendZeroPositions(keys, values, zeroKeys);
+        x = x + attn.Attend(normed, keys, values, causal);
+        if (cross_attn != null && cross_attn_ln != null && cross is { } audio)
+            x = x + cross_attn.Attend(cross_attn_ln.call(x), audio.Keys, audio.Values, causal: false);
+        x = x + mlp.call(mlp_ln.call(x));
+        return x.MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,111 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SpeechToText.Modeling;
+
+/// <summary>
+/// Whisper's text decoder: token embedding plus learned positions, causal transformer blocks that
+/// cross-attend to the audio, a final LayerNorm, and logits from the (tied) token embedding, in fp32.
+/// </summary>
+public sealed class TextDecoder : Module
+{
+#pragma warning disable IDE1006 // parameter names follow the checkpoints
+    readonly Embedding token_embedding;
+    readonly Parameter positional_embedding;
+    readonly ModuleList<ResidualAttentionBlock> blocks;
+    readonly LayerNorm ln;
+#pragma warning restore IDE1006
+
+    internal TextDecoder(ModelDimensions dims) : base(nameof(TextDecoder))
+    {
+        token_embedding = Embedding(dims.VocabularySize, dims.TextState);
+        positional_embedding = new Parameter(torch.zeros(dims.TextContext, dims.TextState));
+        blocks = new ModuleList<ResidualAttentionBlock>(
+            Enumerable.Range(0, dims.TextLayers).Select(_ => new ResidualAttentionBlock(dims.TextState, dims.TextHeads, crossAttention: true)).ToArray());
+        ln = LayerNorm(dims.TextState, 1e-5);
+        RegisterComponents();
+    }
+
+    /// <summary>Decoder blocks.</summary>
+    internal int Layers => blocks.Count;
+
+    /// <summary>The longest token sequence the decoder accepts.</summary>
+    public long Context => positional_embedding.shape[0];
+
+    /// <summary>All-zero key positions appended to the cross-attention keys (see <see cref="WhisperModel.AudioKeyPadding"/>).</summary>
+    internal int KeyPadding { get; set; }
+
+    /// <summary>Computes the cross-attention keys and values of <paramref name="audio"/> for every block, once per audio window.</summary>
+    public CrossAttentionCache CrossAttention(Tensor audio)
+    {
+        using var scope = NewDisposeScope();
+        var layers = new (Tensor, Tensor)[blocks.Count];
+        for (int i = 0; i < layers.Length; i++)
+        {
+            var (keys, values) = blocks[i].CrossKeysValues(audio);
+            (keys, values) = MultiHeadAttention.AppendZeroPositions(keys, values, KeyPadding);
+            layers[i] = (keys.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope());
+        }
+        return new CrossAttentionCache(layers);
+    }
+
+    /// <summary>
+    /// Logits [batch, tokens, vocabulary] for <paramref name="tokens"/> [batch, tokens], which continue the
+    /// positions already in <paramref name="cache"/>.
+    /// </summary>
+    public Tensor Forward(Tensor tokens, CrossAttentionCache audio, DecoderCache cache)
+    {
+        using var scope = NewDisposeScope();
+        long offset = cache.Length, count = tokens.shape[1];
+        if (offset + count > Context)
+            throw new ArgumentException($"The decoder takes at most {Context} tokens; {offset + count} were given.", nameof(tokens));
+        var x = token_embedding.call(tokens) + positional_embedding.narrow(0, offset, count);
+        for (int i = 0; i < blocks.Count; i++)
+            x = blocks[i].Forward(x, causal: true, cache.Layer(i), audio.Layer(i));
+        x = ln.call(x);
+        return nn.functional.linear(x.to_type(ScalarType.Float32), token_embedding.weight!.to_type(ScalarType.Float32)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>The cross-attention keys and values of one audio window for every decoder block. Owns its tensors.</summary>
+public sealed class CrossAttentionCache : IDisposable
+{
+    readonly (Tensor Keys, Tensor Values)[] _layers;
+
+    internal CrossAttentionCache((Tensor Keys, Tensor Values)[] layers) => _layers = layers;
+
+    internal (Tensor Keys, Tensor Values) Layer(int index) => _layers[index];
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var (keys, values) in _layers)
+        {
+            keys.Dispose();
+            values.Dispose();
+        }
+    }
+}
+
+/// <summary>The self-attention caches of every decoder block for one sequence being decoded.</summary>
+public sealed class DecoderCache : IDisposable
+{
+    readonly KeyValueCache[] _layers;
+
+    /// <summary>Creates empty caches for a decoder with <paramref name="layers"/> blocks.</summary>
+    public DecoderCache(int layers) => _layers = Enumerable.Range(0, layers).Select(_ => new KeyValueCache()).ToArray();
+
+    /// <summary>Positions cached.</summary>
+    public long Length => _layers.Length == 0 ? 0 : _layers[0].Length;
+
+    internal KeyValueCache Layer(int index) => _layers[index];
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var layer in _layers)
+            layer.Dispose();
+    }
+}

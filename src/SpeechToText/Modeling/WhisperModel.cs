@@ -1,0 +1,77 @@
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SpeechToText.Modeling;
+
+/// <summary>
+/// The Whisper encoder-decoder (openai/whisper's Whisper module) in TorchSharp. Parameter names are
+/// openai/whisper's, so checkpoints in that naming load directly.
+/// </summary>
+public sealed class WhisperModel : Module
+{
+#pragma warning disable IDE1006 // parameter names follow the checkpoints
+    readonly AudioEncoder encoder;
+    readonly TextDecoder decoder;
+#pragma warning restore IDE1006
+
+    /// <summary>Creates a model of the given shape with untrained weights.</summary>
+    public WhisperModel(ModelDimensions dimensions) : base(nameof(WhisperModel))
+    {
+        TorchRuntime.EnsureAvailable();
+        dimensions.Validate("model dimensions");
+        Dimensions = dimensions;
+        encoder = new AudioEncoder(dimensions);
+        decoder = new TextDecoder(dimensions);
+        RegisterComponents();
+    }
+
+    /// <summary>The model's shape.</summary>
+    public ModelDimensions Dimensions { get; }
+
+    /// <summary>The audio encoder.</summary>
+    public AudioEncoder Encoder => encoder;
+
+    /// <summary>The text decoder.</summary>
+    public TextDecoder Decoder => decoder;
+
+    /// <summary>
+    /// All-zero key/value positions appended to every attention over audio positions (encoder
+    /// self-attention and cross-attention). 0, the default, is the reference model. whisper.cpp's
+    /// flash-attention path attends to the zero-filled padding of its audio buffers (1500 positions
+    /// padded to 1536), which a value of 36 reproduces, to compare decodes with that engine.
+    /// </summary>
+    internal int AudioKeyPadding
+    {
+        get => encoder.KeyPadding;
+        set => encoder.KeyPadding = decoder.KeyPadding = value;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="tensors"/> (openai/whisper names, PyTorch shapes) into the model. Every
+    /// parameter must be present with its exact shape (a convolution bias may also come as [n, 1]); no
+    /// other tensor may be present.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A tensor is missing, unexpected, or of the wrong shape.</exception>
+    public void LoadWeights(IReadOnlyDictionary<string, Tensor> tensors, string source)
+    {
+        var targets = state_dict();
+        var missing = targets.Keys.Where(name => !tensors.ContainsKey(name)).ToList();
+        if (missing.Count > 0)
+            throw new InvalidDataException($"{source}: missing {missing.Count} tensor(s): {string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", ..." : "")}");
+        var unexpected = tensors.Keys.Where(name => !targets.ContainsKey(name)).ToList();
+        if (unexpected.Count > 0)
+            throw new InvalidDataException($"{source}: unexpected tensor(s): {string.Join(", ", unexpected.Take(5))}{(unexpected.Count > 5 ? ", ..." : "")}");
+        using var noGrad = no_grad();
+        foreach (var (name, target) in targets)
+        {
+            var tensor = tensors[name];
+            if (!tensor.shape.SequenceEqual(target.shape))
+            {
+                if (tensor.numel() != target.numel() || !name.Contains(".conv", StringComparison.Ordinal))
+                    throw new InvalidDataException($"{source}: tensor {name} has shape [{string.Join(", ", tensor.shape)}]; the model needs [{string.Join(", ", target.shape)}]");
+            }
+            using var reshaped = tensor.reshape(target.shape);
+            target.copy_(reshaped);
+        }
+    }
+}

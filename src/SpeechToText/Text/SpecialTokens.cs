@@ -1,0 +1,54 @@
+namespace SpeechToText.Text;
+
+/// <summary>
+/// The ids of Whisper's special tokens. They follow the text tokens in a fixed order:
+/// &lt;|endoftext|&gt;, &lt;|startoftranscript|&gt;, one token per language, &lt;|translate|&gt;,
+/// &lt;|transcribe|&gt;, &lt;|startoflm|&gt;, &lt;|startofprev|&gt;, &lt;|nospeech|&gt;,
+/// &lt;|notimestamps|&gt;, then the timestamps &lt;|0.00|&gt; .. &lt;|30.00|&gt; in 0.02 s steps.
+/// </summary>
+/// <param name="EndOfText">&lt;|endoftext|&gt;: ends the transcript.</param>
+/// <param name="StartOfTranscript">&lt;|startoftranscript|&gt;: starts the prompt.</param>
+/// <param name="FirstLanguage">The first language token (&lt;|en|&gt;).</param>
+/// <param name="LanguageCount">Language tokens.</param>
+/// <param name="Translate">&lt;|translate|&gt;.</param>
+/// <param name="Transcribe">&lt;|transcribe|&gt;.</param>
+/// <param name="StartOfLm">&lt;|startoflm|&gt;.</param>
+/// <param name="StartOfPrevious">&lt;|startofprev|&gt;: precedes the previous text in a prompt.</param>
+/// <param name="NoSpeech">&lt;|nospeech|&gt;: its probability at the first step says whether the window is silent.</param>
+/// <param name="NoTimestamps">&lt;|notimestamps|&gt;: asks for text without timestamps.</param>
+/// <param name="TimestampBegin">&lt;|0.00|&gt;; timestamp i is TimestampBegin + i, for i·0.02 s.</param>
+/// <param name="Multilingual">Whether the prompt carries language and task tokens.</param>
+public sealed record SpecialTokens(
+    int EndOfText, int StartOfTranscript, int FirstLanguage, int LanguageCount, int Translate, int Transcribe,
+    int StartOfLm, int StartOfPrevious, int NoSpeech, int NoTimestamps, int TimestampBegin, bool Multilingual)
+{
+    /// <summary>Seconds per timestamp step.</summary>
+    public const double SecondsPerTimestamp = 0.02;
+
+    /// <summary>Timestamp tokens: &lt;|0.00|&gt; to &lt;|30.00|&gt;.</summary>
+    public const int TimestampCount = 1501;
+
+    const int EnglishOnlyVocabulary = 51864;
+    const int LanguagesBeforeV3 = 99;
+
+    /// <summary>The standard layout for a Whisper vocabulary of <paramref name="vocabularySize"/> tokens (51864 English-only, 51865 multilingual, 51866 v3).</summary>
+    public static SpecialTokens ForVocabularySize(int vocabularySize)
+    {
+        bool multilingual = vocabularySize > EnglishOnlyVocabulary;
+        int eot = multilingual ? 50257 : 50256;
+        int languages = multilingual ? LanguagesBeforeV3 + (vocabularySize - EnglishOnlyVocabulary - 1) : LanguagesBeforeV3;
+        int sot = eot + 1;
+        int translate = sot + 1 + languages;
+        var tokens = new SpecialTokens(eot, sot, sot + 1, languages, translate, translate + 1, translate + 2, translate + 3,
+            translate + 4, translate + 5, translate + 6, multilingual);
+        if (tokens.TimestampBegin + TimestampCount != vocabularySize)
+            throw new InvalidDataException($"A vocabulary of {vocabularySize} tokens does not have Whisper's standard layout.");
+        return tokens;
+    }
+
+    /// <summary>Whether <paramref name="token"/> is a timestamp.</summary>
+    public bool IsTimestamp(int token) => token >= TimestampBegin;
+
+    /// <summary>The time in seconds of a timestamp token.</summary>
+    public double SecondsOf(int timestamp) => (timestamp - TimestampBegin) * SecondsPerTimestamp;
+}
