@@ -97,7 +97,9 @@ public sealed class GgmlCheckpoint : IDisposable
         for (int i = 0; i < dimensionCount; i++)
         {
             ggmlDims[i] = reader.Count(reader.Int32(), "tensor dimension", int.MaxValue);
-            elements = checked(elements * ggmlDims[i]);
+            elements = elements * ggmlDims[i] > reader.Remaining
+                ? throw new InvalidDataException($"{path}: a tensor declares more elements than the file has bytes left")
+                : elements * ggmlDims[i];
         }
         string name = Encoding.UTF8.GetString(reader.Bytes(nameLength, "tensor name"));
         int elementSize = type switch
@@ -106,7 +108,7 @@ public sealed class GgmlCheckpoint : IDisposable
             1 => 2,
             _ => throw new InvalidDataException($"{path}: tensor {name} has ggml type {type} ({TypeName(type)}); only F32 and F16 tensors are supported"),
         };
-        long byteCount = checked(elements * elementSize);
+        long byteCount = elements * elementSize;
         if (byteCount > reader.Remaining)
             throw new InvalidDataException($"{path}: tensor {name} needs {byteCount} bytes but only {reader.Remaining} remain (truncated file?)");
         if (byteCount > Array.MaxLength)
@@ -120,6 +122,60 @@ public sealed class GgmlCheckpoint : IDisposable
         if (!ReferenceEquals(tensor, raw))
             raw.Dispose();
         return (name, tensor);
+    }
+
+    /// <summary>
+    /// Writes a ggml model file whisper.cpp can load: F32, or F16 (<paramref name="float16"/>) for
+    /// matrices, with 1-D tensors, convolution biases and positional embeddings kept F32 as whisper.cpp
+    /// expects. Convolution biases are stored as [n, 1].
+    /// </summary>
+    public static void Write(string path, ModelDimensions dims, IReadOnlyList<byte[]> vocabulary,
+        IReadOnlyDictionary<string, Tensor> tensors, bool float16)
+    {
+        using var file = new FileStream(path + ".partial", FileMode.Create, FileAccess.Write);
+        using (var writer = new BinaryWriter(file))
+        {
+            writer.Write(Magic);
+            foreach (int value in new[]
+            {
+                dims.VocabularySize, dims.AudioContext, dims.AudioState, dims.AudioHeads, dims.AudioLayers,
+                dims.TextContext, dims.TextState, dims.TextHeads, dims.TextLayers, dims.MelBins, float16 ? 1 : 0,
+            })
+            {
+                writer.Write(value);
+            }
+            var filterbank = new Features.MelFilterbank(dims.MelBins);
+            writer.Write(dims.MelBins);
+            writer.Write(Features.LogMelSpectrogram.FrequencyBins);
+            for (int m = 0; m < dims.MelBins; m++)
+                for (int k = 0; k < Features.LogMelSpectrogram.FrequencyBins; k++)
+                    writer.Write((float)filterbank[m, k]);
+            writer.Write(vocabulary.Count);
+            foreach (var token in vocabulary)
+            {
+                writer.Write(token.Length);
+                writer.Write(token);
+            }
+            foreach (var (name, tensor) in tensors)
+                WriteTensor(writer, name, tensor, float16);
+        }
+        File.Move(path + ".partial", path, overwrite: true);
+    }
+
+    static void WriteTensor(BinaryWriter writer, string name, Tensor tensor, bool float16)
+    {
+        bool convolutionBias = name.Contains(".conv", StringComparison.Ordinal) && name.EndsWith(".bias", StringComparison.Ordinal);
+        long[] shape = convolutionBias ? [tensor.shape[0], 1] : tensor.shape;
+        bool keepFloat32 = !float16 || shape.Length == 1 || convolutionBias || name.EndsWith("positional_embedding", StringComparison.Ordinal);
+        using var data = tensor.to_type(keepFloat32 ? ScalarType.Float32 : ScalarType.Float16).contiguous();
+        byte[] nameBytes = Encoding.UTF8.GetBytes(name);
+        writer.Write(shape.Length);
+        writer.Write(nameBytes.Length);
+        writer.Write(keepFloat32 ? 0 : 1);
+        foreach (long dimension in shape.Reverse())
+            writer.Write(checked((int)dimension));
+        writer.Write(nameBytes);
+        writer.Write(data.bytes);
     }
 
     static string TypeName(int type) => type switch
