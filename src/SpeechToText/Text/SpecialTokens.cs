@@ -46,6 +46,25 @@ public sealed record SpecialTokens(
         return tokens;
     }
 
+    /// <summary>
+    /// The layout a checkpoint states through its special tokens' names (added_tokens.json or vocab.json),
+    /// for custom vocabularies; null when a name is missing, so that the caller can fall back to
+    /// <see cref="ForVocabularySize"/>.
+    /// </summary>
+    public static SpecialTokens? FromNames(IReadOnlyDictionary<string, int> ids, bool multilingual)
+    {
+        int? Id(params string[] names) => names.Select(n => ids.TryGetValue(n, out int id) ? id : (int?)null).FirstOrDefault(id => id != null);
+        if (Id("<|endoftext|>") is not { } eot || Id("<|startoftranscript|>") is not { } sot || Id("<|translate|>") is not { } translate
+            || Id("<|transcribe|>") is not { } transcribe || Id("<|startoflm|>") is not { } startOfLm || Id("<|startofprev|>") is not { } previous
+            || Id("<|nospeech|>", "<|nocaptions|>") is not { } noSpeech || Id("<|notimestamps|>") is not { } noTimestamps
+            || Id("<|0.00|>") is not { } timestampBegin)
+        {
+            return null;
+        }
+        return new SpecialTokens(eot, sot, sot + 1, Math.Max(0, translate - sot - 1), translate, transcribe, startOfLm, previous,
+            noSpeech, noTimestamps, timestampBegin, multilingual);
+    }
+
     /// <summary>Whether <paramref name="token"/> is a timestamp.</summary>
     public bool IsTimestamp(int token) => token >= TimestampBegin;
 

@@ -1,0 +1,166 @@
+using System.Text.Json.Nodes;
+using SpeechToText.Checkpoints;
+using SpeechToText.Decoding;
+using SpeechToText.Modeling;
+using SpeechToText.Tests.Modeling;
+using SpeechToText.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpeechToText.Tests.Checkpoints;
+
+public sealed class HuggingFaceCheckpointTests : IDisposable, IClassFixture<Text.WhisperTokenizerTests.Gpt2Vocabulary>
+{
+    /// <summary>The standard English-only layout (GPT-2 vocabulary, 1500 audio and 448 text positions) at a small width.</summary>
+    static readonly ModelDimensions StandardShape = new(80, 1500, 64, 2, 2, 51864, 448, 64, 2, 2);
+
+    readonly TempDirectory _temp = new();
+    readonly IReadOnlyList<byte[]> _ranks;
+
+    public HuggingFaceCheckpointTests(Text.WhisperTokenizerTests.Gpt2Vocabulary vocabulary) => _ranks = vocabulary.Ranks;
+
+    public void Dispose() => _temp.Dispose();
+
+    WhisperTokenizer English => WhisperTokenizer.FromRanks(_ranks, SpecialTokens.ForVocabularySize(51864));
+
+    [Fact]
+    public void Tensor_names_translate_both_ways_for_every_parameter()
+    {
+        using var model = new WhisperModel(StandardShape);
+        foreach (var name in model.state_dict().Keys)
+        {
+            string huggingFace = WhisperTensorNames.ToHuggingFace(name);
+            Assert.StartsWith("model.", huggingFace);
+            Assert.Equal(name, WhisperTensorNames.FromHuggingFace(huggingFace));
+        }
+        Assert.Equal("model.decoder.layers.1.encoder_attn.k_proj.weight", WhisperTensorNames.ToHuggingFace("decoder.blocks.1.cross_attn.key.weight"));
+        Assert.Equal("encoder.blocks.0.mlp.2.bias", WhisperTensorNames.FromHuggingFace("model.encoder.layers.0.fc2.bias"));
+        Assert.Null(WhisperTensorNames.FromHuggingFace("proj_out.weight"));
+    }
+
+    [Fact]
+    public void A_random_standard_model_saved_as_hugging_face_and_as_ggml_loads_from_both_with_identical_logits()
+    {
+        using var model = WhisperModelTests.RandomModel(StandardShape, 11);
+        string directory = _temp.File("hf"), ggml = _temp.File("model.bin");
+        HuggingFaceCheckpoint.Write(directory, StandardShape, model.state_dict(), English);
+        GgmlCheckpoint.Write(ggml, StandardShape, _ranks, model.state_dict(), float16: false);
+
+        var (fromHf, hfTokenizer) = CheckpointReader.Load(directory);
+        var (fromGgml, ggmlTokenizer) = CheckpointReader.Load(ggml);
+        using (fromHf)
+        using (fromGgml)
+        {
+            Assert.Equal(StandardShape, fromHf.Dimensions);
+            Assert.Equal(ggmlTokenizer.Special, hfTokenizer.Special);
+            Assert.Equal(ggmlTokenizer.Encode("Hello world, again!"), hfTokenizer.Encode("Hello world, again!"));
+            using var inference = torch.inference_mode();
+            torch.manual_seed(1);
+            var mel = torch.randn(1, 80, 3000);
+            using var crossHf = fromHf.Decoder.CrossAttention(fromHf.Encoder.Forward(mel));
+            using var crossGgml = fromGgml.Decoder.CrossAttention(fromGgml.Encoder.Forward(mel));
+            var prompt = new[] { hfTokenizer.Special.StartOfTranscript };
+            using (var cacheHf = new DecoderCache(2))
+            using (var cacheGgml = new DecoderCache(2))
+            {
+                var tokens = torch.tensor(new long[] { prompt[0], 15496, 995 }, [1, 3]);
+                Assert.True(fromHf.Decoder.Forward(tokens, crossHf, cacheHf).eq(fromGgml.Decoder.Forward(tokens, crossGgml, cacheGgml)).all().item<bool>());
+            }
+
+            ILogitFilter[] filters = [SuppressBlank.For(hfTokenizer), SuppressTokens.Default(hfTokenizer)];
+            var first = new GreedyDecoder(fromHf, filters, hfTokenizer.Special.EndOfText).Decode(crossHf, prompt, 20).Select(t => t.Id).ToList();
+            var again = new GreedyDecoder(fromHf, filters, hfTokenizer.Special.EndOfText).Decode(crossHf, prompt, 20).Select(t => t.Id).ToList();
+            var viaGgml = new GreedyDecoder(fromGgml, filters, ggmlTokenizer.Special.EndOfText).Decode(crossGgml, prompt, 20).Select(t => t.Id).ToList();
+            Assert.Equal(first, again);
+            Assert.Equal(first, viaGgml);
+        }
+    }
+
+    [Fact]
+    public void The_written_directory_is_what_hugging_face_expects()
+    {
+        using var model = WhisperModelTests.RandomModel(StandardShape, 12);
+        string directory = _temp.File("hf");
+        HuggingFaceCheckpoint.Write(directory, StandardShape, model.state_dict(), English);
+
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, "config.json")))!;
+        Assert.Equal("whisper", config["model_type"]!.GetValue<string>());
+        Assert.Equal(256, config["encoder_ffn_dim"]!.GetValue<int>());
+        var tensors = SafeTensorsFile.Read(Path.Combine(directory, "model.safetensors"));
+        Assert.Equal(new long[] { 64 }, tensors["model.encoder.conv1.bias"].shape);
+        Assert.Equal(new long[] { 51864, 64 }, tensors["model.decoder.embed_tokens.weight"].shape);
+        var vocabulary = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, "vocab.json")))!;
+        Assert.Equal(15496, vocabulary["Hello"]!.GetValue<int>());
+        Assert.Equal(995, vocabulary["Ġworld"]!.GetValue<int>());
+        var added = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, "added_tokens.json")))!;
+        Assert.Equal(50363, added["<|0.00|>"]!.GetValue<int>());
+        Assert.Equal(51863, added["<|30.00|>"]!.GetValue<int>());
+        Assert.Equal(50258, added["<|en|>"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void Sharded_weights_are_read_through_their_index()
+    {
+        using var model = WhisperModelTests.RandomModel(StandardShape, 13);
+        string directory = _temp.File("sharded");
+        HuggingFaceCheckpoint.Write(directory, StandardShape, model.state_dict(), English);
+        string single = Path.Combine(directory, "model.safetensors");
+        var all = SafeTensorsFile.Read(single);
+        var names = all.Keys.Order().ToList();
+        var shards = new[] { names.Take(names.Count / 2).ToList(), names.Skip(names.Count / 2).ToList() };
+        var map = new JsonObject();
+        for (int i = 0; i < 2; i++)
+        {
+            string file = $"model-0000{i + 1}-of-00002.safetensors";
+            SafeTensorsFile.Write(Path.Combine(directory, file), shards[i].ToDictionary(n => n, n => all[n]));
+            foreach (var name in shards[i])
+                map[name] = file;
+        }
+        File.Delete(single);
+        File.WriteAllText(Path.Combine(directory, "model.safetensors.index.json"), new JsonObject { ["weight_map"] = map }.ToJsonString());
+
+        var (loaded, _) = CheckpointReader.Load(directory);
+        using (loaded)
+        {
+            var expected = model.state_dict();
+            foreach (var (name, tensor) in loaded.state_dict())
+                Assert.True(tensor.eq(expected[name]).all().item<bool>(), name);
+        }
+    }
+
+    [Fact]
+    public void A_shard_name_outside_the_directory_is_rejected()
+    {
+        string directory = _temp.File("evil");
+        HuggingFaceCheckpoint.Write(directory, StandardShape, new WhisperModel(StandardShape).state_dict(), English);
+        File.Delete(Path.Combine(directory, "model.safetensors"));
+        File.WriteAllText(Path.Combine(directory, "model.safetensors.index.json"), """{"weight_map":{"a":"../../etc/passwd"}}""");
+        Assert.Contains("is not a file in the checkpoint directory", Assert.Throws<InvalidDataException>(() => CheckpointReader.Load(directory)).Message);
+    }
+
+    [Theory]
+    [InlineData("d_model", "\"wide\"", "d_model is missing or not an integer")]
+    [InlineData("encoder_attention_heads", "0", "AudioHeads = 0 is out of range")]
+    [InlineData("encoder_ffn_dim", "100", "encoder_ffn_dim = 100; Whisper models have 4 × d_model = 256")]
+    [InlineData("activation_function", "\"relu\"", "activation_function \"relu\" is not supported")]
+    public void Configuration_values_out_of_range_are_named(string field, string value, string message)
+    {
+        string directory = _temp.File("config-" + field);
+        HuggingFaceCheckpoint.Write(directory, StandardShape, new WhisperModel(StandardShape).state_dict(), English);
+        string path = Path.Combine(directory, "config.json");
+        var config = JsonNode.Parse(File.ReadAllText(path))!;
+        config[field] = JsonNode.Parse(value);
+        File.WriteAllText(path, config.ToJsonString());
+        Assert.Contains(message, Assert.Throws<InvalidDataException>(() => CheckpointReader.Load(directory)).Message);
+    }
+
+    [Fact]
+    public void Missing_tensors_are_named()
+    {
+        string directory = _temp.File("missing");
+        using var model = new WhisperModel(StandardShape);
+        var tensors = model.state_dict().Where(kv => kv.Key != "decoder.ln.bias").ToDictionary();
+        HuggingFaceCheckpoint.Write(directory, StandardShape, tensors, English);
+        Assert.Contains("missing 1 tensor(s): decoder.ln.bias", Assert.Throws<InvalidDataException>(() => CheckpointReader.Load(directory)).Message);
+    }
+}
