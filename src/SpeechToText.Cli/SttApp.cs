@@ -21,6 +21,7 @@ public static class SttApp
         var root = new RootCommand("SpeechToText: speech recognition of the Whisper family.")
         {
             MelCommand.Create(output, error),
+            TranscribeCommand.Create(output, error),
             InfoCommand.Create(output, error),
         };
         root.Options.Add(Verbose);
@@ -46,6 +47,22 @@ public static class SttApp
         try
         {
             return body(loggers);
+        }
+        catch (UsageException e)
+        {
+            error.WriteLine($"stt: {e.Message}");
+            error.WriteLine("Try 'stt --help'.");
+            return ExitCode.UsageError;
+        }
+        catch (ArgumentException e) when (e.ParamName is "options" or "language" or "device")
+        {
+            error.WriteLine($"stt: {e.Message.Split(" (Parameter", 2)[0]}");
+            return ExitCode.UsageError;
+        }
+        catch (InvalidDataException e)
+        {
+            error.WriteLine($"stt: error: {e.Message}");
+            return ExitCode.InputError;
         }
         catch (AudioInputException e)
         {

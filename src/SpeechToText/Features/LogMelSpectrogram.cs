@@ -55,16 +55,17 @@ public sealed class LogMelSpectrogram
 
     /// <summary>
     /// The frames [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) as a
-    /// row-major [MelBins, count] array, padded with zeros past the end (the reference pad_or_trim).
+    /// row-major [MelBins, <paramref name="width"/>] array, zero past <paramref name="count"/> frames or the
+    /// end of the spectrogram (the reference pad_or_trim of a window).
     /// </summary>
-    public float[] Window(int start, int count)
+    public float[] Window(int start, int count, int width)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var window = new float[MelBins * count];
-        int available = Math.Clamp(Frames - start, 0, count);
+        var window = new float[MelBins * width];
+        int available = Math.Clamp(Math.Min(Frames - start, count), 0, width);
         for (int m = 0; m < MelBins; m++)
-            Values.AsSpan(m * Frames + start, available).CopyTo(window.AsSpan(m * count));
+            Values.AsSpan(m * Frames + start, available).CopyTo(window.AsSpan(m * width));
         return window;
     }
 

@@ -46,7 +46,7 @@ public sealed class TextDecoder : Module
         {
             var (keys, values) = blocks[i].CrossKeysValues(audio);
             (keys, values) = MultiHeadAttention.AppendZeroPositions(keys, values, KeyPadding);
-            layers[i] = (keys.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope());
+            layers[i] = (keys.DetachFromDisposeScope(), values.DetachFromDisposeScope()); // the cache owns them
         }
         return new CrossAttentionCache(layers);
     }

@@ -34,6 +34,9 @@ public sealed class WhisperModel : Module
     /// <summary>The text decoder.</summary>
     public TextDecoder Decoder => decoder;
 
+    /// <summary>The element type of the weights (float32, or bfloat16 for faster CPU inference).</summary>
+    public ScalarType DType => decoder.parameters().First().dtype;
+
     /// <summary>
     /// All-zero key/value positions appended to every attention over audio positions (encoder
     /// self-attention and cross-attention). 0, the default, is the reference model. whisper.cpp's

@@ -68,9 +68,9 @@ public sealed class HuggingFaceCheckpointTests : IDisposable, IClassFixture<Text
             }
 
             ILogitFilter[] filters = [SuppressBlank.For(hfTokenizer), SuppressTokens.Default(hfTokenizer)];
-            var first = new GreedyDecoder(fromHf, filters, hfTokenizer.Special.EndOfText).Decode(crossHf, prompt, 20).Select(t => t.Id).ToList();
-            var again = new GreedyDecoder(fromHf, filters, hfTokenizer.Special.EndOfText).Decode(crossHf, prompt, 20).Select(t => t.Id).ToList();
-            var viaGgml = new GreedyDecoder(fromGgml, filters, ggmlTokenizer.Special.EndOfText).Decode(crossGgml, prompt, 20).Select(t => t.Id).ToList();
+            var first = new WindowDecoder(fromHf, hfTokenizer, filters).Decode(crossHf, prompt, 0, 20).Tokens.Select(t => t.Id).ToList();
+            var again = new WindowDecoder(fromHf, hfTokenizer, filters).Decode(crossHf, prompt, 0, 20).Tokens.Select(t => t.Id).ToList();
+            var viaGgml = new WindowDecoder(fromGgml, ggmlTokenizer, filters).Decode(crossGgml, prompt, 0, 20).Tokens.Select(t => t.Id).ToList();
             Assert.Equal(first, again);
             Assert.Equal(first, viaGgml);
         }

@@ -48,7 +48,7 @@ public sealed class OracleDecodingTests(OracleDecodingTests.Oracle oracle) : ICl
             var samples = AudioInput.ReadAll(SharedData.PathOf("oracle/jfk.wav"));
             var mel = LogMelSpectrogram.Compute(samples, 80, LogMelSpectrogram.WindowSamples);
             using var inference = torch.inference_mode();
-            using var window = torch.tensor(mel.Window(0, LogMelSpectrogram.WindowFrames), [1, 80, LogMelSpectrogram.WindowFrames]);
+            using var window = torch.tensor(mel.Window(0, LogMelSpectrogram.WindowFrames, LogMelSpectrogram.WindowFrames), [1, 80, LogMelSpectrogram.WindowFrames]);
             using var features = Model.Encoder.Forward(window);
             Audio = Model.Decoder.CrossAttention(features);
         }

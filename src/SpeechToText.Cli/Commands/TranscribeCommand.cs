@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using SpeechToText.Audio;
+using SpeechToText.Decoding;
+using SpeechToText.Output;
+
+namespace SpeechToText.Cli.Commands;
+
+/// <summary><c>stt transcribe FILE...</c>: speech to text with timestamps, as txt/srt/vtt/json/tsv.</summary>
+internal static class TranscribeCommand
+{
+    const string AllFormats = "all";
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var files = new Argument<string[]>("files") { Description = "Audio files (any format ffmpeg reads), or - for stdin", Arity = ArgumentArity.OneOrMore };
+        var model = new Option<string?>("--model", "-m") { Description = "A Hugging Face Whisper directory or a whisper.cpp ggml file (default: the bundled model)" };
+        var language = new Option<string?>("--language", "-l") { Description = "Spoken language code (en, de, ...); detected when omitted (multilingual models)" };
+        var task = new Option<string>("--task") { Description = "transcribe, or translate into English", DefaultValueFactory = _ => "transcribe" };
+        task.AcceptOnlyFromAmong("transcribe", "translate");
+        var format = new Option<string>("--format", "-f") { Description = "txt, srt, vtt, json, tsv, or all (needs --output-dir)", DefaultValueFactory = _ => "txt" };
+        format.AcceptOnlyFromAmong([.. Enum.GetNames<TranscriptFormat>().Select(n => n.ToLowerInvariant()), AllFormats]);
+        var outputDirectory = new Option<string?>("--output-dir", "-o") { Description = "Write FILE.<format> here instead of to stdout" };
+        var timestamps = new Option<bool>("--timestamps") { Description = "Predict timestamps and split into timed segments (default)" };
+        var noTimestamps = new Option<bool>("--no-timestamps") { Description = "Text only: no timestamp tokens (one segment per 30 s window)" };
+        var precision = new Option<string>("--precision") { Description = "fp32, or bf16 (faster on CPUs with AVX512-BF16)", DefaultValueFactory = _ => "fp32" };
+        precision.AcceptOnlyFromAmong("fp32", "bf16");
+        var threads = new Option<int?>("--threads", "-t") { Description = "CPU threads (default: libtorch's choice)" };
+        var device = new Option<string>("--device") { Description = "cpu, or cuda with a CUDA build of libtorch", DefaultValueFactory = _ => "cpu" };
+        var temperature = new Option<double[]>("--temperature")
+        {
+            Description = "Temperatures tried in turn when a window fails the quality checks (default 0 0.2 ... 1.0); a single 0 disables fallback",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var bestOf = new Option<int>("--best-of") { Description = "Candidates sampled at temperatures above 0", DefaultValueFactory = _ => 5 };
+        var initialPrompt = new Option<string?>("--initial-prompt") { Description = "Text that precedes the audio (names, spelling, style)" };
+
+        var command = new Command("transcribe", "Transcribe speech in audio files")
+        {
+            files, model, language, task, format, outputDirectory, timestamps, noTimestamps, precision, threads, device, temperature, bestOf, initialPrompt,
+        };
+        command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
+        {
+            if (parsed.GetValue(timestamps) && parsed.GetValue(noTimestamps))
+                throw new UsageException("--timestamps and --no-timestamps contradict each other");
+            string formatName = parsed.GetValue(format)!;
+            string? directory = parsed.GetValue(outputDirectory);
+            if (formatName == AllFormats && directory == null)
+                throw new UsageException("--format all needs --output-dir");
+            var formats = formatName == AllFormats ? Enum.GetValues<TranscriptFormat>() : [Enum.Parse<TranscriptFormat>(formatName, ignoreCase: true)];
+            var options = new DecodingOptions
+            {
+                Language = parsed.GetValue(language),
+                Task = parsed.GetValue(task) == "translate" ? DecodingTask.Translate : DecodingTask.Transcribe,
+                Timestamps = !parsed.GetValue(noTimestamps),
+                Temperatures = parsed.GetValue(temperature) is { Length: > 0 } t ? t : new DecodingOptions().Temperatures,
+                BestOf = parsed.GetValue(bestOf),
+                InitialPrompt = parsed.GetValue(initialPrompt),
+            };
+            var log = loggers.CreateLogger("transcribe");
+            string modelPath = parsed.GetValue(model) ?? BundledModel.Path
+                ?? throw new UsageException("no --model given, and no bundled default model is installed");
+            var clock = Stopwatch.StartNew();
+            using var recognizer = SpeechRecognizer.Load(modelPath,
+                new RecognizerOptions(parsed.GetValue(device)!, parsed.GetValue(precision) == "bf16" ? Precision.Bf16 : Precision.Fp32, parsed.GetValue(threads)),
+                loggers);
+            log.LogDebug("loaded {Model} in {Milliseconds} ms", modelPath, clock.ElapsedMilliseconds);
+            foreach (string file in parsed.GetValue(files)!)
+                Transcribe(recognizer, file, options, formats, directory, output, log, cancellation);
+            return ExitCode.Ok;
+        })));
+        return command;
+    }
+
+    static void Transcribe(SpeechRecognizer recognizer, string file, DecodingOptions options, TranscriptFormat[] formats,
+        string? directory, TextWriter stdout, ILogger log, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        var writers = new List<(TranscriptWriter Writer, TextWriter? File, string? Path)>();
+        try
+        {
+            if (directory == null)
+            {
+                writers.Add((TranscriptWriter.For(formats[0], stdout), null, null));
+            }
+            else
+            {
+                Directory.CreateDirectory(directory);
+                string stem = file == AudioInput.StandardInput ? "stdin" : Path.GetFileNameWithoutExtension(file);
+                foreach (var format in formats)
+                {
+                    string path = Path.Combine(directory, $"{stem}.{TranscriptWriter.Extension(format)}");
+                    var writer = new StreamWriter(path + ".partial");
+                    writers.Add((TranscriptWriter.For(format, writer), writer, path));
+                }
+            }
+            double end = 0;
+            var segments = recognizer.TranscribeAsync(file, options, cancellation).ToBlockingEnumerable(cancellation);
+            foreach (var segment in segments)
+            {
+                foreach (var (writer, _, _) in writers)
+                    writer.Write(segment);
+                end = segment.End;
+                log.LogDebug("{Start:F2} -> {End:F2}: {Text}", segment.Start, segment.End, segment.Text.Trim());
+            }
+            foreach (var (writer, fileWriter, path) in writers)
+            {
+                writer.Finish();
+                if (fileWriter != null && path != null)
+                {
+                    fileWriter.Dispose();
+                    File.Move(path + ".partial", path, overwrite: true);
+                    log.LogInformation("wrote {Path}", path);
+                }
+            }
+            log.LogInformation("{File}: {Seconds:F1} s of speech transcribed in {Elapsed:F1} s", file, end, clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            foreach (var (_, fileWriter, path) in writers)
+            {
+                fileWriter?.Dispose();
+                if (path != null && File.Exists(path + ".partial"))
+                    File.Delete(path + ".partial");
+            }
+        }
+    }
+}

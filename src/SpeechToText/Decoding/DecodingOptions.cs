@@ -1,0 +1,63 @@
+namespace SpeechToText.Decoding;
+
+/// <summary>What the model is asked to do with the speech.</summary>
+public enum DecodingTask
+{
+    /// <summary>Write down what is said, in its language.</summary>
+    Transcribe,
+
+    /// <summary>Write it in English (multilingual models only).</summary>
+    Translate,
+}
+
+/// <summary>
+/// Options of transcription (openai/whisper's DecodingOptions and transcribe arguments). The defaults are
+/// the reference defaults with greedy decoding.
+/// </summary>
+public sealed record DecodingOptions
+{
+    /// <summary>Transcribe or translate.</summary>
+    public DecodingTask Task { get; init; } = DecodingTask.Transcribe;
+
+    /// <summary>Language code (e.g. "en"); null detects it from the first window (multilingual models).</summary>
+    public string? Language { get; init; }
+
+    /// <summary>Whether to predict timestamps (and so split the transcript into timed segments).</summary>
+    public bool Timestamps { get; init; } = true;
+
+    /// <summary>Temperatures tried in turn when a window's result fails the quality thresholds; a single 0 disables fallback.</summary>
+    public IReadOnlyList<double> Temperatures { get; init; } = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0];
+
+    /// <summary>Candidates sampled at temperatures above 0; the most likely one is kept.</summary>
+    public int BestOf { get; init; } = 5;
+
+    /// <summary>A result whose text compresses better than this (gzip ratio) is repetitive: retry hotter.</summary>
+    public double? CompressionRatioThreshold { get; init; } = 2.4;
+
+    /// <summary>A result whose average token log-probability is below this is unreliable: retry hotter.</summary>
+    public double? LogProbabilityThreshold { get; init; } = -1.0;
+
+    /// <summary>A window whose &lt;|nospeech|&gt; probability exceeds this (and whose log-probability is low) is silence.</summary>
+    public double? NoSpeechThreshold { get; init; } = 0.6;
+
+    /// <summary>Whether each window is prompted with the text before it.</summary>
+    public bool ConditionOnPreviousText { get; init; } = true;
+
+    /// <summary>Text to prompt the first window with (spelling, names, style).</summary>
+    public string? InitialPrompt { get; init; }
+
+    /// <summary>The latest time in seconds the first timestamp of a window may have.</summary>
+    public double MaxInitialTimestamp { get; init; } = 1.0;
+
+    /// <summary>Whether a window's first token may not be a blank or the end.</summary>
+    public bool SuppressBlank { get; init; } = true;
+
+    /// <summary>Whether non-speech symbols and special tokens are suppressed (the reference suppress_tokens = -1).</summary>
+    public bool SuppressNonSpeech { get; init; } = true;
+
+    /// <summary>The most tokens sampled in one window (the reference: half the text context, 224).</summary>
+    public int? MaxTokensPerWindow { get; init; }
+
+    /// <summary>Seed of the random sampling at temperatures above 0, so that runs repeat.</summary>
+    public int Seed { get; init; }
+}

@@ -1,0 +1,35 @@
+using SpeechToText.Text;
+
+namespace SpeechToText.Decoding;
+
+/// <summary>
+/// Builds a window's prompt: [&lt;|startofprev|&gt;, previous text], &lt;|startoftranscript|&gt;,
+/// [language, task] (multilingual models), [&lt;|notimestamps|&gt;].
+/// </summary>
+public sealed class PromptBuilder(SpecialTokens special, int textContext)
+{
+    /// <summary>The most previous-text tokens a prompt carries: half the context less one (223 for Whisper).</summary>
+    public int MaxPreviousTokens => textContext / 2 - 1;
+
+    /// <summary>The prompt and the index of &lt;|startoftranscript|&gt; in it.</summary>
+    public (IReadOnlyList<int> Tokens, int StartOfTranscriptIndex) Build(
+        IReadOnlyList<int> previous, int? languageToken, DecodingTask task, bool timestamps)
+    {
+        var prompt = new List<int>();
+        if (previous.Count > 0)
+        {
+            prompt.Add(special.StartOfPrevious);
+            prompt.AddRange(previous.Skip(Math.Max(0, previous.Count - MaxPreviousTokens)));
+        }
+        int startIndex = prompt.Count;
+        prompt.Add(special.StartOfTranscript);
+        if (special.Multilingual)
+        {
+            prompt.Add(languageToken ?? special.FirstLanguage);
+            prompt.Add(task == DecodingTask.Translate ? special.Translate : special.Transcribe);
+        }
+        if (!timestamps)
+            prompt.Add(special.NoTimestamps);
+        return (prompt, startIndex);
+    }
+}

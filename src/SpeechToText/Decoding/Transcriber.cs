@@ -1,0 +1,185 @@
+using Microsoft.Extensions.Logging;
+using SpeechToText.Features;
+using SpeechToText.Modeling;
+using SpeechToText.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpeechToText.Decoding;
+
+/// <summary>
+/// The reference long-form algorithm: a 30 s window slides over the log-mel spectrogram; each window is
+/// decoded (with temperature fallback when the result is repetitive or unlikely), split into segments at
+/// its timestamps, and the window moves to the end of the last complete segment. Windows judged silent
+/// are skipped; each window is prompted with the text before it unless a hot temperature was needed.
+/// </summary>
+public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, ILogger? logger = null)
+{
+    const int FramesPerToken = 2;           // each encoder position covers two mel frames
+    const double HotTemperature = 0.5;      // above this, the next window is not conditioned on this one
+
+    /// <summary>The language the last transcription used (detected or given).</summary>
+    public string? Language { get; private set; }
+
+    /// <summary>
+    /// Transcribes <paramref name="mel"/>, which holds <paramref name="contentFrames"/> frames of audio
+    /// followed by at least a window of padding (see <see cref="LogMelSpectrogram.WindowSamples"/>).
+    /// Segments are produced window by window.
+    /// </summary>
+    public IEnumerable<Segment> Transcribe(LogMelSpectrogram mel, int contentFrames, DecodingOptions options, CancellationToken cancellation = default)
+    {
+        var special = tokenizer.Special;
+        if (options.Task == DecodingTask.Translate && !special.Multilingual)
+            throw new ArgumentException("Translation needs a multilingual model; this one is English-only.", nameof(options));
+        var prompts = new PromptBuilder(special, (int)model.Decoder.Context);
+        int maxTokens = options.MaxTokensPerWindow ?? (int)model.Decoder.Context / 2;
+        var random = new Random(options.Seed);
+        var history = new List<int>();
+        if (options.InitialPrompt is { Length: > 0 } initial)
+            history.AddRange(tokenizer.Encode(" " + initial.Trim()));
+        int promptResetSince = 0;
+        int? languageToken = special.Multilingual ? LanguageToken(options.Language, special) : null;
+        Language = special.Multilingual ? options.Language : "en";
+
+        for (int seek = 0; seek < contentFrames;)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            int windowFrames = Math.Min(LogMelSpectrogram.WindowFrames, contentFrames - seek);
+            double offset = seek * (double)LogMelSpectrogram.HopLength / LogMelSpectrogram.SampleRate;
+            using var audio = Encode(mel, seek, windowFrames);
+            if (special.Multilingual && languageToken == null)
+            {
+                (languageToken, double probability) = LanguageDetector.Detect(model, special, audio);
+                Language = Languages.Codes[languageToken.Value - special.FirstLanguage];
+                logger?.LogInformation("detected language: {Language} (p = {Probability:F2})", Language, probability);
+            }
+            var previous = history.Skip(promptResetSince).ToList();
+            var (prompt, startIndex) = prompts.Build(previous, languageToken, options.Task, options.Timestamps);
+            var result = DecodeWithFallback(audio, prompt, startIndex, maxTokens, options, random, cancellation);
+
+            if (IsSilence(result, options))
+            {
+                logger?.LogDebug("{Offset:F2} s: silence (no-speech p = {NoSpeech:F2})", offset, result.NoSpeechProbability);
+                seek += windowFrames;
+                continue;
+            }
+            var (segments, consumedFrames) = Split(result, offset, windowFrames, options.Timestamps);
+            seek += consumedFrames;
+            // Instantaneous or empty segments are dropped, and so are their tokens from the next prompt.
+            foreach (var segment in segments.Where(s => s.Text.Trim().Length > 0 && s.End > s.Start))
+            {
+                history.AddRange(segment.Tokens);
+                yield return segment;
+            }
+            if (!options.ConditionOnPreviousText || result.Temperature > HotTemperature)
+                promptResetSince = history.Count;
+        }
+    }
+
+    CrossAttentionCache Encode(LogMelSpectrogram mel, int seek, int frames)
+    {
+        using var inference = torch.inference_mode();
+        using var scope = NewDisposeScope();
+        var window = torch.tensor(mel.Window(seek, frames, LogMelSpectrogram.WindowFrames), [1, mel.MelBins, LogMelSpectrogram.WindowFrames]);
+        var features = model.Encoder.Forward(window.to_type(model.DType));
+        return model.Decoder.CrossAttention(features);
+    }
+
+    WindowResult DecodeWithFallback(CrossAttentionCache audio, IReadOnlyList<int> prompt, int startIndex, int maxTokens,
+        DecodingOptions options, Random random, CancellationToken cancellation)
+    {
+        var decoder = new WindowDecoder(model, tokenizer, Filters(options));
+        WindowResult? result = null;
+        foreach (double temperature in options.Temperatures)
+        {
+            int candidates = temperature > 0 ? Math.Max(1, options.BestOf) : 1;
+            result = Enumerable.Range(0, candidates)
+                .Select(_ => decoder.Decode(audio, prompt, startIndex, maxTokens, temperature, random, cancellation))
+                .MaxBy(r => r.AverageLogProbability)!;
+            bool tooRepetitive = options.CompressionRatioThreshold is { } ratio && result.CompressionRatio > ratio;
+            bool tooUnlikely = options.LogProbabilityThreshold is { } logProbability && result.AverageLogProbability < logProbability;
+            bool silent = options.NoSpeechThreshold is { } noSpeech && result.NoSpeechProbability > noSpeech;
+            if (silent || !(tooRepetitive || tooUnlikely))
+                break;
+            logger?.LogDebug("temperature {Temperature}: compression {Ratio:F2}, log-probability {LogProbability:F2}; falling back",
+                temperature, result.CompressionRatio, result.AverageLogProbability);
+        }
+        return result ?? throw new ArgumentException("At least one temperature is needed.", nameof(options));
+    }
+
+    ILogitFilter[] Filters(DecodingOptions options)
+    {
+        var special = tokenizer.Special;
+        var filters = new List<ILogitFilter>();
+        if (options.SuppressBlank)
+            filters.Add(SuppressBlank.For(tokenizer));
+        if (options.SuppressNonSpeech)
+            filters.Add(SuppressTokens.Default(tokenizer));
+        if (options.Timestamps)
+        {
+            int maxInitial = (int)Math.Round(options.MaxInitialTimestamp / SpecialTokens.SecondsPerTimestamp);
+            filters.Add(new TimestampRules(special, maxInitial));
+            filters.Add(new PreferTimestamps(special));
+        }
+        else
+        {
+            filters.Add(SuppressTokens.Timestamps(special, model.Dimensions.VocabularySize));
+        }
+        return [.. filters];
+    }
+
+    static bool IsSilence(WindowResult result, DecodingOptions options) =>
+        options.NoSpeechThreshold is { } threshold && result.NoSpeechProbability > threshold
+        && !(options.LogProbabilityThreshold is { } logProbability && result.AverageLogProbability > logProbability);
+
+    /// <summary>Cuts a window's tokens into segments at consecutive timestamps; returns them and the frames consumed.</summary>
+    (List<Segment> Segments, int ConsumedFrames) Split(WindowResult result, double offset, int windowFrames, bool timestamps)
+    {
+        var special = tokenizer.Special;
+        var tokens = result.Tokens;
+        var segments = new List<Segment>();
+        Segment Make(int from, int to, double start, double end)
+        {
+            var slice = tokens.Skip(from).Take(to - from).ToList();
+            return new Segment(start, end, tokenizer.Decode(slice.Select(t => t.Id)), slice.Select(t => t.Id).ToList(),
+                slice.Select(t => t.Probability).ToList(), result.AverageLogProbability, result.NoSpeechProbability,
+                result.Temperature, result.CompressionRatio);
+        }
+        double windowSeconds = windowFrames * (double)LogMelSpectrogram.HopLength / LogMelSpectrogram.SampleRate;
+        bool IsTimestamp(int i) => special.IsTimestamp(tokens[i].Id);
+        var cuts = Enumerable.Range(1, Math.Max(0, tokens.Count - 1)).Where(i => IsTimestamp(i - 1) && IsTimestamp(i)).ToList();
+        bool singleTimestampEnding = tokens.Count >= 2 && !IsTimestamp(tokens.Count - 2) && IsTimestamp(tokens.Count - 1);
+
+        if (!timestamps || cuts.Count == 0)
+        {
+            double duration = windowSeconds;
+            var last = tokens.LastOrDefault(t => special.IsTimestamp(t.Id));
+            if (last != null && last.Id != special.TimestampBegin)
+                duration = special.SecondsOf(last.Id);
+            segments.Add(Make(0, tokens.Count, offset, offset + duration));
+            return (segments, windowFrames);
+        }
+        if (singleTimestampEnding)
+            cuts.Add(tokens.Count);
+        int previousCut = 0;
+        foreach (int cut in cuts)
+        {
+            segments.Add(Make(previousCut, cut, offset + special.SecondsOf(tokens[previousCut].Id), offset + special.SecondsOf(tokens[cut - 1].Id)));
+            previousCut = cut;
+        }
+        if (singleTimestampEnding)
+            return (segments, windowFrames);
+        int lastTimestamp = tokens[previousCut - 1].Id - special.TimestampBegin;
+        return (segments, lastTimestamp * FramesPerToken);
+    }
+
+    static int? LanguageToken(string? language, SpecialTokens special)
+    {
+        if (language == null)
+            return null;
+        int index = Languages.Codes.ToList().IndexOf(language.ToLowerInvariant());
+        if (index < 0 || index >= special.LanguageCount)
+            throw new ArgumentException($"Unknown language \"{language}\"; use a code such as en, de, fr, es, ja, zh.", nameof(language));
+        return special.FirstLanguage + index;
+    }
+}
