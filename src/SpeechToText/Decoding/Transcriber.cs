@@ -63,7 +63,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
                 seek += windowFrames;
                 continue;
             }
-            var (segments, consumedFrames) = Split(result, offset, windowFrames, options.Timestamps);
+            var (segments, consumedFrames) = Split(result, offset, windowFrames, options.Timestamps, tokenizer);
             seek += consumedFrames;
             // Instantaneous or empty segments are dropped, and so are their tokens from the next prompt.
             foreach (var segment in segments.Where(s => s.Text.Trim().Length > 0 && s.End > s.Start))
@@ -132,8 +132,12 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         options.NoSpeechThreshold is { } threshold && result.NoSpeechProbability > threshold
         && !(options.LogProbabilityThreshold is { } logProbability && result.AverageLogProbability > logProbability);
 
-    /// <summary>Cuts a window's tokens into segments at consecutive timestamps; returns them and the frames consumed.</summary>
-    (List<Segment> Segments, int ConsumedFrames) Split(WindowResult result, double offset, int windowFrames, bool timestamps)
+    /// <summary>
+    /// Cuts a window's tokens into segments at consecutive timestamps; returns them and the frames
+    /// consumed: the whole window when it ends with a lone timestamp (or has none), else up to the last
+    /// closing timestamp, so that an unfinished segment is decoded again in the next window.
+    /// </summary>
+    internal static (List<Segment> Segments, int ConsumedFrames) Split(WindowResult result, double offset, int windowFrames, bool timestamps, WhisperTokenizer tokenizer)
     {
         var special = tokenizer.Special;
         var tokens = result.Tokens;

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using SpeechToText.Cli;
+
+namespace SpeechToText.Tests.Cli;
+
+/// <summary>
+/// stt transcribe, run with the oracle's random-weight model: the text is meaningless, but everything
+/// around it (options, formats, files, errors, determinism) is what a user sees with a real model.
+/// </summary>
+public sealed class TranscribeCommandTests : IDisposable
+{
+    readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    static string Model => SharedData.PathOf("oracle/rand-s64-en-f32.bin");
+    static string Jfk => SharedData.PathOf("oracle/jfk.wav");
+
+    [Fact]
+    public void Json_output_is_deterministic_and_carries_timestamped_segments_with_token_ids()
+    {
+        var first = SttCommandLine.Run("transcribe", Jfk, "-m", Model, "-f", "json", "--temperature", "0");
+        var second = SttCommandLine.Run("transcribe", Jfk, "-m", Model, "-f", "json", "--temperature", "0");
+
+        Assert.True(first.ExitCode == ExitCode.Ok, first.Error);
+        Assert.Equal(first.Output, second.Output);
+        var segments = JsonDocument.Parse(first.Output).RootElement.GetProperty("segments");
+        Assert.True(segments.GetArrayLength() > 0);
+        var tokens = segments[0].GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()).ToList();
+        Assert.InRange(tokens[0], 50363, 50363 + 50); // opens with a timestamp no later than 1 s
+        Assert.Equal(tokens.Count, segments[0].GetProperty("probabilities").GetArrayLength());
+        Assert.True(segments[0].GetProperty("end").GetDouble() > segments[0].GetProperty("start").GetDouble());
+    }
+
+    [Fact]
+    public void Format_all_writes_every_format_into_the_output_directory()
+    {
+        string directory = Path.Combine(_temp.Path, "out");
+
+        var result = SttCommandLine.Run("transcribe", Jfk, "-m", Model, "--format", "all", "-o", directory, "--temperature", "0");
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        Assert.Equal(new[] { "jfk.json", "jfk.srt", "jfk.tsv", "jfk.txt", "jfk.vtt" }, Directory.GetFiles(directory).Select(Path.GetFileName).Order());
+        Assert.StartsWith("WEBVTT", File.ReadAllText(Path.Combine(directory, "jfk.vtt")));
+        Assert.Equal("", result.Output);
+    }
+
+    [Fact]
+    public void Without_timestamps_the_window_is_one_segment_of_text()
+    {
+        var result = SttCommandLine.Run("transcribe", Jfk, "-m", Model, "-f", "tsv", "--no-timestamps", "--temperature", "0");
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        var lines = result.Output.TrimEnd().Split('\n');
+        Assert.Equal("start\tend\ttext", lines[0]);
+        Assert.StartsWith("0\t11000\t", lines[1]);
+    }
+
+    [Theory]
+    [InlineData("--format", "all")]
+    [InlineData("--timestamps", "--no-timestamps")]
+    [InlineData("--task", "translate")]
+    [InlineData("--format", "docx")]
+    public void Contradictory_or_impossible_options_are_usage_errors(params string[] options)
+    {
+        var result = SttCommandLine.Run(["transcribe", Jfk, "-m", Model, .. options]);
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+        Assert.StartsWith("stt: ", result.Error);
+    }
+
+    [Fact]
+    public void A_missing_or_corrupt_model_is_an_input_error_naming_it()
+    {
+        string corrupt = _temp.Write("corrupt.bin", [0x6c, 0x6d, 0x67, 0x67, 1, 2, 3]);
+
+        var missing = SttCommandLine.Run("transcribe", Jfk, "-m", "no-such-model.bin");
+        var bad = SttCommandLine.Run("transcribe", Jfk, "-m", corrupt);
+
+        Assert.Equal(ExitCode.InputError, missing.ExitCode);
+        Assert.Equal("stt: error: no-such-model.bin: no such file or directory", missing.Error.TrimEnd());
+        Assert.Equal(ExitCode.InputError, bad.ExitCode);
+        Assert.StartsWith($"stt: error: {corrupt}: truncated", bad.Error);
+    }
+}

@@ -1,0 +1,43 @@
+using SpeechToText.Audio;
+using SpeechToText.Decoding;
+
+namespace SpeechToText.Tests;
+
+public class SpeechRecognizerTests
+{
+    static async Task<List<Segment>> Collect(IAsyncEnumerable<Segment> segments)
+    {
+        var list = new List<Segment>();
+        await foreach (var segment in segments)
+            list.Add(segment);
+        return list;
+    }
+
+    [Fact]
+    public async Task One_loaded_model_transcribes_several_inputs_concurrently_as_it_would_one_by_one()
+    {
+        using var recognizer = SpeechRecognizer.Load(SharedData.PathOf("oracle/rand-s64-en-f32.bin"));
+        var options = new DecodingOptions { Temperatures = [0.0] };
+        var jfk = AudioInput.ReadAll(SharedData.PathOf("oracle/jfk.wav"));
+        var shorter = jfk[..(16000 * 6)];
+
+        var sequential = new[] { await Collect(recognizer.TranscribeAsync(jfk, options)), await Collect(recognizer.TranscribeAsync(shorter, options)) };
+        var concurrent = await Task.WhenAll(
+            Task.Run(() => Collect(recognizer.TranscribeAsync(jfk, options))),
+            Task.Run(() => Collect(recognizer.TranscribeAsync(shorter, options))));
+
+        for (int i = 0; i < 2; i++)
+            Assert.Equal(sequential[i].SelectMany(s => s.Tokens), concurrent[i].SelectMany(s => s.Tokens));
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_a_transcription()
+    {
+        using var recognizer = SpeechRecognizer.Load(SharedData.PathOf("oracle/rand-s64-en-f32.bin"));
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            Collect(recognizer.TranscribeAsync(new float[16000 * 40], cancellation: cancelled.Token)));
+    }
+}
