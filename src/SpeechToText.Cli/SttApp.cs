@@ -22,6 +22,7 @@ public static class SttApp
         {
             MelCommand.Create(output, error),
             TranscribeCommand.Create(output, error),
+            ConvertCommand.Create(output, error),
             InfoCommand.Create(output, error),
         };
         root.Options.Add(Verbose);

@@ -7,8 +7,8 @@ namespace SpeechToText.Checkpoints;
 
 /// <summary>
 /// A whisper.cpp ggml model file: dimensions, vocabulary (token bytes in rank order) and tensors under
-/// openai/whisper's names, in PyTorch dimension order. F32 and F16 tensors are read; quantised ones are
-/// rejected with a clear error. Every count and size is checked against the bytes left in the file
+/// openai/whisper's names, in PyTorch dimension order, each in its stored type (F32 or F16); quantised
+/// tensors are rejected with a clear error. Every count and size is checked against the bytes left in the file
 /// before anything is allocated.
 /// </summary>
 public sealed class GgmlCheckpoint : IDisposable
@@ -37,7 +37,7 @@ public sealed class GgmlCheckpoint : IDisposable
     /// <summary>The text tokens' bytes; the token id is the position.</summary>
     public IReadOnlyList<byte[]> Vocabulary { get; }
 
-    /// <summary>Tensors by openai/whisper name, float32, PyTorch dimension order.</summary>
+    /// <summary>Tensors by openai/whisper name, in their stored type (float32 or float16), PyTorch dimension order.</summary>
     public IReadOnlyDictionary<string, Tensor> Tensors { get; }
 
     /// <summary>Reads the ggml file at <paramref name="path"/>.</summary>
@@ -116,18 +116,16 @@ public sealed class GgmlCheckpoint : IDisposable
 
         // ggml lists dimensions innermost first; PyTorch outermost first.
         long[] shape = [.. ggmlDims.Reverse()];
-        var raw = torch.empty(shape, type == 0 ? ScalarType.Float32 : ScalarType.Float16);
-        raw.bytes = reader.Bytes((int)byteCount, $"tensor {name}");
-        var tensor = type == 0 ? raw : raw.to_type(ScalarType.Float32);
-        if (!ReferenceEquals(tensor, raw))
-            raw.Dispose();
+        var tensor = torch.empty(shape, type == 0 ? ScalarType.Float32 : ScalarType.Float16);
+        tensor.bytes = reader.Bytes((int)byteCount, $"tensor {name}");
         return (name, tensor);
     }
 
     /// <summary>
     /// Writes a ggml model file whisper.cpp can load: F32, or F16 (<paramref name="float16"/>) for
     /// matrices, with 1-D tensors, convolution biases and positional embeddings kept F32 as whisper.cpp
-    /// expects. Convolution biases are stored as [n, 1].
+    /// expects. Convolution biases are stored as [n, 1]. Reading the file back gives the same values
+    /// for every tensor stored in the type it had (so an F16 file rewritten as F16 is identical).
     /// </summary>
     public static void Write(string path, ModelDimensions dims, IReadOnlyList<byte[]> vocabulary,
         IReadOnlyDictionary<string, Tensor> tensors, bool float16)
@@ -156,10 +154,20 @@ public sealed class GgmlCheckpoint : IDisposable
                 writer.Write(token.Length);
                 writer.Write(token);
             }
-            foreach (var (name, tensor) in tensors)
+            foreach (var (name, tensor) in tensors.OrderBy(kv => OrderKey(kv.Key)))
                 WriteTensor(writer, name, tensor, float16);
         }
         File.Move(path + ".partial", path, overwrite: true);
+    }
+
+    /// <summary>A canonical tensor order (encoder then decoder; embeddings, blocks by number, final norm), so that equal models give equal files.</summary>
+    static (int Part, int Block, string Name) OrderKey(string name)
+    {
+        int part = name.StartsWith("encoder.", StringComparison.Ordinal) ? 0 : name.StartsWith("decoder.", StringComparison.Ordinal) ? 1 : 2;
+        var block = System.Text.RegularExpressions.Regex.Match(name, @"\.blocks\.(\d+)\.");
+        int index = block.Success ? int.Parse(block.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+            : name.Contains(".ln", StringComparison.Ordinal) ? int.MaxValue : -1;
+        return (part, index, name);
     }
 
     static void WriteTensor(BinaryWriter writer, string name, Tensor tensor, bool float16)

@@ -36,7 +36,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     /// <summary>The model's dimensions from config.json.</summary>
     public ModelDimensions Dimensions { get; }
 
-    /// <summary>Tensors under openai/whisper's names, float32.</summary>
+    /// <summary>Tensors under openai/whisper's names, in their stored types (float32, float16 or bfloat16).</summary>
     public IReadOnlyDictionary<string, Tensor> Tensors { get; }
 
     /// <summary>The tokenizer from vocab.json and the special tokens.</summary>
@@ -60,7 +60,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         {
             foreach (string file in WeightFiles(directory))
             {
-                foreach (var (name, tensor) in SafeTensorsFile.Read(file))
+                foreach (var (name, tensor) in SafeTensorsFile.Read(file, dtype: null))
                 {
                     string? openAi = WhisperTensorNames.FromHuggingFace(name);
                     if (openAi == null || !tensors.TryAdd(openAi, tensor))
@@ -79,10 +79,10 @@ public sealed class HuggingFaceCheckpoint : IDisposable
 
     /// <summary>
     /// Writes a Hugging Face Whisper directory: config.json, generation_config.json, model.safetensors
-    /// (tensors in <paramref name="dtype"/>), vocab.json and added_tokens.json.
+    /// (tensors in <paramref name="dtype"/>, or each in its own type when null), vocab.json and added_tokens.json.
     /// </summary>
     public static void Write(string directory, ModelDimensions dims, IReadOnlyDictionary<string, Tensor> tensors,
-        WhisperTokenizer tokenizer, ScalarType dtype = ScalarType.Float32)
+        WhisperTokenizer tokenizer, ScalarType? dtype = null)
     {
         Directory.CreateDirectory(directory);
         var special = tokenizer.Special;
@@ -131,7 +131,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         {
             foreach (var (name, tensor) in tensors)
             {
-                var converted = tensor.to_type(dtype);
+                var converted = tensor.to_type(dtype ?? tensor.dtype);
                 named[WhisperTensorNames.ToHuggingFace(name)] = name.Contains(".conv", StringComparison.Ordinal) && name.EndsWith(".bias", StringComparison.Ordinal)
                     ? converted.flatten()
                     : converted;

@@ -21,9 +21,9 @@ public static class SafeTensorsFile
 
     sealed record Entry(string Name, ScalarType Type, long[] Shape, long Begin, long End);
 
-    /// <summary>Reads every tensor of <paramref name="path"/>, converted to <paramref name="dtype"/>.</summary>
+    /// <summary>Reads every tensor of <paramref name="path"/>, converted to <paramref name="dtype"/> (null: as stored).</summary>
     /// <exception cref="InvalidDataException">The file is not valid safetensors; the message says where.</exception>
-    public static Dictionary<string, Tensor> Read(string path, ScalarType dtype = ScalarType.Float32)
+    public static Dictionary<string, Tensor> Read(string path, ScalarType? dtype = ScalarType.Float32)
     {
         long length = new FileInfo(path).Length;
         if (length < 8)
@@ -46,7 +46,7 @@ public static class SafeTensorsFile
                         long bytes = entry.End - entry.Begin;
                         if (bytes > 0)
                             raw.bytes = new Span<byte>(pointer + view.PointerOffset + dataStart + entry.Begin, checked((int)bytes));
-                        var converted = raw.to_type(dtype);
+                        var converted = raw.to_type(dtype ?? entry.Type);
                         if (!ReferenceEquals(converted, raw))
                             raw.Dispose();
                         tensors.Add(entry.Name, converted);

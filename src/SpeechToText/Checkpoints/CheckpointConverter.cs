@@ -1,0 +1,52 @@
+using SpeechToText.Text;
+using static TorchSharp.torch;
+
+namespace SpeechToText.Checkpoints;
+
+/// <summary>
+/// Converts between Hugging Face Whisper directories and whisper.cpp ggml files without changing any
+/// tensor value: types are kept where the target format has them, widened to F32 where it does not
+/// (ggml has no BF16; whisper.cpp keeps vectors in F32).
+/// </summary>
+public static class CheckpointConverter
+{
+    /// <summary>
+    /// Converts <paramref name="input"/> (a Hugging Face directory or a ggml file) to
+    /// <paramref name="output"/>: a ggml file when it ends in .bin, else a Hugging Face directory.
+    /// </summary>
+    /// <param name="input">The checkpoint to read.</param>
+    /// <param name="output">Where to write.</param>
+    /// <param name="float16">Store matrices as F16 (true), F32 (false), or as the input stores them (null).</param>
+    public static void Convert(string input, string output, bool? float16 = null)
+    {
+        if (Directory.Exists(input))
+        {
+            using var checkpoint = HuggingFaceCheckpoint.Read(input);
+            Write(output, checkpoint.Dimensions, checkpoint.Tensors, checkpoint.Tokenizer, float16);
+        }
+        else if (File.Exists(input))
+        {
+            using var checkpoint = GgmlCheckpoint.Read(input);
+            var tokenizer = WhisperTokenizer.FromRanks(checkpoint.Vocabulary, SpecialTokens.ForVocabularySize(checkpoint.Dimensions.VocabularySize));
+            Write(output, checkpoint.Dimensions, checkpoint.Tensors, tokenizer, float16);
+        }
+        else
+        {
+            throw new InvalidDataException($"{input}: no such file or directory");
+        }
+    }
+
+    static void Write(string output, Modeling.ModelDimensions dims, IReadOnlyDictionary<string, Tensor> tensors, WhisperTokenizer tokenizer, bool? float16)
+    {
+        if (output.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
+        {
+            bool halves = float16 ?? (tensors.Values.Any(t => t.dtype == ScalarType.Float16) && tensors.Values.All(t => t.dtype != ScalarType.BFloat16));
+            var vocabulary = Enumerable.Range(0, tokenizer.TextTokenCount).Select(r => tokenizer.BytesOf(r).ToArray()).ToList();
+            GgmlCheckpoint.Write(output, dims, vocabulary, tensors, halves);
+        }
+        else
+        {
+            HuggingFaceCheckpoint.Write(output, dims, tensors, tokenizer, float16 switch { true => ScalarType.Float16, false => ScalarType.Float32, null => null });
+        }
+    }
+}

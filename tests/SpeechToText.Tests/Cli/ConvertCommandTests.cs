@@ -1,0 +1,68 @@
+using SpeechToText.Checkpoints;
+using SpeechToText.Cli;
+using SpeechToText.Modeling;
+using SpeechToText.Tests.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpeechToText.Tests.Cli;
+
+public sealed class ConvertCommandTests : IDisposable
+{
+    static readonly ModelDimensions Tiny = new(80, 30, 16, 2, 1, 51864, 16, 16, 2, 1);
+    readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    static void AssertSameTensors(IReadOnlyDictionary<string, Tensor> expected, IReadOnlyDictionary<string, Tensor> actual)
+    {
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (name, tensor) in expected)
+        {
+            Assert.Equal(tensor.dtype, actual[name].dtype);
+            Assert.True(tensor.flatten().eq(actual[name].flatten()).all().item<bool>(), name);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Ggml_to_hugging_face_and_back_gives_identical_tensors_and_vocabulary(bool float16)
+    {
+        using var model = WhisperModelTests.RandomModel(Tiny, 21);
+        using var oracle = GgmlCheckpoint.Read(SharedData.PathOf("oracle/rand-s64-en-f32.bin"));
+        string original = _temp.File("a.bin"), directory = _temp.File("hf"), back = _temp.File("b.bin");
+        GgmlCheckpoint.Write(original, Tiny, oracle.Vocabulary, model.state_dict(), float16);
+
+        Assert.Equal(ExitCode.Ok, SttCommandLine.Run("convert", original, directory).ExitCode);
+        Assert.Equal(ExitCode.Ok, SttCommandLine.Run("convert", directory, back).ExitCode);
+
+        using var before = GgmlCheckpoint.Read(original);
+        using var after = GgmlCheckpoint.Read(back);
+        AssertSameTensors(before.Tensors, after.Tensors);
+        Assert.Equal(before.Vocabulary, after.Vocabulary);
+        Assert.Equal(File.ReadAllBytes(original), File.ReadAllBytes(back));
+    }
+
+    [Fact]
+    public void Hugging_face_to_ggml_and_back_keeps_every_value()
+    {
+        using var model = WhisperModelTests.RandomModel(Tiny, 22);
+        using var oracle = GgmlCheckpoint.Read(SharedData.PathOf("oracle/rand-s64-en-f32.bin"));
+        var tokenizer = SpeechToText.Text.WhisperTokenizer.FromRanks(oracle.Vocabulary, SpeechToText.Text.SpecialTokens.ForVocabularySize(51864));
+        string directory = _temp.File("hf"), ggml = _temp.File("m.bin"), back = _temp.File("hf2");
+        HuggingFaceCheckpoint.Write(directory, Tiny, model.state_dict(), tokenizer);
+
+        Assert.Equal(ExitCode.Ok, SttCommandLine.Run("convert", directory, ggml).ExitCode);
+        Assert.Equal(ExitCode.Ok, SttCommandLine.Run("convert", ggml, back).ExitCode);
+
+        using var before = HuggingFaceCheckpoint.Read(directory);
+        using var after = HuggingFaceCheckpoint.Read(back);
+        AssertSameTensors(before.Tensors, after.Tensors);
+        Assert.Equal(before.Tokenizer.Special, after.Tokenizer.Special);
+    }
+
+    [Fact]
+    public void A_missing_input_is_an_input_error() =>
+        Assert.Equal(ExitCode.InputError, SttCommandLine.Run("convert", "nothing-here", _temp.File("x.bin")).ExitCode);
+}
