@@ -23,6 +23,7 @@ public static class SttApp
             MelCommand.Create(output, error),
             TranscribeCommand.Create(output, error),
             ConvertCommand.Create(output, error),
+            ModelsCommand.Create(output, error),
             InfoCommand.Create(output, error),
         };
         root.Options.Add(Verbose);
@@ -59,6 +60,11 @@ public static class SttApp
         {
             error.WriteLine($"stt: {e.Message.Split(" (Parameter", 2)[0]}");
             return ExitCode.UsageError;
+        }
+        catch (HttpRequestException e)
+        {
+            error.WriteLine($"stt: error: download failed: {e.Message}");
+            return ExitCode.InputError;
         }
         catch (InvalidDataException e)
         {

@@ -1,0 +1,79 @@
+namespace SpeechToText.Checkpoints;
+
+/// <summary>
+/// Named Whisper models and where they live: downloaded Hugging Face directories under the models
+/// directory (<see cref="DirectoryVariable"/>, else the user's cache), fetched from the Hugging Face hub
+/// layout at <see cref="EndpointVariable"/> (default https://huggingface.co).
+/// </summary>
+public static class ModelRegistry
+{
+    /// <summary>An environment variable that overrides the models directory.</summary>
+    public const string DirectoryVariable = "STT_MODELS_DIR";
+
+    /// <summary>An environment variable that overrides the hub address (a mirror, or a test server).</summary>
+    public const string EndpointVariable = "STT_HF_ENDPOINT";
+
+    /// <summary>The files of a Whisper checkpoint that are fetched; those marked optional may be absent.</summary>
+    public static IReadOnlyList<(string File, bool Required)> Files { get; } =
+    [
+        ("config.json", true),
+        ("generation_config.json", false),
+        ("vocab.json", true),
+        ("added_tokens.json", false),
+        ("merges.txt", false),
+        ("model.safetensors", true),
+    ];
+
+    /// <summary>Known model names and their Hugging Face repositories.</summary>
+    public static IReadOnlyDictionary<string, string> Known { get; } = new Dictionary<string, string>
+    {
+        ["tiny.en"] = "openai/whisper-tiny.en",
+        ["tiny"] = "openai/whisper-tiny",
+        ["base.en"] = "openai/whisper-base.en",
+        ["base"] = "openai/whisper-base",
+        ["small.en"] = "openai/whisper-small.en",
+        ["small"] = "openai/whisper-small",
+        ["medium.en"] = "openai/whisper-medium.en",
+        ["medium"] = "openai/whisper-medium",
+        ["large-v1"] = "openai/whisper-large",
+        ["large-v2"] = "openai/whisper-large-v2",
+        ["large-v3"] = "openai/whisper-large-v3",
+        ["large-v3-turbo"] = "openai/whisper-large-v3-turbo",
+        ["turbo"] = "openai/whisper-large-v3-turbo",
+    };
+
+    /// <summary>The models directory.</summary>
+    public static string ModelsDirectory =>
+        Environment.GetEnvironmentVariable(DirectoryVariable) is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache
+                ? cache
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "speechtotext", "models");
+
+    /// <summary>The hub address.</summary>
+    public static Uri Endpoint =>
+        new(Environment.GetEnvironmentVariable(EndpointVariable) is { Length: > 0 } endpoint ? endpoint.TrimEnd('/') + "/" : "https://huggingface.co/");
+
+    /// <summary>Where a named model is (or would be) stored.</summary>
+    public static string PathOf(string name) => Path.Combine(ModelsDirectory, name);
+
+    /// <summary>Whether the named model has been downloaded completely.</summary>
+    public static bool IsDownloaded(string name) =>
+        Files.Where(f => f.Required).All(f => File.Exists(Path.Combine(PathOf(name), f.File)));
+
+    /// <summary>
+    /// Resolves what --model names: an existing path as it is; a known or downloaded name to its
+    /// directory in the models directory.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Neither a path nor a downloaded model; the message says how to get it.</exception>
+    public static string Resolve(string model)
+    {
+        if (File.Exists(model) || Directory.Exists(model))
+            return model;
+        if (IsDownloaded(model))
+            return PathOf(model);
+        if (Known.ContainsKey(model))
+            throw new InvalidDataException($"{model}: not downloaded yet; run `stt models download {model}` (into {ModelsDirectory})");
+        throw new InvalidDataException($"{model}: no such file or directory, and not a model name ({string.Join(", ", Known.Keys)})");
+    }
+}

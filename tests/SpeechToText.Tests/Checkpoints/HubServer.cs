@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+
+namespace SpeechToText.Tests.Checkpoints;
+
+/// <summary>
+/// A Hugging Face hub stand-in on 127.0.0.1: serves a directory as <c>/{repo}/resolve/main/{file}</c>,
+/// with the SHA-256 of .safetensors files in X-Linked-Etag as the hub does for LFS files, Range
+/// requests, and optional faults: cut a transfer short once, or serve corrupted bytes.
+/// </summary>
+internal sealed class HubServer : IDisposable
+{
+    readonly HttpListener _listener = new();
+    readonly string _root;
+    readonly Task _serving;
+
+    public HubServer(string root, string repository)
+    {
+        _root = root;
+        Repository = repository;
+        int port = FreePort();
+        Endpoint = new Uri($"http://127.0.0.1:{port}/");
+        _listener.Prefixes.Add(Endpoint.ToString());
+        _listener.Start();
+        _serving = Task.Run(ServeAsync);
+    }
+
+    public Uri Endpoint { get; }
+    public string Repository { get; }
+
+    /// <summary>Cut the next transfer of this file after half of it.</summary>
+    public string? InterruptOnce { get; set; }
+
+    /// <summary>Serve this file with flipped bytes (but the true checksum).</summary>
+    public string? Corrupt { get; set; }
+
+    public List<string> RangeRequests { get; } = [];
+
+    static int FreePort()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
+    async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
+            {
+                return;
+            }
+            try
+            {
+                Serve(context);
+            }
+            catch (Exception e) when (e is HttpListenerException or IOException)
+            {
+                // The client went away.
+            }
+        }
+    }
+
+    void Serve(HttpListenerContext context)
+    {
+        string prefix = $"/{Repository}/resolve/main/";
+        string path = context.Request.Url!.AbsolutePath;
+        string file = path.StartsWith(prefix, StringComparison.Ordinal) ? Path.Combine(_root, path[prefix.Length..]) : "";
+        var response = context.Response;
+        if (!File.Exists(file))
+        {
+            response.StatusCode = 404;
+            response.Close();
+            return;
+        }
+        byte[] bytes = File.ReadAllBytes(file);
+        string name = Path.GetFileName(file);
+        if (name.EndsWith(".safetensors", StringComparison.Ordinal))
+            response.Headers["X-Linked-Etag"] = $"\"{Convert.ToHexStringLower(SHA256.HashData(bytes))}\"";
+        if (name == Corrupt)
+        {
+            bytes = (byte[])bytes.Clone();
+            bytes[^1] ^= 0xFF;
+        }
+        int start = 0;
+        if (context.Request.Headers["Range"] is { } range)
+        {
+            lock (RangeRequests)
+                RangeRequests.Add($"{name} {range}");
+            start = int.Parse(range["bytes=".Length..].TrimEnd('-'));
+            response.StatusCode = 206;
+            response.Headers["Content-Range"] = $"bytes {start}-{bytes.Length - 1}/{bytes.Length}";
+        }
+        response.ContentLength64 = bytes.Length - start;
+        if (name == InterruptOnce)
+        {
+            InterruptOnce = null;
+            response.OutputStream.Write(bytes, start, (bytes.Length - start) / 2);
+            response.OutputStream.Flush();
+            response.Abort();
+            return;
+        }
+        response.OutputStream.Write(bytes, start, bytes.Length - start);
+        response.Close();
+    }
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        _listener.Close();
+        _serving.Wait(TimeSpan.FromSeconds(5));
+    }
+}
