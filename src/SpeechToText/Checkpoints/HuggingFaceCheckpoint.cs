@@ -112,8 +112,9 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         {
             ["is_multilingual"] = special.Multilingual,
             ["decoder_start_token_id"] = special.StartOfTranscript,
-            ["no_timestamps_token_id"] = special.NoTimestamps,
         };
+        if (special.NoTimestamps != SpecialTokens.Absent)
+            generation["no_timestamps_token_id"] = special.NoTimestamps;
         File.WriteAllText(Path.Combine(directory, ConfigFile), config.ToJsonString(Indented));
         File.WriteAllText(Path.Combine(directory, GenerationConfigFile), generation.ToJsonString(Indented));
 
@@ -148,18 +149,24 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     /// <summary>The names and ids of every special token in <paramref name="special"/>'s layout.</summary>
     static IEnumerable<(string Name, int Id)> SpecialTokenNames(SpecialTokens special)
     {
-        yield return ("<|endoftext|>", special.EndOfText);
-        yield return ("<|startoftranscript|>", special.StartOfTranscript);
+        var named = new List<(string, int)>
+        {
+            ("<|endoftext|>", special.EndOfText),
+            ("<|startoftranscript|>", special.StartOfTranscript),
+        };
         for (int i = 0; i < special.LanguageCount; i++)
-            yield return ($"<|{(i < Languages.Codes.Count ? Languages.Codes[i] : $"lang{i}")}|>", special.FirstLanguage + i);
-        yield return ("<|translate|>", special.Translate);
-        yield return ("<|transcribe|>", special.Transcribe);
-        yield return ("<|startoflm|>", special.StartOfLm);
-        yield return ("<|startofprev|>", special.StartOfPrevious);
-        yield return ("<|nospeech|>", special.NoSpeech);
-        yield return ("<|notimestamps|>", special.NoTimestamps);
-        for (int i = 0; i < SpecialTokens.TimestampCount; i++)
-            yield return ($"<|{i * SpecialTokens.SecondsPerTimestamp:0.00}|>", special.TimestampBegin + i);
+            named.Add(($"<|{(i < Languages.Codes.Count ? Languages.Codes[i] : $"lang{i}")}|>", special.FirstLanguage + i));
+        named.AddRange(
+        [
+            ("<|translate|>", special.Translate), ("<|transcribe|>", special.Transcribe), ("<|startoflm|>", special.StartOfLm),
+            ("<|startofprev|>", special.StartOfPrevious), ("<|nospeech|>", special.NoSpeech), ("<|notimestamps|>", special.NoTimestamps),
+        ]);
+        if (special.HasTimestamps)
+        {
+            for (int i = 0; i < SpecialTokens.TimestampCount; i++)
+                named.Add((string.Create(System.Globalization.CultureInfo.InvariantCulture, $"<|{i * SpecialTokens.SecondsPerTimestamp:0.00}|>"), special.TimestampBegin + i));
+        }
+        return named.Where(n => n.Item2 != SpecialTokens.Absent);
     }
 
     static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
@@ -207,7 +214,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
                     ids[token] = id;
             }
         }
-        var special = SpecialTokens.FromNames(ids, multilingual) ?? SpecialTokens.ForVocabularySize(vocabularySize);
+        var special = SpecialTokens.FromNames(ids, multilingual, vocabularySize) ?? SpecialTokens.ForVocabularySize(vocabularySize);
         var ranks = new byte[special.EndOfText][];
         foreach (var (token, id) in ids)
         {

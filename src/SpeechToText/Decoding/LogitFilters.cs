@@ -13,7 +13,7 @@ public interface ILogitFilter
 public sealed class SuppressBlank(IReadOnlyList<int> blankTokens, int endOfText) : ILogitFilter
 {
     /// <summary>The filter for <paramref name="tokenizer"/>'s vocabulary.</summary>
-    public static SuppressBlank For(WhisperTokenizer tokenizer) => new(tokenizer.Encode(" "), tokenizer.Special.EndOfText);
+    public static SuppressBlank For(WhisperTokenizer tokenizer) => new(tokenizer.TryEncode(" ") ?? [], tokenizer.Special.EndOfText);
 
     /// <inheritdoc />
     public void Apply(Span<float> logits, IReadOnlyList<int> sampled)
@@ -46,13 +46,13 @@ public sealed class SuppressTokens(IEnumerable<int> tokens) : ILogitFilter
     public static SuppressTokens Default(WhisperTokenizer tokenizer)
     {
         var special = tokenizer.Special;
-        return new SuppressTokens(NonSpeechTokens(tokenizer).Concat(
-            [special.Transcribe, special.Translate, special.StartOfTranscript, special.StartOfPrevious, special.StartOfLm, special.NoSpeech]));
+        int[] specials = [special.Transcribe, special.Translate, special.StartOfTranscript, special.StartOfPrevious, special.StartOfLm, special.NoSpeech];
+        return new SuppressTokens(NonSpeechTokens(tokenizer).Concat(specials.Where(t => t != SpecialTokens.Absent)));
     }
 
     /// <summary>All timestamp tokens: for decoding without timestamps.</summary>
     public static SuppressTokens Timestamps(SpecialTokens special, int vocabularySize) =>
-        new(Enumerable.Range(special.TimestampBegin, vocabularySize - special.TimestampBegin));
+        new(special.HasTimestamps ? Enumerable.Range(special.TimestampBegin, vocabularySize - special.TimestampBegin) : []);
 
     /// <summary>
     /// Tokens of symbols that are not speech: each symbol alone or after a space when it is one token
@@ -61,14 +61,19 @@ public sealed class SuppressTokens(IEnumerable<int> tokens) : ILogitFilter
     /// </summary>
     public static IEnumerable<int> NonSpeechTokens(WhisperTokenizer tokenizer)
     {
-        var result = new HashSet<int> { tokenizer.Encode(" -")[0], tokenizer.Encode(" '")[0] };
+        var result = new HashSet<int>();
+        foreach (string start in new[] { " -", " '" })
+        {
+            if (tokenizer.TryEncode(start) is [int first, ..])
+                result.Add(first);
+        }
         var symbols = SingleSymbols.Select(c => c.ToString()).Concat(SymbolRuns);
         var music = MusicSymbols.Select(c => c.ToString()).ToHashSet();
         foreach (string symbol in symbols.Concat(music))
         {
-            foreach (var tokens in new[] { tokenizer.Encode(symbol), tokenizer.Encode(" " + symbol) })
+            foreach (var tokens in new[] { tokenizer.TryEncode(symbol), tokenizer.TryEncode(" " + symbol) })
             {
-                if (tokens.Count == 1 || (music.Contains(symbol) && tokens.Count > 0))
+                if (tokens is { Count: > 0 } && (tokens.Count == 1 || music.Contains(symbol)))
                     result.Add(tokens[0]);
             }
         }
@@ -105,7 +110,8 @@ public sealed class TimestampRules(SpecialTokens special, int? maxInitialTimesta
     public void Apply(Span<float> logits, IReadOnlyList<int> sampled)
     {
         int begin = special.TimestampBegin;
-        logits[special.NoTimestamps] = float.NegativeInfinity;
+        if (special.NoTimestamps != SpecialTokens.Absent)
+            logits[special.NoTimestamps] = float.NegativeInfinity;
 
         bool lastWasTimestamp = sampled.Count >= 1 && special.IsTimestamp(sampled[^1]);
         bool penultimateWasTimestamp = sampled.Count < 2 || special.IsTimestamp(sampled[^2]);

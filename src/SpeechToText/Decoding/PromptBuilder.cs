@@ -16,7 +16,7 @@ public sealed class PromptBuilder(SpecialTokens special, int textContext)
         IReadOnlyList<int> previous, int? languageToken, DecodingTask task, bool timestamps)
     {
         var prompt = new List<int>();
-        if (previous.Count > 0)
+        if (previous.Count > 0 && special.StartOfPrevious != SpecialTokens.Absent)
         {
             prompt.Add(special.StartOfPrevious);
             prompt.AddRange(previous.Skip(Math.Max(0, previous.Count - MaxPreviousTokens)));
@@ -28,7 +28,7 @@ public sealed class PromptBuilder(SpecialTokens special, int textContext)
             prompt.Add(languageToken ?? special.FirstLanguage);
             prompt.Add(task == DecodingTask.Translate ? special.Translate : special.Transcribe);
         }
-        if (!timestamps)
+        if (!timestamps && special.NoTimestamps != SpecialTokens.Absent)
             prompt.Add(special.NoTimestamps);
         return (prompt, startIndex);
     }

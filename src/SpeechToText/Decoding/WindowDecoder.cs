@@ -44,7 +44,7 @@ public sealed class WindowDecoder(WhisperModel model, WhisperTokenizer tokenizer
         random ??= new Random(0);
         var sampled = new List<int>();
         var result = new List<DecodedToken>();
-        double noSpeech = double.NaN, sumLogProbability = 0;
+        double noSpeech = 0, sumLogProbability = 0;
         using var cache = new DecoderCache(decoder.Layers);
         using var inference = torch.inference_mode();
         long[] next = prompt.Select(t => (long)t).ToArray();
@@ -56,7 +56,7 @@ public sealed class WindowDecoder(WhisperModel model, WhisperTokenizer tokenizer
             {
                 using var tokens = torch.tensor(next, [1, next.Length]);
                 using var all = decoder.Forward(tokens, audio, cache);
-                if (step == 0)
+                if (step == 0 && special.NoSpeech != SpecialTokens.Absent)
                 {
                     var atStart = all[0, startOfTranscriptIndex].data<float>().ToArray();
                     noSpeech = Math.Exp(atStart[special.NoSpeech] - TimestampRules.LogSumExp(atStart));

@@ -5,6 +5,8 @@ namespace SpeechToText.Text;
 /// &lt;|endoftext|&gt;, &lt;|startoftranscript|&gt;, one token per language, &lt;|translate|&gt;,
 /// &lt;|transcribe|&gt;, &lt;|startoflm|&gt;, &lt;|startofprev|&gt;, &lt;|nospeech|&gt;,
 /// &lt;|notimestamps|&gt;, then the timestamps &lt;|0.00|&gt; .. &lt;|30.00|&gt; in 0.02 s steps.
+/// A custom vocabulary may lack some of them (a model trained without timestamps, say): an absent
+/// token has the id -1 (<see cref="Absent"/>); only &lt;|endoftext|&gt; and &lt;|startoftranscript|&gt; are required.
 /// </summary>
 /// <param name="EndOfText">&lt;|endoftext|&gt;: ends the transcript.</param>
 /// <param name="StartOfTranscript">&lt;|startoftranscript|&gt;: starts the prompt.</param>
@@ -22,6 +24,9 @@ public sealed record SpecialTokens(
     int EndOfText, int StartOfTranscript, int FirstLanguage, int LanguageCount, int Translate, int Transcribe,
     int StartOfLm, int StartOfPrevious, int NoSpeech, int NoTimestamps, int TimestampBegin, bool Multilingual)
 {
+    /// <summary>The id of a special token the vocabulary does not have.</summary>
+    public const int Absent = -1;
+
     /// <summary>Seconds per timestamp step.</summary>
     public const double SecondsPerTimestamp = 0.02;
 
@@ -48,25 +53,35 @@ public sealed record SpecialTokens(
 
     /// <summary>
     /// The layout a checkpoint states through its special tokens' names (added_tokens.json or vocab.json),
-    /// for custom vocabularies; null when a name is missing, so that the caller can fall back to
-    /// <see cref="ForVocabularySize"/>.
+    /// for custom vocabularies; null unless it names at least &lt;|endoftext|&gt; and
+    /// &lt;|startoftranscript|&gt;, so that the caller can fall back to <see cref="ForVocabularySize"/>.
+    /// Language tokens are those between &lt;|startoftranscript|&gt; and &lt;|translate|&gt;. Timestamps
+    /// that are not named but fill the vocabulary's last 1501 ids after &lt;|notimestamps|&gt; (as in
+    /// older Hugging Face exports) are recognised.
     /// </summary>
-    public static SpecialTokens? FromNames(IReadOnlyDictionary<string, int> ids, bool multilingual)
+    public static SpecialTokens? FromNames(IReadOnlyDictionary<string, int> ids, bool multilingual, int vocabularySize)
     {
-        int? Id(params string[] names) => names.Select(n => ids.TryGetValue(n, out int id) ? id : (int?)null).FirstOrDefault(id => id != null);
-        if (Id("<|endoftext|>") is not { } eot || Id("<|startoftranscript|>") is not { } sot || Id("<|translate|>") is not { } translate
-            || Id("<|transcribe|>") is not { } transcribe || Id("<|startoflm|>") is not { } startOfLm || Id("<|startofprev|>") is not { } previous
-            || Id("<|nospeech|>", "<|nocaptions|>") is not { } noSpeech || Id("<|notimestamps|>") is not { } noTimestamps
-            || Id("<|0.00|>") is not { } timestampBegin)
-        {
+        int Id(params string[] names) => names.Select(n => ids.TryGetValue(n, out int id) ? id : Absent).FirstOrDefault(id => id != Absent, Absent);
+        int eot = Id("<|endoftext|>"), sot = Id("<|startoftranscript|>"), translate = Id("<|translate|>");
+        if (eot == Absent || sot == Absent)
             return null;
-        }
-        return new SpecialTokens(eot, sot, sot + 1, Math.Max(0, translate - sot - 1), translate, transcribe, startOfLm, previous,
-            noSpeech, noTimestamps, timestampBegin, multilingual);
+        int languages = translate == Absent ? 0 : Math.Max(0, translate - sot - 1);
+        int noTimestamps = Id("<|notimestamps|>"), timestamps = Id("<|0.00|>");
+        if (timestamps == Absent && noTimestamps != Absent && vocabularySize - noTimestamps - 1 == TimestampCount)
+            timestamps = noTimestamps + 1;
+        return new SpecialTokens(eot, sot, languages > 0 ? sot + 1 : Absent, languages, translate, Id("<|transcribe|>"), Id("<|startoflm|>"),
+            Id("<|startofprev|>"), Id("<|nospeech|>", "<|nocaptions|>"), noTimestamps, timestamps, multilingual && languages > 0);
     }
 
+    /// <summary>Whether the vocabulary has timestamp tokens.</summary>
+    public bool HasTimestamps => TimestampBegin != Absent;
+
+    /// <summary>The special tokens the vocabulary has, other than timestamps and languages.</summary>
+    public IEnumerable<int> Present =>
+        new[] { EndOfText, StartOfTranscript, Translate, Transcribe, StartOfLm, StartOfPrevious, NoSpeech, NoTimestamps }.Where(t => t != Absent);
+
     /// <summary>Whether <paramref name="token"/> is a timestamp.</summary>
-    public bool IsTimestamp(int token) => token >= TimestampBegin;
+    public bool IsTimestamp(int token) => HasTimestamps && token >= TimestampBegin;
 
     /// <summary>The time in seconds of a timestamp token.</summary>
     public double SecondsOf(int timestamp) => (timestamp - TimestampBegin) * SecondsPerTimestamp;

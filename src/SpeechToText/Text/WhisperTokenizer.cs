@@ -44,6 +44,20 @@ public sealed partial class WhisperTokenizer
     /// <summary>The token ids of <paramref name="text"/> (text tokens only; special-token names are not recognised).</summary>
     public IReadOnlyList<int> Encode(string text) => _bpe.EncodeToIds(text, considerPreTokenization: true, considerNormalization: false);
 
+    /// <summary>The token ids of <paramref name="text"/>, or null when the vocabulary cannot spell it.</summary>
+    public IReadOnlyList<int>? TryEncode(string text)
+    {
+        try
+        {
+            var tokens = Encode(text);
+            return tokens.Count > 0 || text.Length == 0 ? tokens : null;
+        }
+        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The text of <paramref name="tokens"/>, skipping special and timestamp tokens; invalid UTF-8 becomes U+FFFD.</summary>
     public string Decode(IEnumerable<int> tokens)
     {
