@@ -22,7 +22,9 @@ public static class CheckpointConverter
         if (Directory.Exists(input))
         {
             using var checkpoint = HuggingFaceCheckpoint.Read(input);
-            Write(output, checkpoint.Dimensions, checkpoint.Tensors, checkpoint.Tokenizer, float16);
+            if (checkpoint.VariableLengthAudio && output.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
+                throw new InvalidDataException($"{input}: a model trained on unpadded audio cannot be expressed as a whisper.cpp ggml file (whisper.cpp always pads to 30 s)");
+            Write(output, checkpoint.Dimensions, checkpoint.Tensors, checkpoint.Tokenizer, float16, checkpoint.VariableLengthAudio);
         }
         else if (File.Exists(input))
         {
@@ -36,7 +38,8 @@ public static class CheckpointConverter
         }
     }
 
-    static void Write(string output, Modeling.ModelDimensions dims, IReadOnlyDictionary<string, Tensor> tensors, WhisperTokenizer tokenizer, bool? float16)
+    static void Write(string output, Modeling.ModelDimensions dims, IReadOnlyDictionary<string, Tensor> tensors, WhisperTokenizer tokenizer,
+        bool? float16, bool variableLengthAudio = false)
     {
         if (output.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
         {
@@ -46,7 +49,8 @@ public static class CheckpointConverter
         }
         else
         {
-            HuggingFaceCheckpoint.Write(output, dims, tensors, tokenizer, float16 switch { true => ScalarType.Float16, false => ScalarType.Float32, null => null });
+            HuggingFaceCheckpoint.Write(output, dims, tensors, tokenizer,
+                float16 switch { true => ScalarType.Float16, false => ScalarType.Float32, null => null }, variableLengthAudio);
         }
     }
 }

@@ -15,7 +15,9 @@ public static class CheckpointReader
             if (!HuggingFaceCheckpoint.IsCheckpoint(path))
                 throw new InvalidDataException($"{path}: a directory without config.json is not a Hugging Face checkpoint");
             using var checkpoint = HuggingFaceCheckpoint.Read(path);
-            return (Build(checkpoint.Dimensions, checkpoint.Tensors, path), checkpoint.Tokenizer);
+            var model = Build(checkpoint.Dimensions, checkpoint.Tensors, path);
+            model.VariableLengthAudio = checkpoint.VariableLengthAudio;
+            return (model, checkpoint.Tokenizer);
         }
         if (!File.Exists(path))
             throw new InvalidDataException($"{path}: no such file or directory");

@@ -26,12 +26,19 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     const string AddedTokensFile = "added_tokens.json";
     const long MaxJsonBytes = 64 << 20;
 
-    HuggingFaceCheckpoint(ModelDimensions dimensions, Dictionary<string, Tensor> tensors, WhisperTokenizer tokenizer)
+    /// <summary>The config.json key this project uses for models trained on unpadded audio.</summary>
+    public const string VariableLengthAudioKey = "variable_length_audio";
+
+    HuggingFaceCheckpoint(ModelDimensions dimensions, Dictionary<string, Tensor> tensors, WhisperTokenizer tokenizer, bool variableLengthAudio)
     {
         Dimensions = dimensions;
         Tensors = tensors;
         Tokenizer = tokenizer;
+        VariableLengthAudio = variableLengthAudio;
     }
+
+    /// <summary>Whether config.json says the model was trained on unpadded audio (see <see cref="WhisperModel.VariableLengthAudio"/>).</summary>
+    public bool VariableLengthAudio { get; }
 
     /// <summary>The model's dimensions from config.json.</summary>
     public ModelDimensions Dimensions { get; }
@@ -74,7 +81,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
                 tensor.Dispose();
             throw;
         }
-        return new HuggingFaceCheckpoint(dimensions, tensors, tokenizer);
+        return new HuggingFaceCheckpoint(dimensions, tensors, tokenizer, Flag(config, VariableLengthAudioKey, Path.Combine(directory, ConfigFile)) ?? false);
     }
 
     /// <summary>
@@ -82,7 +89,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     /// (tensors in <paramref name="dtype"/>, or each in its own type when null), vocab.json and added_tokens.json.
     /// </summary>
     public static void Write(string directory, ModelDimensions dims, IReadOnlyDictionary<string, Tensor> tensors,
-        WhisperTokenizer tokenizer, ScalarType? dtype = null)
+        WhisperTokenizer tokenizer, ScalarType? dtype = null, bool variableLengthAudio = false)
     {
         Directory.CreateDirectory(directory);
         var special = tokenizer.Special;
@@ -108,6 +115,8 @@ public sealed class HuggingFaceCheckpoint : IDisposable
             ["pad_token_id"] = special.EndOfText,
             ["decoder_start_token_id"] = special.StartOfTranscript,
         };
+        if (variableLengthAudio)
+            config[VariableLengthAudioKey] = true;
         var generation = new JsonObject
         {
             ["is_multilingual"] = special.Multilingual,

@@ -12,6 +12,8 @@ namespace SpeechToText.Decoding;
 /// decoded (with temperature fallback when the result is repetitive or unlikely), split into segments at
 /// its timestamps, and the window moves to the end of the last complete segment. Windows judged silent
 /// are skipped; each window is prompted with the text before it unless a hot temperature was needed.
+/// Models without timestamp tokens cannot say where a window's speech ends, so for them long audio is
+/// first cut at pauses (<see cref="PauseSplitter"/>) into pieces of at most one window.
 /// </summary>
 public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, ILogger? logger = null)
 {
@@ -40,11 +42,14 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         int promptResetSince = 0;
         int? languageToken = special.Multilingual ? LanguageToken(options.Language, special) : null;
         Language = special.Multilingual ? options.Language : "en";
+        if (!special.HasTimestamps)
+            options = options with { Timestamps = false };
+        var pieces = special.HasTimestamps ? null : PauseSplitter.Split(mel, contentFrames, LogMelSpectrogram.WindowFrames);
 
-        for (int seek = 0; seek < contentFrames;)
+        for (int seek = 0, piece = 0; seek < contentFrames;)
         {
             cancellation.ThrowIfCancellationRequested();
-            int windowFrames = Math.Min(LogMelSpectrogram.WindowFrames, contentFrames - seek);
+            int windowFrames = pieces != null ? pieces[piece++].Length : Math.Min(LogMelSpectrogram.WindowFrames, contentFrames - seek);
             double offset = seek * (double)LogMelSpectrogram.HopLength / LogMelSpectrogram.SampleRate;
             using var audio = Encode(mel, seek, windowFrames);
             if (special.Multilingual && languageToken == null)
@@ -80,7 +85,8 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     {
         using var inference = torch.inference_mode();
         using var scope = NewDisposeScope();
-        var window = torch.tensor(mel.Window(seek, frames, LogMelSpectrogram.WindowFrames), [1, mel.MelBins, LogMelSpectrogram.WindowFrames]);
+        int width = model.VariableLengthAudio ? frames : LogMelSpectrogram.WindowFrames;
+        var window = torch.tensor(mel.Window(seek, frames, width), [1, mel.MelBins, width]);
         var features = model.Encoder.Forward(window.to_type(model.DType));
         return model.Decoder.CrossAttention(features);
     }

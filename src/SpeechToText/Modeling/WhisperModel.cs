@@ -34,6 +34,12 @@ public sealed class WhisperModel : Module
     /// <summary>The text decoder.</summary>
     public TextDecoder Decoder => decoder;
 
+    /// <summary>
+    /// Whether the model was trained on unpadded audio: its windows are then not padded to 30 s, and the
+    /// encoder runs only over the positions the audio needs (Hugging Face config: "variable_length_audio").
+    /// </summary>
+    public bool VariableLengthAudio { get; set; }
+
     /// <summary>The element type of the weights (float32, or bfloat16 for faster CPU inference).</summary>
     public ScalarType DType => decoder.parameters().First().dtype;
 
