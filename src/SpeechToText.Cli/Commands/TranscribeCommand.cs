@@ -68,14 +68,16 @@ internal static class TranscribeCommand
                 loggers);
             log.LogDebug("loaded {Model} in {Milliseconds} ms", modelPath, clock.ElapsedMilliseconds);
             foreach (string file in parsed.GetValue(files)!)
-                Transcribe(recognizer, file, options, formats, directory, output, log, cancellation);
+                Transcribe(recognizer, file, options, formats, directory, output, new ProgressBar(error), log, cancellation);
             return ExitCode.Ok;
         })));
         return command;
     }
 
+    const double ProgressAfterSeconds = 60;
+
     static void Transcribe(SpeechRecognizer recognizer, string file, DecodingOptions options, TranscriptFormat[] formats,
-        string? directory, TextWriter stdout, ILogger log, CancellationToken cancellation)
+        string? directory, TextWriter stdout, ProgressBar progress, ILogger log, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
         var writers = new List<(TranscriptWriter Writer, TextWriter? File, string? Path)>();
@@ -96,15 +98,19 @@ internal static class TranscribeCommand
                     writers.Add((TranscriptWriter.For(format, writer), writer, path));
                 }
             }
-            double end = 0;
-            var segments = recognizer.TranscribeAsync(file, options, cancellation).ToBlockingEnumerable(cancellation);
+            var samples = AudioInput.ReadAll(file, log, cancellation);
+            double duration = samples.Length / (double)AudioInput.SampleRate, end = 0;
+            var segments = recognizer.TranscribeAsync(samples, options, cancellation).ToBlockingEnumerable(cancellation);
             foreach (var segment in segments)
             {
                 foreach (var (writer, _, _) in writers)
                     writer.Write(segment);
                 end = segment.End;
                 log.LogDebug("{Start:F2} -> {End:F2}: {Text}", segment.Start, segment.End, segment.Text.Trim());
+                if (duration > ProgressAfterSeconds)
+                    progress.Report(Path.GetFileName(file), Math.Min(end, duration), duration, "s");
             }
+            progress.Finish();
             foreach (var (writer, fileWriter, path) in writers)
             {
                 writer.Finish();
@@ -115,7 +121,7 @@ internal static class TranscribeCommand
                     log.LogInformation("wrote {Path}", path);
                 }
             }
-            log.LogInformation("{File}: {Seconds:F1} s of speech transcribed in {Elapsed:F1} s", file, end, clock.Elapsed.TotalSeconds);
+            log.LogInformation("{File}: {Seconds:F1} s of audio transcribed in {Elapsed:F1} s", file, duration, clock.Elapsed.TotalSeconds);
         }
         finally
         {

@@ -112,3 +112,29 @@ public class WhisperModelTests
         Assert.Contains("decoder.ln.weight has shape [65]; the model needs [64]", Assert.Throws<InvalidDataException>(() => model.LoadWeights(misshapen, "x")).Message);
     }
 }
+
+public class BFloat16Tests
+{
+    [Fact]
+    public void A_bfloat16_model_computes_what_the_float32_model_does_to_bfloat16_precision()
+    {
+        var dims = new ModelDimensions(80, 100, 64, 4, 2, 300, 32, 64, 4, 2);
+        using var full = WhisperModelTests.RandomModel(dims, 51);
+        using var half = WhisperModelTests.RandomModel(dims, 51);
+        half.to(ScalarType.BFloat16);
+        using var inference = torch.inference_mode();
+        var mel = torch.randn(1, 80, 200);
+
+        var expected = full.Encoder.Forward(mel);
+        var actual = half.Encoder.Forward(mel.to_type(ScalarType.BFloat16)).to_type(ScalarType.Float32);
+        double scale = expected.abs().max().item<float>();
+        double error = (expected - actual).abs().max().item<float>();
+
+        Assert.Equal(ScalarType.BFloat16, half.DType);
+        Assert.True(error < 0.05 * scale, $"max error {error} for values up to {scale}");
+        using var cross = half.Decoder.CrossAttention(half.Encoder.Forward(mel.to_type(ScalarType.BFloat16)));
+        using var cache = new DecoderCache(dims.TextLayers);
+        var logits = half.Decoder.Forward(torch.tensor(new long[] { 1, 2 }, [1, 2]), cross, cache);
+        Assert.Equal(ScalarType.Float32, logits.dtype); // logits are computed in float32
+    }
+}
