@@ -12,9 +12,11 @@ namespace SpeechToText.Checkpoints;
 /// added_tokens.json. Tensors are exposed under openai/whisper's names.
 /// </summary>
 /// <remarks>
-/// The tokenizer is built from vocab.json: its ids are taken as BPE ranks, which holds for Whisper's
-/// GPT-2-based vocabularies and for the vocabularies this project writes. Special-token ids come from
-/// the files when they name them all; otherwise the standard layout for the vocabulary size applies.
+/// The tokenizer is built from vocab.json (or the vocabulary inside tokenizer.json): its ids are taken as
+/// BPE ranks, which holds for Whisper's GPT-2-based vocabularies and for the vocabularies this project
+/// writes. Special-token ids come from added_tokens.json or tokenizer.json when they name them; otherwise
+/// the standard layout for the vocabulary size applies. An English-only checkpoint without tokenizer
+/// files gets GPT-2's ranks (<see cref="Gpt2Ranks"/>).
 /// </remarks>
 public sealed class HuggingFaceCheckpoint : IDisposable
 {
@@ -24,6 +26,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     const string WeightsIndexFile = "model.safetensors.index.json";
     const string VocabularyFile = "vocab.json";
     const string AddedTokensFile = "added_tokens.json";
+    const string TokenizerFile = "tokenizer.json";
     const long MaxJsonBytes = 64 << 20;
 
     /// <summary>The config.json key this project uses for models trained on unpadded audio.</summary>
@@ -207,7 +210,16 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     static WhisperTokenizer ReadTokenizer(string directory, int vocabularySize, bool multilingual)
     {
         string path = Path.Combine(directory, VocabularyFile);
-        var vocabulary = ReadJson(directory, VocabularyFile) as JsonObject ?? throw new InvalidDataException($"{path}: missing or not a JSON object");
+        var tokenizerJson = ReadJson(directory, TokenizerFile);
+        var vocabulary = ReadJson(directory, VocabularyFile) as JsonObject ?? tokenizerJson?["model"]?["vocab"] as JsonObject;
+        if (vocabulary == null)
+        {
+            if (multilingual || vocabularySize != 51864)
+                throw new InvalidDataException($"{directory}: no {VocabularyFile} or {TokenizerFile}; only English-only models can do without (GPT-2's vocabulary)");
+            return WhisperTokenizer.FromRanks(Gpt2Ranks.Tokens, SpecialTokens.ForVocabularySize(vocabularySize));
+        }
+        if (!File.Exists(path))
+            path = Path.Combine(directory, TokenizerFile);
         var ids = new Dictionary<string, int>();
         foreach (var (token, value) in vocabulary)
         {
@@ -221,6 +233,15 @@ public sealed class HuggingFaceCheckpoint : IDisposable
             {
                 if (value is JsonValue v && v.TryGetValue(out int id) && id >= 0 && id < vocabularySize)
                     ids[token] = id;
+            }
+        }
+        if (tokenizerJson?["added_tokens"] is JsonArray listed)
+        {
+            foreach (var entry in listed)
+            {
+                if (entry?["content"] is JsonValue content && content.TryGetValue(out string? token)
+                    && entry["id"] is JsonValue value && value.TryGetValue(out int id) && id >= 0 && id < vocabularySize)
+                    ids.TryAdd(token, id);
             }
         }
         var special = SpecialTokens.FromNames(ids, multilingual, vocabularySize) ?? SpecialTokens.ForVocabularySize(vocabularySize);

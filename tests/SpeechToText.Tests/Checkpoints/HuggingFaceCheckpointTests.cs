@@ -164,3 +164,57 @@ public sealed class HuggingFaceCheckpointTests : IDisposable, IClassFixture<Text
         Assert.Contains("missing 1 tensor(s): decoder.ln.bias", Assert.Throws<InvalidDataException>(() => CheckpointReader.Load(directory)).Message);
     }
 }
+
+public sealed class TokenizerFilesTests : IDisposable, IClassFixture<Text.WhisperTokenizerTests.Gpt2Vocabulary>
+{
+    static readonly ModelDimensions Shape = new(80, 1500, 16, 2, 1, 51864, 448, 16, 2, 1);
+    readonly TempDirectory _temp = new();
+    readonly IReadOnlyList<byte[]> _ranks;
+
+    public TokenizerFilesTests(Text.WhisperTokenizerTests.Gpt2Vocabulary vocabulary) => _ranks = vocabulary.Ranks;
+
+    public void Dispose() => _temp.Dispose();
+
+    string Write(string name)
+    {
+        string directory = _temp.File(name);
+        using var model = new WhisperModel(Shape);
+        HuggingFaceCheckpoint.Write(directory, Shape, model.state_dict(), WhisperTokenizer.FromRanks(_ranks, SpecialTokens.ForVocabularySize(51864)));
+        return directory;
+    }
+
+    [Fact]
+    public void The_gpt2_ranks_embedded_in_sharptoken_are_the_english_vocabulary() =>
+        Assert.Equal(_ranks, Gpt2Ranks.Tokens);
+
+    [Fact]
+    public void An_english_only_checkpoint_without_tokenizer_files_uses_gpt2()
+    {
+        string directory = Write("bare");
+        File.Delete(Path.Combine(directory, "vocab.json"));
+        File.Delete(Path.Combine(directory, "added_tokens.json"));
+
+        using var checkpoint = HuggingFaceCheckpoint.Read(directory);
+
+        Assert.Equal(new[] { 15496, 995 }, checkpoint.Tokenizer.Encode("Hello world"));
+        Assert.Equal(50257, checkpoint.Tokenizer.Special.StartOfTranscript);
+    }
+
+    [Fact]
+    public void A_tokenizer_json_alone_is_enough()
+    {
+        string directory = Write("tokenizer-json");
+        var vocabulary = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, "vocab.json")))!;
+        var added = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(directory, "added_tokens.json")))!;
+        var list = new JsonArray([.. added.Select(kv => (JsonNode)new JsonObject { ["id"] = kv.Value!.GetValue<int>(), ["content"] = kv.Key, ["special"] = true })]);
+        File.WriteAllText(Path.Combine(directory, "tokenizer.json"),
+            new JsonObject { ["model"] = new JsonObject { ["type"] = "BPE", ["vocab"] = vocabulary.DeepClone() }, ["added_tokens"] = list }.ToJsonString());
+        File.Delete(Path.Combine(directory, "vocab.json"));
+        File.Delete(Path.Combine(directory, "added_tokens.json"));
+
+        using var checkpoint = HuggingFaceCheckpoint.Read(directory);
+
+        Assert.Equal(new[] { 15496, 995 }, checkpoint.Tokenizer.Encode("Hello world"));
+        Assert.Equal(SpecialTokens.ForVocabularySize(51864), checkpoint.Tokenizer.Special);
+    }
+}

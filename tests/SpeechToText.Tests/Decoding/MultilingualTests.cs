@@ -1,0 +1,47 @@
+using SpeechToText.Audio;
+using SpeechToText.Decoding;
+using SpeechToText.Features;
+using SpeechToText.Modeling;
+using SpeechToText.Tests.Modeling;
+using SpeechToText.Text;
+
+namespace SpeechToText.Tests.Decoding;
+
+public class MultilingualTests(Text.WhisperTokenizerTests.Gpt2Vocabulary vocabulary) : IClassFixture<Text.WhisperTokenizerTests.Gpt2Vocabulary>
+{
+    static readonly ModelDimensions Multilingual = new(80, 1500, 32, 2, 1, 51865, 448, 32, 2, 1);
+
+    (Transcriber Transcriber, LogMelSpectrogram Mel, WhisperModel Model) Setup()
+    {
+        var model = WhisperModelTests.RandomModel(Multilingual, 61);
+        var tokenizer = WhisperTokenizer.FromRanks(vocabulary.Ranks, SpecialTokens.ForVocabularySize(51865));
+        var mel = LogMelSpectrogram.Compute(AudioInput.ReadAll(SharedData.PathOf("oracle/jfk.wav")), 80, LogMelSpectrogram.WindowSamples);
+        return (new Transcriber(model, tokenizer), mel, model);
+    }
+
+    [Fact]
+    public void The_language_is_detected_when_not_given_and_kept_when_given()
+    {
+        var (transcriber, mel, model) = Setup();
+        using (model)
+        {
+            var options = new DecodingOptions { Temperatures = [0.0], MaxTokensPerWindow = 5 };
+            _ = transcriber.Transcribe(mel, 1100, options).ToList();
+            Assert.Contains(transcriber.Language, Languages.Codes.Take(99));
+
+            _ = transcriber.Transcribe(mel, 1100, options with { Language = "de", Task = DecodingTask.Translate }).ToList();
+            Assert.Equal("de", transcriber.Language);
+        }
+    }
+
+    [Fact]
+    public void An_unknown_language_is_rejected_by_name()
+    {
+        var (transcriber, mel, model) = Setup();
+        using (model)
+        {
+            var error = Assert.Throws<ArgumentException>(() => transcriber.Transcribe(mel, 1100, new DecodingOptions { Language = "klingon" }).ToList());
+            Assert.Contains("Unknown language \"klingon\"", error.Message);
+        }
+    }
+}
