@@ -50,53 +50,27 @@ public static class SttApp
         {
             return body(loggers);
         }
-        catch (UsageException e)
-        {
-            error.WriteLine($"stt: {e.Message}");
-            error.WriteLine("Try 'stt --help'.");
-            return ExitCode.UsageError;
-        }
-        catch (ArgumentException e) when (e.ParamName is "options" or "language" or "device")
-        {
-            error.WriteLine($"stt: {e.Message.Split(" (Parameter", 2)[0]}");
-            return ExitCode.UsageError;
-        }
-        catch (HttpRequestException e)
-        {
-            error.WriteLine($"stt: error: download failed: {e.Message}");
-            return ExitCode.InputError;
-        }
-        catch (InvalidDataException e)
-        {
-            error.WriteLine($"stt: error: {e.Message}");
-            return ExitCode.InputError;
-        }
-        catch (AudioInputException e)
-        {
-            error.WriteLine($"stt: error: {e.Message}");
-            return ExitCode.InputError;
-        }
-        catch (MissingDependencyException e)
-        {
-            error.WriteLine($"stt: error: {e.Message}");
-            return ExitCode.MissingDependency;
-        }
-        catch (OperationCanceledException)
-        {
-            error.WriteLine("stt: cancelled");
-            return ExitCode.Cancelled;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            error.WriteLine($"stt: error: {e.Message}");
-            return ExitCode.InputError;
-        }
         catch (Exception e)
         {
-            error.WriteLine($"stt: internal error: {e.GetType().Name}: {e.Message}{(verbose ? "" : " (run with -v for details)")}");
-            if (verbose)
+            var (code, message) = Classify(e);
+            error.WriteLine(code == ExitCode.InternalError && !verbose ? message + " (run with -v for details)" : message);
+            if (code == ExitCode.UsageError && e is UsageException)
+                error.WriteLine("Try 'stt --help'.");
+            if (code == ExitCode.InternalError && verbose)
                 error.WriteLine(e);
-            return ExitCode.InternalError;
+            return code;
         }
     }
+
+    /// <summary>The exit code and the one line to show for a failure.</summary>
+    static (int Code, string Message) Classify(Exception e) => e switch
+    {
+        UsageException => (ExitCode.UsageError, $"stt: {e.Message}"),
+        ArgumentException { ParamName: "options" or "language" or "device" } => (ExitCode.UsageError, $"stt: {e.Message.Split(" (Parameter", 2)[0]}"),
+        HttpRequestException => (ExitCode.InputError, $"stt: error: download failed: {e.Message}"),
+        InvalidDataException or AudioInputException or IOException or UnauthorizedAccessException => (ExitCode.InputError, $"stt: error: {e.Message}"),
+        MissingDependencyException => (ExitCode.MissingDependency, $"stt: error: {e.Message}"),
+        OperationCanceledException => (ExitCode.Cancelled, "stt: cancelled"),
+        _ => (ExitCode.InternalError, $"stt: internal error: {e.GetType().Name}: {e.Message}"),
+    };
 }
