@@ -56,6 +56,19 @@ public sealed class TranscribeCommandTests : IDisposable
         Assert.StartsWith("0\t11000\t", lines[1]);
     }
 
+    [Fact]
+    public void Standard_input_is_transcribed_like_the_file()
+    {
+        string flac = _temp.File("jfk.flac");
+        TestAudio.Ffmpeg(Jfk, flac);
+
+        var fromStdin = SttCommandLine.RunProcess(null, flac, "transcribe", "-", "-m", Model, "-f", "json", "--temperature", "0");
+        var fromFile = SttCommandLine.Run("transcribe", Jfk, "-m", Model, "-f", "json", "--temperature", "0");
+
+        Assert.True(fromStdin.ExitCode == ExitCode.Ok, fromStdin.Error);
+        Assert.Equal(fromFile.Output, fromStdin.Output);
+    }
+
     [Theory]
     [InlineData("--format", "all")]
     [InlineData("--timestamps", "--no-timestamps")]
