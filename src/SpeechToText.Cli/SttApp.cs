@@ -24,6 +24,7 @@ public static class SttApp
             TranscribeCommand.Create(output, error),
             ConvertCommand.Create(output, error),
             ModelsCommand.Create(output, error),
+            CorpusCommand.Create(output, error),
             InfoCommand.Create(output, error),
         };
         root.Options.Add(Verbose);

@@ -1,0 +1,35 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using SpeechToText.Training;
+
+namespace SpeechToText.Cli.Commands;
+
+/// <summary><c>stt corpus OUT</c>: synthesises a speech corpus with espeak-ng and flite.</summary>
+internal static class CorpusCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var directory = new Argument<string>("directory") { Description = "Where to write wav/ and manifest.tsv" };
+        var train = new Option<int>("--train") { Description = "Training utterances", DefaultValueFactory = _ => 20000 };
+        var test = new Option<int>("--test") { Description = "Utterances in each test split (seen voices, held-out voices)", DefaultValueFactory = _ => 300 };
+        var seed = new Option<int>("--seed") { Description = "Seed of every random choice", DefaultValueFactory = _ => 1 };
+        var workers = new Option<int>("--workers") { Description = "Parallel synthesis processes", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var command = new Command("corpus", "Synthesise a training corpus from offline English text (espeak-ng, flite)") { directory, train, test, seed, workers };
+        command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
+        {
+            var log = loggers.CreateLogger("corpus");
+            var clock = Stopwatch.StartNew();
+            int total = parsed.GetValue(train) + 2 * parsed.GetValue(test);
+            var bar = new ProgressBar(error);
+            var utterances = Corpus.Build(parsed.GetValue(directory)!, parsed.GetValue(train), parsed.GetValue(test), parsed.GetValue(seed),
+                parsed.GetValue(workers), new Progress<int>(n => bar.Report("synthesising", n, total, "utterances")), cancellation);
+            bar.Finish();
+            foreach (var split in utterances.GroupBy(u => u.Split))
+                log.LogInformation("{Split}: {Count} utterances, {Hours:F2} h", split.Key, split.Count(), split.Sum(u => u.Seconds) / 3600);
+            log.LogInformation("done in {Seconds:F0} s", clock.Elapsed.TotalSeconds);
+            return ExitCode.Ok;
+        })));
+        return command;
+    }
+}

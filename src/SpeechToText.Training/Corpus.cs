@@ -1,0 +1,114 @@
+using System.Globalization;
+using SpeechToText.Audio;
+
+namespace SpeechToText.Training;
+
+/// <summary>One recorded sentence of a corpus.</summary>
+/// <param name="Path">The WAV file, relative to the corpus directory.</param>
+/// <param name="Text">The normalised transcript.</param>
+/// <param name="Voice">The voice that spoke it.</param>
+/// <param name="Split">train, test-seen-voices, or test-heldout-voices.</param>
+/// <param name="Seconds">Duration.</param>
+public sealed record Utterance(string Path, string Text, string Voice, string Split, double Seconds);
+
+/// <summary>
+/// A synthetic speech corpus: WAV files and manifest.tsv (path, text, voice, split, seconds). Built
+/// deterministically from a seed: the same seed gives the same sentences, voices and prosody.
+/// Sentences held out by <see cref="SentenceSources.IsHeldOut"/> and the voices of <see cref="Voice.HeldOut"/>
+/// never appear in the train split.
+/// </summary>
+public static class Corpus
+{
+    /// <summary>The split used for training.</summary>
+    public const string Train = "train";
+
+    /// <summary>Held-out sentences read by training voices.</summary>
+    public const string TestSeenVoices = "test-seen-voices";
+
+    /// <summary>Held-out sentences read by held-out voices.</summary>
+    public const string TestHeldOutVoices = "test-heldout-voices";
+
+    const string ManifestFile = "manifest.tsv";
+
+    sealed record Job(int Index, string Text, Voice Voice, Prosody Prosody, string Split);
+
+    /// <summary>Synthesises a corpus into <paramref name="directory"/>.</summary>
+    public static IReadOnlyList<Utterance> Build(string directory, int trainUtterances, int testUtterances, int seed, int workers,
+        IProgress<int>? progress = null, CancellationToken cancellation = default)
+    {
+        var sentences = SentenceSources.Load();
+        var random = new Random(seed);
+        var train = Shuffle(sentences.Where(s => !SentenceSources.IsHeldOut(s)).ToList(), random);
+        var test = Shuffle(sentences.Where(s => SentenceSources.IsHeldOut(s)).ToList(), random);
+        Prosody RandomProsody() => new(0.8 + 0.45 * random.NextDouble(), 0.7 + 0.6 * random.NextDouble(), random.Next(0, 4));
+
+        var jobs = new List<Job>();
+        for (int i = 0; i < trainUtterances; i++)
+            jobs.Add(new Job(jobs.Count, train[i % train.Count], Voice.Training[random.Next(Voice.Training.Count)], RandomProsody(), Train));
+        for (int i = 0; i < testUtterances; i++)
+            jobs.Add(new Job(jobs.Count, test[i % test.Count], Voice.Training[random.Next(Voice.Training.Count)], RandomProsody(), TestSeenVoices));
+        for (int i = 0; i < testUtterances; i++)
+        {
+            var held = Voice.HeldOut[i % Voice.HeldOut.Length];
+            jobs.Add(new Job(jobs.Count, test[(testUtterances + i) % test.Count], held, RandomProsody(), TestHeldOutVoices));
+        }
+
+        var utterances = new Utterance[jobs.Count];
+        int done = 0;
+        Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellation }, job =>
+        {
+            string relative = Path.Combine("wav", job.Split, $"{job.Index:D6}.wav");
+            string path = Path.Combine(directory, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var samples = Trim(SpeechSynthesizer.Speak(job.Text, job.Voice, job.Prosody));
+            WavWriter.Write(path, samples);
+            utterances[job.Index] = new Utterance(relative, job.Text, job.Voice.ToString(), job.Split, samples.Length / (double)AudioInput.SampleRate);
+            progress?.Report(Interlocked.Increment(ref done));
+        });
+        WriteManifest(directory, utterances);
+        return utterances;
+    }
+
+    /// <summary>Reads a corpus's manifest.</summary>
+    public static IReadOnlyList<Utterance> Read(string directory)
+    {
+        string path = Path.Combine(directory, ManifestFile);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: no manifest; build the corpus with `stt corpus`");
+        return File.ReadLines(path).Skip(1).Select(line => line.Split('\t'))
+            .Select(f => new Utterance(f[0], f[1], f[2], f[3], double.Parse(f[4], CultureInfo.InvariantCulture)))
+            .ToList();
+    }
+
+    static void WriteManifest(string directory, IEnumerable<Utterance> utterances)
+    {
+        using var writer = new StreamWriter(Path.Combine(directory, ManifestFile));
+        writer.WriteLine("path\ttext\tvoice\tsplit\tseconds");
+        foreach (var u in utterances)
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{u.Path}\t{u.Text}\t{u.Voice}\t{u.Split}\t{u.Seconds:F3}"));
+    }
+
+    /// <summary>Removes leading and trailing silence, keeping 0.1 s on each side.</summary>
+    static float[] Trim(float[] samples)
+    {
+        const float Threshold = 0.01f;
+        const int Margin = AudioInput.SampleRate / 10;
+        int first = Array.FindIndex(samples, s => Math.Abs(s) > Threshold);
+        int last = Array.FindLastIndex(samples, s => Math.Abs(s) > Threshold);
+        if (first < 0)
+            return samples;
+        first = Math.Max(0, first - Margin);
+        last = Math.Min(samples.Length - 1, last + Margin);
+        return samples[first..(last + 1)];
+    }
+
+    static List<string> Shuffle(List<string> items, Random random)
+    {
+        for (int i = items.Count - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+        return items;
+    }
+}

@@ -1,0 +1,30 @@
+namespace SpeechToText.Training;
+
+/// <summary>A speech synthesis voice: engine and voice name (espeak-ng voice + variant, or flite voice).</summary>
+public sealed record Voice(string Engine, string Name)
+{
+    /// <summary>espeak-ng's English voices.</summary>
+    public static readonly string[] EspeakVoices = ["en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-us-nyc", "en-029"];
+
+    /// <summary>espeak-ng variants (speaker characters) used for variety.</summary>
+    public static readonly string[] EspeakVariants = ["", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5", "klatt", "klatt2", "klatt3"];
+
+    /// <summary>flite's 16 kHz voices.</summary>
+    public static readonly string[] FliteVoices = ["kal16", "awb", "rms", "slt"];
+
+    /// <summary>Voices never used in training: a female flite voice and the Caribbean espeak-ng voice.</summary>
+    public static readonly Voice[] HeldOut = [new("flite", "slt"), new("espeak-ng", "en-029")];
+
+    /// <summary>Whether this voice is held out of training.</summary>
+    public bool IsHeldOut => HeldOut.Any(h => h.Engine == Engine && (Name == h.Name || Name.StartsWith(h.Name + "+", StringComparison.Ordinal)));
+
+    /// <summary>Every training voice: each espeak-ng voice with each variant, and the flite voices not held out.</summary>
+    public static IReadOnlyList<Voice> Training { get; } =
+    [
+        .. EspeakVoices.SelectMany(v => EspeakVariants.Select(x => new Voice("espeak-ng", x.Length == 0 ? v : $"{v}+{x}"))).Where(v => !v.IsHeldOut),
+        .. FliteVoices.Select(v => new Voice("flite", v)).Where(v => !v.IsHeldOut),
+    ];
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Engine}:{Name}";
+}
