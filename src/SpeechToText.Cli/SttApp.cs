@@ -25,6 +25,7 @@ public static class SttApp
             ConvertCommand.Create(output, error),
             ModelsCommand.Create(output, error),
             CorpusCommand.Create(output, error),
+            TrainCommand.Create(output, error),
             InfoCommand.Create(output, error),
         };
         root.Options.Add(Verbose);

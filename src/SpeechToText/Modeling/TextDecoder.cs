@@ -29,7 +29,7 @@ public sealed class TextDecoder : Module
     }
 
     /// <summary>Decoder blocks.</summary>
-    internal int Layers => blocks.Count;
+    public int Layers => blocks.Count;
 
     /// <summary>The longest token sequence the decoder accepts.</summary>
     public long Context => positional_embedding.shape[0];

@@ -31,7 +31,8 @@ public static partial class EnglishTextNormalizer
     /// <summary>The normalised form of <paramref name="text"/>.</summary>
     public static string Normalize(string text)
     {
-        string s = text.Normalize(NormalizationForm.FormKD).ToLowerInvariant();
+        string s = new string(text.Normalize(NormalizationForm.FormKD)
+            .Where(c => CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark).ToArray()).ToLowerInvariant();
         s = s.Replace('’', '\'').Replace('‘', '\'');
         foreach (var (from, to) in Abbreviations)
             s = Regex.Replace(s, $@"(?<![a-z]){Regex.Escape(from)}", to + " ");

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using SpeechToText.Training;
+
+namespace SpeechToText.Cli.Commands;
+
+/// <summary><c>stt train CORPUS OUT</c>: trains the bundled model's recipe; resumes from OUT.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var corpus = new Argument<string>("corpus") { Description = "A corpus built by stt corpus" };
+        var destination = new Argument<string>("output") { Description = "Checkpoints, logs and the loss plot; an existing run here is resumed" };
+        var defaults = new TrainingOptions { CorpusDirectory = "", OutputDirectory = "" };
+        var steps = new Option<int>("--steps") { Description = "Steps of the learning-rate schedule", DefaultValueFactory = _ => defaults.Steps };
+        var minutes = new Option<double?>("--minutes") { Description = "Stop and save after this many minutes" };
+        var learningRate = new Option<double>("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => defaults.PeakLearningRate };
+        var batchFrames = new Option<int>("--batch-frames") { Description = "Batch size x longest utterance, in 10 ms frames", DefaultValueFactory = _ => defaults.MaxBatchFrames };
+        var accumulate = new Option<int>("--accumulate") { Description = "Batches per optimiser step", DefaultValueFactory = _ => defaults.Accumulate };
+        var width = new Option<int>("--width") { Description = "Model width (heads = width / 64)", DefaultValueFactory = _ => defaults.Width };
+        var encoderLayers = new Option<int>("--encoder-layers") { DefaultValueFactory = _ => defaults.EncoderLayers };
+        var decoderLayers = new Option<int>("--decoder-layers") { DefaultValueFactory = _ => defaults.DecoderLayers };
+        var validateEvery = new Option<int>("--validate-every") { DefaultValueFactory = _ => defaults.ValidateEvery };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
+        var command = new Command("train", "Train a model on a synthetic corpus (hybrid CTC/attention, AdamW)")
+        {
+            corpus, destination, steps, minutes, learningRate, batchFrames, accumulate, width, encoderLayers, decoderLayers, validateEvery, seed,
+        };
+        command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
+        {
+            var options = new TrainingOptions
+            {
+                CorpusDirectory = parsed.GetValue(corpus)!,
+                OutputDirectory = parsed.GetValue(destination)!,
+                Steps = parsed.GetValue(steps),
+                TimeLimit = parsed.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,
+                PeakLearningRate = parsed.GetValue(learningRate),
+                MaxBatchFrames = parsed.GetValue(batchFrames),
+                Accumulate = parsed.GetValue(accumulate),
+                Width = parsed.GetValue(width),
+                EncoderLayers = parsed.GetValue(encoderLayers),
+                DecoderLayers = parsed.GetValue(decoderLayers),
+                ValidateEvery = parsed.GetValue(validateEvery),
+                Seed = parsed.GetValue(seed),
+            };
+            new Trainer(options, loggers.CreateLogger("train")).Run(cancellation);
+            return ExitCode.Ok;
+        })));
+        return command;
+    }
+}

@@ -1,0 +1,81 @@
+using SpeechToText.Audio;
+
+namespace SpeechToText.Training;
+
+/// <summary>
+/// Random changes to a training utterance so the model does not learn the synthesiser's exact sound:
+/// speed (0.9x to 1.1x, pitch moving with it), gain (±6 dB), background noise (10 to 40 dB SNR, half
+/// the time) and a few early reflections (a fifth of the time). SpecAugment masks are applied to the
+/// features separately (<see cref="SpecAugment"/>).
+/// </summary>
+public static class Augmentation
+{
+    /// <summary>An augmented copy of <paramref name="samples"/> (16 kHz).</summary>
+    public static float[] Apply(float[] samples, Random random)
+    {
+        double speed = 0.9 + 0.2 * random.NextDouble();
+        var output = ChangeSpeed(samples, speed);
+        float gain = (float)Math.Pow(10, (random.NextDouble() * 12 - 6) / 20);
+        for (int i = 0; i < output.Length; i++)
+            output[i] *= gain;
+        if (random.NextDouble() < 0.2)
+            output = AddReflections(output, random);
+        if (random.NextDouble() < 0.5)
+            AddNoise(output, 10 + 30 * random.NextDouble(), random);
+        return output;
+    }
+
+    static float[] ChangeSpeed(float[] samples, double speed)
+    {
+        int rate = (int)Math.Round(AudioInput.SampleRate * speed / 100) * 100; // a rate with a small common factor
+        if (rate == AudioInput.SampleRate)
+            return (float[])samples.Clone();
+        var resampler = new Resampler(rate, AudioInput.SampleRate);
+        var output = new List<float>(samples.Length);
+        resampler.Process(samples, output);
+        resampler.Flush(output);
+        return [.. output];
+    }
+
+    static float[] AddReflections(float[] samples, Random random)
+    {
+        var output = (float[])samples.Clone();
+        for (int r = 0; r < 6; r++)
+        {
+            int delay = random.Next(AudioInput.SampleRate / 200, AudioInput.SampleRate / 20); // 5 to 50 ms
+            float strength = (float)(0.5 * random.NextDouble() * Math.Exp(-delay / 800.0));
+            for (int i = delay; i < output.Length; i++)
+                output[i] += strength * samples[i - delay];
+        }
+        return output;
+    }
+
+    static void AddNoise(float[] samples, double snrDb, Random random)
+    {
+        double power = samples.Length == 0 ? 0 : samples.Average(s => (double)s * s);
+        double amplitude = Math.Sqrt(power / Math.Pow(10, snrDb / 10) * 3); // uniform noise has variance a²/3
+        for (int i = 0; i < samples.Length; i++)
+            samples[i] += (float)(amplitude * (2 * random.NextDouble() - 1));
+    }
+}
+
+/// <summary>SpecAugment: masks two bands of mel bins and two stretches of frames with zeros.</summary>
+public static class SpecAugment
+{
+    /// <summary>Masks <paramref name="mel"/> ([bins, frames], row-major) in place.</summary>
+    public static void Apply(float[] mel, int bins, int frames, Random random)
+    {
+        for (int band = 0; band < 2; band++)
+        {
+            int width = random.Next(0, 11), start = random.Next(0, bins - width);
+            for (int m = start; m < start + width; m++)
+                Array.Clear(mel, m * frames, frames);
+        }
+        for (int stretch = 0; stretch < 2; stretch++)
+        {
+            int width = random.Next(0, Math.Max(1, frames / 20)), start = random.Next(0, Math.Max(1, frames - width));
+            for (int m = 0; m < bins; m++)
+                Array.Clear(mel, m * frames + start, width);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+namespace SpeechToText.Training;
+
+/// <summary>Every hyperparameter of a training run, with the values the bundled model was trained with.</summary>
+public sealed record TrainingOptions
+{
+    /// <summary>The corpus directory (see <see cref="Corpus"/>).</summary>
+    public required string CorpusDirectory { get; init; }
+
+    /// <summary>Where checkpoints, logs and the loss plot go; a run resumes from a checkpoint found here.</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>Optimiser steps in the whole schedule (the run may stop earlier at <see cref="TimeLimit"/>).</summary>
+    public int Steps { get; init; } = 8000;
+
+    /// <summary>Stop (and save) after this much wall time.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>AdamW peak learning rate, reached after <see cref="WarmupSteps"/>, then cosine decay to a tenth.</summary>
+    public double PeakLearningRate { get; init; } = 2e-3;
+
+    /// <summary>Linear warm-up steps.</summary>
+    public int WarmupSteps { get; init; } = 300;
+
+    /// <summary>AdamW weight decay.</summary>
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Gradient norm clipping.</summary>
+    public double ClipNorm { get; init; } = 1.0;
+
+    /// <summary>Batch size × longest utterance, in mel frames (12000 = 120 s of audio per batch).</summary>
+    public int MaxBatchFrames { get; init; } = 12000;
+
+    /// <summary>Gradient accumulation: optimiser steps every this many batches.</summary>
+    public int Accumulate { get; init; } = 1;
+
+    /// <summary>Weight of the auxiliary CTC loss on the encoder (the rest is the decoder's cross-entropy).</summary>
+    public double CtcWeight { get; init; } = 0.5;
+
+    /// <summary>Probability that a training example is two utterances joined (longer audio and text positions).</summary>
+    public double JoinProbability { get; init; } = 0.2;
+
+    /// <summary>Validate (and save) every this many steps.</summary>
+    public int ValidateEvery { get; init; } = 500;
+
+    /// <summary>Validation utterances (from the seen-voices test split).</summary>
+    public int ValidationUtterances { get; init; } = 80;
+
+    /// <summary>Model width.</summary>
+    public int Width { get; init; } = 256;
+
+    /// <summary>Encoder blocks.</summary>
+    public int EncoderLayers { get; init; } = 4;
+
+    /// <summary>Decoder blocks.</summary>
+    public int DecoderLayers { get; init; } = 2;
+
+    /// <summary>Seed of initialisation, batching and augmentation.</summary>
+    public int Seed { get; init; } = 1;
+}

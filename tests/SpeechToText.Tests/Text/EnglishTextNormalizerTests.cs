@@ -1,0 +1,24 @@
+using SpeechToText.Text;
+
+namespace SpeechToText.Tests.Text;
+
+public class EnglishTextNormalizerTests
+{
+    [Theory]
+    [InlineData("Hello, World!", "hello world")]
+    [InlineData("It's 3:45 — Dr. Smith & co. paid $1,250 (25%).", "it's three forty five doctor smith and co paid one thousand two hundred fifty twenty five percent")]
+    [InlineData("  'Quoted'  words -- and hyphen-ated ones ", "quoted words and hyphen ated ones")]
+    [InlineData("Café naïve résumé", "cafe naive resume")]
+    [InlineData("Call 5551234567 now", "call five five five one two three four five six seven now")]
+    public void Writes_lower_case_words_with_numbers_and_symbols_spelled_out(string text, string expected) =>
+        Assert.Equal(expected, EnglishTextNormalizer.Normalize(text));
+
+    [Fact]
+    public void Word_error_rate_counts_substitutions_deletions_and_insertions_over_reference_words()
+    {
+        Assert.Equal((0, 4), WordErrorRate.Count("The cat sat down.", "the cat sat down"));
+        Assert.Equal((2, 4), WordErrorRate.Count("the cat sat down", "the hat sat"));
+        Assert.Equal((1, 2), WordErrorRate.Count("hello world", "hello big world"));
+        Assert.Equal(0.5, WordErrorRate.Of([("a b", "a c"), ("c d", "c d e")]), 9);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using SpeechToText.Checkpoints;
+using SpeechToText.Text;
+using SpeechToText.Training;
+
+namespace SpeechToText.Tests.Training;
+
+public sealed class TrainingTests : IDisposable
+{
+    readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void The_corpus_is_deterministic_and_keeps_held_out_sentences_and_voices_out_of_training()
+    {
+        var first = Corpus.Build(_temp.File("a"), trainUtterances: 12, testUtterances: 4, seed: 3, workers: 2);
+        var second = Corpus.Build(_temp.File("b"), trainUtterances: 12, testUtterances: 4, seed: 3, workers: 2);
+
+        Assert.Equal(first.Select(u => (u.Text, u.Voice)), second.Select(u => (u.Text, u.Voice)));
+        var train = first.Where(u => u.Split == Corpus.Train).ToList();
+        Assert.Equal(12, train.Count);
+        Assert.All(train, u => Assert.False(SentenceSources.IsHeldOut(u.Text)));
+        Assert.All(train, u => Assert.DoesNotContain(Voice.HeldOut, v => u.Voice == v.ToString() || u.Voice.StartsWith(v + "+", StringComparison.Ordinal)));
+        Assert.All(first.Where(u => u.Split != Corpus.Train), u => Assert.True(SentenceSources.IsHeldOut(u.Text)));
+        Assert.All(first.Where(u => u.Split == Corpus.TestHeldOutVoices), u => Assert.Contains(Voice.HeldOut, v => u.Voice == v.ToString()));
+        Assert.All(first, u => Assert.Equal(u.Text, EnglishTextNormalizer.Normalize(u.Text)));
+        Assert.All(first, u => Assert.InRange(u.Seconds, 0.3, 20));
+    }
+
+    [Fact]
+    public void A_few_steps_on_a_few_utterances_lower_the_loss_and_a_run_resumes_from_its_checkpoint()
+    {
+        string corpus = _temp.File("corpus"), output = _temp.File("run");
+        Corpus.Build(corpus, trainUtterances: 8, testUtterances: 2, seed: 5, workers: 2);
+        var options = new TrainingOptions
+        {
+            CorpusDirectory = corpus, OutputDirectory = output, Steps = 40, WarmupSteps = 5, PeakLearningRate = 3e-3,
+            Width = 64, EncoderLayers = 1, DecoderLayers = 1, MaxBatchFrames = 4000, ValidateEvery = 1000, ValidationUtterances = 2,
+            JoinProbability = 0,
+        };
+
+        new Trainer(options with { Steps = 40 }, NullLogger.Instance).Run();
+        var losses = File.ReadLines(Path.Combine(output, "train_log.tsv")).Skip(1)
+            .Select(l => double.Parse(l.Split('\t')[2], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(40, losses.Count);
+        Assert.True(losses.TakeLast(8).Average() < losses.Take(8).Average() - 0.2, $"loss went from {losses.Take(8).Average():F2} to {losses.TakeLast(8).Average():F2}");
+
+        var saved = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
+        new Trainer(options with { Steps = 42 }, NullLogger.Instance).Run();
+        Assert.Equal(42, File.ReadLines(Path.Combine(output, "train_log.tsv")).Count() - 1);
+        Assert.Contains("\"Step\":42", File.ReadAllText(Path.Combine(output, "training_state.json")));
+        Assert.True(File.Exists(Path.Combine(output, "loss.svg")));
+
+        // The checkpoint is a model the library loads, and it carries what it was trained from.
+        using var recognizer = SpeechRecognizer.Load(Path.Combine(output, "model"));
+        Assert.Equal(ModelRecipe.Characters.Length + 2, recognizer.Dimensions.VocabularySize);
+        Assert.NotEmpty(saved);
+    }
+
+    [Fact]
+    public void A_resumed_run_starts_from_exactly_the_saved_weights()
+    {
+        string corpus = _temp.File("corpus2"), output = _temp.File("run2");
+        Corpus.Build(corpus, trainUtterances: 4, testUtterances: 1, seed: 6, workers: 2);
+        var options = new TrainingOptions
+        {
+            CorpusDirectory = corpus, OutputDirectory = output, Steps = 3, WarmupSteps = 1, Width = 64, EncoderLayers = 1,
+            DecoderLayers = 1, MaxBatchFrames = 4000, ValidateEvery = 1000, ValidationUtterances = 1,
+        };
+        new Trainer(options, NullLogger.Instance).Run();
+        var saved = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
+
+        // A run whose schedule is already complete only loads, validates and saves again.
+        new Trainer(options, NullLogger.Instance).Run();
+        var again = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
+
+        foreach (var (name, tensor) in saved)
+            Assert.True(tensor.eq(again[name]).all().item<bool>(), name);
+    }
+}
