@@ -26,6 +26,7 @@ public static class SttApp
             ModelsCommand.Create(output, error),
             CorpusCommand.Create(output, error),
             TrainCommand.Create(output, error),
+            EvaluateCommand.Create(output, error),
             InfoCommand.Create(output, error),
         };
         root.Options.Add(Verbose);

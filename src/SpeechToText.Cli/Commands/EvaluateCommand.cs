@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using SpeechToText.Audio;
+using SpeechToText.Checkpoints;
+using SpeechToText.Decoding;
+using SpeechToText.Text;
+using SpeechToText.Training;
+
+namespace SpeechToText.Cli.Commands;
+
+/// <summary><c>stt evaluate MODEL CORPUS</c>: word error rate of a model on a corpus's test splits.</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var model = new Argument<string>("model") { Description = "A model directory, ggml file or name" };
+        var corpus = new Argument<string>("corpus") { Description = "A corpus built by stt corpus" };
+        var limit = new Option<int?>("--limit") { Description = "At most this many utterances per split" };
+        var command = new Command("evaluate", "Measure word error rates on a corpus's test splits (greedy, temperature 0)") { model, corpus, limit };
+        command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
+        {
+            string corpusDirectory = parsed.GetValue(corpus)!;
+            using var recognizer = SpeechRecognizer.Load(ModelRegistry.Resolve(parsed.GetValue(model)!), loggers: loggers);
+            var options = new DecodingOptions { Temperatures = [0.0] };
+            output.WriteLine("| split | utterances | audio (min) | WER | real-time factor |");
+            output.WriteLine("|---|---|---|---|---|");
+            foreach (string split in new[] { Corpus.TestSeenVoices, Corpus.TestHeldOutVoices })
+            {
+                var utterances = Corpus.Read(corpusDirectory).Where(u => u.Split == split).Take(parsed.GetValue(limit) ?? int.MaxValue).ToList();
+                var clock = Stopwatch.StartNew();
+                var pairs = utterances.Select(u =>
+                {
+                    var samples = AudioInput.ReadAll(Path.Combine(corpusDirectory, u.Path));
+                    var segments = recognizer.TranscribeAsync(samples, options, cancellation).ToBlockingEnumerable(cancellation);
+                    return (u.Text, string.Concat(segments.Select(s => s.Text)));
+                }).ToList();
+                double minutes = utterances.Sum(u => u.Seconds) / 60;
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {split} | {utterances.Count} | {minutes:F1} | {100 * WordErrorRate.Of(pairs):F1}% | {minutes * 60 / clock.Elapsed.TotalSeconds:F0}x |"));
+            }
+            return ExitCode.Ok;
+        })));
+        return command;
+    }
+}
