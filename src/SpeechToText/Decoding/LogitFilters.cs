@@ -64,8 +64,9 @@ public sealed class SuppressTokens(IEnumerable<int> tokens) : ILogitFilter
         var result = new HashSet<int>();
         foreach (string start in new[] { " -", " '" })
         {
-            if (tokenizer.TryEncode(start) is [int first, ..])
-                result.Add(first);
+            // One token in byte-level BPE; in a character vocabulary the first token would be the space itself.
+            if (tokenizer.TryEncode(start) is [int only])
+                result.Add(only);
         }
         var symbols = SingleSymbols.Select(c => c.ToString()).Concat(SymbolRuns);
         var music = MusicSymbols.Select(c => c.ToString()).ToHashSet();

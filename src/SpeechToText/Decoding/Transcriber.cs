@@ -13,7 +13,8 @@ namespace SpeechToText.Decoding;
 /// its timestamps, and the window moves to the end of the last complete segment. Windows judged silent
 /// are skipped; each window is prompted with the text before it unless a hot temperature was needed.
 /// Models without timestamp tokens cannot say where a window's speech ends, so for them long audio is
-/// first cut at pauses (<see cref="PauseSplitter"/>) into pieces of at most one window.
+/// first cut at pauses (<see cref="PauseSplitter"/>) into pieces of at most one window (30 s, or what the
+/// model's audio positions cover).
 /// </summary>
 public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, ILogger? logger = null)
 {
@@ -34,24 +35,29 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         if (options.Task == DecodingTask.Translate && !special.Multilingual)
             throw new ArgumentException("Translation needs a multilingual model; this one is English-only.", nameof(options));
         var prompts = new PromptBuilder(special, (int)model.Decoder.Context);
-        int maxTokens = options.MaxTokensPerWindow ?? (int)model.Decoder.Context / 2;
+        // The reference samples at most half the text context, leaving the other half for the previous text;
+        // a model that cannot be prompted with previous text may use the whole context.
+        int maxTokens = options.MaxTokensPerWindow
+            ?? (int)(special.StartOfPrevious == SpecialTokens.Absent ? model.Decoder.Context - 1 : model.Decoder.Context / 2);
+        // A window is 30 s, or less for a model with fewer audio positions.
+        int maxWindowFrames = Math.Min(LogMelSpectrogram.WindowFrames, FramesPerToken * model.Dimensions.AudioContext);
         var random = new Random(options.Seed);
         var history = new List<int>();
         if (options.InitialPrompt is { Length: > 0 } initial)
-            history.AddRange(tokenizer.Encode(" " + initial.Trim()));
+            history.AddRange(tokenizer.TryEncode(" " + initial.Trim()) ?? []);
         int promptResetSince = 0;
         int? languageToken = special.Multilingual ? LanguageToken(options.Language, special) : null;
         Language = special.Multilingual ? options.Language : "en";
         if (!special.HasTimestamps)
             options = options with { Timestamps = false };
-        var pieces = special.HasTimestamps ? null : PauseSplitter.Split(mel, contentFrames, LogMelSpectrogram.WindowFrames);
+        var pieces = special.HasTimestamps ? null : PauseSplitter.Split(mel, contentFrames, maxWindowFrames);
 
         for (int seek = 0, piece = 0; seek < contentFrames;)
         {
             cancellation.ThrowIfCancellationRequested();
-            int windowFrames = pieces != null ? pieces[piece++].Length : Math.Min(LogMelSpectrogram.WindowFrames, contentFrames - seek);
+            int windowFrames = pieces != null ? pieces[piece++].Length : Math.Min(maxWindowFrames, contentFrames - seek);
             double offset = seek * (double)LogMelSpectrogram.HopLength / LogMelSpectrogram.SampleRate;
-            using var audio = Encode(mel, seek, windowFrames);
+            using var audio = Encode(mel, seek, windowFrames, model.VariableLengthAudio ? windowFrames : maxWindowFrames);
             if (special.Multilingual && languageToken == null)
             {
                 (languageToken, double probability) = LanguageDetector.Detect(model, special, audio);
@@ -81,11 +87,11 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         }
     }
 
-    CrossAttentionCache Encode(LogMelSpectrogram mel, int seek, int frames)
+    /// <summary>Encodes <paramref name="frames"/> frames from <paramref name="seek"/>, zero-padded to <paramref name="width"/>.</summary>
+    CrossAttentionCache Encode(LogMelSpectrogram mel, int seek, int frames, int width)
     {
         using var inference = torch.inference_mode();
         using var scope = NewDisposeScope();
-        int width = model.VariableLengthAudio ? frames : LogMelSpectrogram.WindowFrames;
         var window = torch.tensor(mel.Window(seek, frames, width), [1, mel.MelBins, width]);
         var features = model.Encoder.Forward(window.to_type(model.DType));
         return model.Decoder.CrossAttention(features);

@@ -70,3 +70,14 @@ public sealed class CustomVocabularyModelTests : IDisposable
         Assert.All(segments, s => Assert.DoesNotContain(s.Tokens, t => t >= 28));
     }
 }
+
+public class CharacterVocabularySuppressionTests
+{
+    [Fact]
+    public void Suppression_never_removes_letters_spaces_or_apostrophes_of_a_character_vocabulary()
+    {
+        var tokenizer = SpeechToText.Training.ModelRecipe.Tokenizer();
+        Assert.Empty(SuppressTokens.NonSpeechTokens(tokenizer));
+        Assert.Equal(new[] { tokenizer.Special.StartOfTranscript }, SuppressTokens.Default(tokenizer).Tokens);
+    }
+}
