@@ -92,8 +92,12 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             if (TimeUp(clock, secondsBefore))
                 break;
         }
-        Validate(model, ctcHead, tokenizer, validation, step);
-        Save(model, ctcHead, tokenizer, new TrainingState(step, secondsBefore + clock.Elapsed.TotalSeconds));
+        if (step % options.ValidateEvery != 0 || step == state.Step)
+        {
+            // Not just validated and saved inside the loop (or nothing ran): do it now.
+            Validate(model, ctcHead, tokenizer, validation, step);
+            Save(model, ctcHead, tokenizer, new TrainingState(step, secondsBefore + clock.Elapsed.TotalSeconds));
+        }
         LossPlot.Write(Path.Combine(options.OutputDirectory, LogFile), Path.Combine(options.OutputDirectory, "loss.svg"));
     }
 
