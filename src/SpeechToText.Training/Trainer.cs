@@ -62,7 +62,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
                 if (step >= options.Steps || cancellation.IsCancellationRequested || TimeUp(clock, secondsBefore))
                     break;
                 model.train();
-                double learningRate = LearningRate(step);
+                double learningRate = LearningRate(step, state.Step);
                 foreach (var group in optimizer.ParamGroups)
                     group.LearningRate = learningRate;
                 var examples = batch.Select(u => Load(u, train, random)).ToList();
@@ -196,7 +196,18 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         return new Example(text, augmented.Length / 160 < MaxExampleFrames ? augmented : augmented[..(MaxExampleFrames * 160)]);
     }
 
-    double LearningRate(int step)
+    /// <summary>
+    /// Linear warm-up, then cosine decay to a tenth. A resumed run warms up again from where it resumed,
+    /// because AdamW's moments restart empty.
+    /// </summary>
+    double LearningRate(int step, int resumedAt)
+    {
+        double scheduled = Scheduled(step);
+        int sinceResume = step - resumedAt;
+        return resumedAt > 0 && sinceResume < options.WarmupSteps ? scheduled * (sinceResume + 1) / options.WarmupSteps : scheduled;
+    }
+
+    double Scheduled(int step)
     {
         if (step < options.WarmupSteps)
             return options.PeakLearningRate * (step + 1) / options.WarmupSteps;
