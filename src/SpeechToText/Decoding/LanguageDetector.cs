@@ -15,8 +15,8 @@ public static class LanguageDetector
         using var tokens = torch.tensor(new long[] { special.StartOfTranscript }, [1, 1]);
         using var logits = model.Decoder.Forward(tokens, audio, cache);
         var languages = logits[0, 0].data<float>().ToArray().AsSpan(special.FirstLanguage, special.LanguageCount).ToArray();
-        double logTotal = TimestampRules.LogSumExp(languages);
-        int best = Array.IndexOf(languages, languages.Max());
+        double logTotal = LogitMath.LogSumExp(languages);
+        int best = LogitMath.ArgMax(languages);
         return (special.FirstLanguage + best, Math.Exp(languages[best] - logTotal));
     }
 }

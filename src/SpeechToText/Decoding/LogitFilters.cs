@@ -146,26 +146,6 @@ public sealed class TimestampRules(SpecialTokens special, int? maxInitialTimesta
                 logits[(begin + maxIndex + 1)..].Fill(float.NegativeInfinity);
         }
     }
-
-    /// <summary>The log of the sum of the exponentials, computed stably; -∞ when all values are -∞.</summary>
-    internal static double LogSumExp(ReadOnlySpan<float> values)
-    {
-        double max = Max(values);
-        if (double.IsNegativeInfinity(max))
-            return double.NegativeInfinity;
-        double sum = 0;
-        foreach (float value in values)
-            sum += Math.Exp(value - max);
-        return max + Math.Log(sum);
-    }
-
-    internal static double Max(ReadOnlySpan<float> values)
-    {
-        float max = float.NegativeInfinity;
-        foreach (float value in values)
-            max = Math.Max(max, value);
-        return max;
-    }
 }
 
 /// <summary>
@@ -183,5 +163,5 @@ public sealed class PreferTimestamps(SpecialTokens special) : ILogitFilter
 
     /// <summary>log(Σ p(timestamp)) − log(max p(text)): positive when this rule forces a timestamp.</summary>
     public double Margin(ReadOnlySpan<float> logits) =>
-        TimestampRules.LogSumExp(logits[special.TimestampBegin..]) - TimestampRules.Max(logits[..special.TimestampBegin]);
+        LogitMath.LogSumExp(logits[special.TimestampBegin..]) - LogitMath.Max(logits[..special.TimestampBegin]);
 }

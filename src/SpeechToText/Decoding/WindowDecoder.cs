@@ -59,14 +59,14 @@ public sealed class WindowDecoder(WhisperModel model, WhisperTokenizer tokenizer
                 if (step == 0 && special.NoSpeech != SpecialTokens.Absent)
                 {
                     var atStart = all[0, startOfTranscriptIndex].data<float>().ToArray();
-                    noSpeech = Math.Exp(atStart[special.NoSpeech] - TimestampRules.LogSumExp(atStart));
+                    noSpeech = Math.Exp(atStart[special.NoSpeech] - LogitMath.LogSumExp(atStart));
                 }
                 logits = all[0, -1].data<float>().ToArray();
             }
             foreach (var filter in filters)
                 filter.Apply(logits, sampled);
-            double logTotal = TimestampRules.LogSumExp(logits);
-            int token = temperature <= 0 ? ArgMax(logits) : Sample(logits, temperature, random);
+            double logTotal = LogitMath.LogSumExp(logits);
+            int token = temperature <= 0 ? LogitMath.ArgMax(logits) : Sample(logits, temperature, random);
             double logProbability = logits[token] - logTotal;
             result.Add(new DecodedToken(token, (float)Math.Exp(logProbability), (float)logProbability));
             sumLogProbability += logProbability;
@@ -80,21 +80,9 @@ public sealed class WindowDecoder(WhisperModel model, WhisperTokenizer tokenizer
         return new WindowResult(textTokens, text, sumLogProbability / (textTokens.Count + 1), noSpeech, temperature, CompressionRatio(text));
     }
 
-    /// <summary>The index of the largest value; the lowest index wins ties.</summary>
-    static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-                best = i;
-        }
-        return best;
-    }
-
     static int Sample(float[] logits, double temperature, Random random)
     {
-        double max = TimestampRules.Max(logits);
+        double max = LogitMath.Max(logits);
         var weights = new double[logits.Length];
         double total = 0;
         for (int i = 0; i < logits.Length; i++)
@@ -109,7 +97,7 @@ public sealed class WindowDecoder(WhisperModel model, WhisperTokenizer tokenizer
             if (target < 0 && weights[i] > 0)
                 return i;
         }
-        return ArgMax(logits);
+        return LogitMath.ArgMax(logits);
     }
 
     /// <summary>UTF-8 length over zlib-compressed length: repetitive text compresses well and scores high.</summary>

@@ -98,12 +98,12 @@ public sealed class OracleDecodingTests(OracleDecodingTests.Oracle oracle) : ICl
             foreach (var filter in filters)
                 filter.Apply(logits, history);
             var (token, p) = expected[i];
-            double before = Math.Exp(logits[token] - TimestampRules.LogSumExp(logits));
+            double before = Math.Exp(logits[token] - LogitMath.LogSumExp(logits));
             double margin = timestamps ? preference.Margin(logits) : double.NegativeInfinity;
             if (timestamps)
                 preference.Apply(logits, history);
-            double logTotal = TimestampRules.LogSumExp(logits);
-            int ours = Array.IndexOf(logits, logits.Max());
+            double logTotal = LogitMath.LogSumExp(logits);
+            int ours = LogitMath.ArgMax(logits);
             steps.Add(new Step(i, token, p, ours, Math.Exp(logits[ours] - logTotal), Math.Exp(logits[token] - logTotal), before, margin));
             history.Add(token);
             next = [token];
