@@ -26,6 +26,9 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
 
     sealed record Example(string Text, float[] Samples);
 
+    /// <summary>A batch ready for the model: augmented log-mel features ([80, frames] each) and their texts.</summary>
+    sealed record PreparedBatch(List<(float[] Values, int Frames)> Features, List<string> Texts, double AudioSeconds);
+
     sealed record TrainingState(int Step, double Seconds);
 
     /// <summary>Runs training until the schedule ends, the time limit passes, or <paramref name="cancellation"/> fires.</summary>
@@ -55,42 +58,37 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         if (log.BaseStream.Length == 0)
             log.WriteLine("step\tseconds\tloss\tctc\tcross_entropy\tlearning_rate\taudio_seconds");
 
-        while (step < options.Steps && !cancellation.IsCancellationRequested)
+        // Data preparation (reading, augmentation, log-mel) of the next batch overlaps the current step.
+        foreach (var batch in Prefetch.OneAhead(PreparedBatches(train, random)))
         {
-            foreach (var batch in Batches(train, random))
-            {
-                if (step >= options.Steps || cancellation.IsCancellationRequested || TimeUp(clock, secondsBefore))
-                    break;
-                model.train();
-                double learningRate = LearningRate(step, state.Step);
-                foreach (var group in optimizer.ParamGroups)
-                    group.LearningRate = learningRate;
-                var examples = batch.Select(u => Load(u, train, random)).ToList();
-                var (loss, ctc, crossEntropy) = Step(model, ctcHead, tokenizer, examples, random);
-                if ((step + 1) % options.Accumulate == 0)
-                {
-                    nn.utils.clip_grad_norm_(parameters, options.ClipNorm);
-                    optimizer.step();
-                    optimizer.zero_grad();
-                }
-                step++;
-                double seconds = secondsBefore + clock.Elapsed.TotalSeconds;
-                log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{step}\t{seconds:F1}\t{loss:F4}\t{ctc:F4}\t{crossEntropy:F4}\t{learningRate:E3}\t{examples.Sum(e => e.Samples.Length) / 16000.0:F1}"));
-                if (step % 50 == 0)
-                {
-                    log.Flush();
-                    logger.LogInformation("step {Step}: loss {Loss:F3} (ctc {Ctc:F3}, ce {Ce:F3}), lr {Lr:E2}, {Seconds:F0} s",
-                        step, loss, ctc, crossEntropy, learningRate, seconds);
-                }
-                if (step % options.ValidateEvery == 0)
-                {
-                    Validate(model, ctcHead, tokenizer, validation, step);
-                    Save(model, ctcHead, tokenizer, new TrainingState(step, seconds));
-                }
-            }
-            if (TimeUp(clock, secondsBefore))
+            if (step >= options.Steps || cancellation.IsCancellationRequested || TimeUp(clock, secondsBefore))
                 break;
+            model.train();
+            double learningRate = LearningRate(step, state.Step);
+            foreach (var group in optimizer.ParamGroups)
+                group.LearningRate = learningRate;
+            var (loss, ctc, crossEntropy) = Step(model, ctcHead, tokenizer, batch);
+            if ((step + 1) % options.Accumulate == 0)
+            {
+                nn.utils.clip_grad_norm_(parameters, options.ClipNorm);
+                optimizer.step();
+                optimizer.zero_grad();
+            }
+            step++;
+            double seconds = secondsBefore + clock.Elapsed.TotalSeconds;
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{step}\t{seconds:F1}\t{loss:F4}\t{ctc:F4}\t{crossEntropy:F4}\t{learningRate:E3}\t{batch.AudioSeconds:F1}"));
+            if (step % 50 == 0)
+            {
+                log.Flush();
+                logger.LogInformation("step {Step}: loss {Loss:F3} (ctc {Ctc:F3}, ce {Ce:F3}), lr {Lr:E2}, {Seconds:F0} s",
+                    step, loss, ctc, crossEntropy, learningRate, seconds);
+            }
+            if (step % options.ValidateEvery == 0)
+            {
+                Validate(model, ctcHead, tokenizer, validation, step);
+                Save(model, ctcHead, tokenizer, new TrainingState(step, seconds));
+            }
         }
         if (step % options.ValidateEvery != 0 || step == state.Step)
         {
@@ -105,25 +103,19 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         options.TimeLimit is { } limit && clock.Elapsed.TotalSeconds >= limit.TotalSeconds;
 
     /// <summary>One batch: encoder, CTC head and decoder; the hybrid loss is back-propagated.</summary>
-    (double Loss, double Ctc, double CrossEntropy) Step(WhisperModel model, Linear ctcHead, WhisperTokenizer tokenizer, List<Example> examples, Random random)
+    (double Loss, double Ctc, double CrossEntropy) Step(WhisperModel model, Linear ctcHead, WhisperTokenizer tokenizer, PreparedBatch prepared)
     {
         using var scope = NewDisposeScope();
         var special = tokenizer.Special;
-        var features = examples.Select(e =>
-        {
-            var mel = LogMelSpectrogram.Compute(e.Samples, 80);
-            var values = mel.Values;
-            SpecAugment.Apply(values, 80, mel.Frames, random);
-            return (Values: values, mel.Frames);
-        }).ToList();
+        var features = prepared.Features;
         int frames = features.Max(f => f.Frames) + 1 & ~1;
-        var batch = new float[examples.Count * 80 * frames];
-        for (int b = 0; b < examples.Count; b++)
+        var batch = new float[features.Count * 80 * frames];
+        for (int b = 0; b < features.Count; b++)
             for (int m = 0; m < 80; m++)
                 Array.Copy(features[b].Values, m * features[b].Frames, batch, (b * 80 + m) * frames, features[b].Frames);
-        var audio = model.Encoder.Forward(torch.tensor(batch, [examples.Count, 80, frames]));
+        var audio = model.Encoder.Forward(torch.tensor(batch, [features.Count, 80, frames]));
 
-        var texts = examples.Select(e => tokenizer.Encode(e.Text)).ToList();
+        var texts = prepared.Texts.Select(tokenizer.Encode).ToList();
         var logProbabilities = nn.functional.log_softmax(ctcHead.call(audio), -1).transpose(0, 1);
         var targets = torch.tensor(texts.SelectMany(t => t).Select(t => (long)t).ToArray());
         var inputLengths = torch.tensor(features.Select(f => (long)(f.Frames + 1) / 2).ToArray());
@@ -131,8 +123,8 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         var ctc = nn.functional.ctc_loss(logProbabilities, targets, inputLengths, targetLengths, blank: tokenizer.TextTokenCount, zero_infinity: true);
 
         int length = texts.Max(t => t.Count) + 1;
-        var input = new long[examples.Count * length];
-        var output = new long[examples.Count * length];
+        var input = new long[texts.Count * length];
+        var output = new long[texts.Count * length];
         Array.Fill(input, special.EndOfText);
         Array.Fill(output, -100); // ignored by the loss
         for (int b = 0; b < texts.Count; b++)
@@ -147,12 +139,35 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         }
         using var cross = model.Decoder.CrossAttention(audio);
         using var cache = new DecoderCache(model.Decoder.Layers);
-        var logits = model.Decoder.Forward(torch.tensor(input, [examples.Count, length]), cross, cache);
+        var logits = model.Decoder.Forward(torch.tensor(input, [texts.Count, length]), cross, cache);
         var crossEntropy = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), torch.tensor(output), ignore_index: -100);
 
         var loss = options.CtcWeight * ctc + (1 - options.CtcWeight) * crossEntropy;
         (loss / options.Accumulate).backward();
         return (loss.item<float>(), ctc.item<float>(), crossEntropy.item<float>());
+    }
+
+    /// <summary>
+    /// Endless epochs of prepared batches. All of the run's randomness after initialisation is drawn here, in
+    /// order, so a run is deterministic however far ahead batches are prepared.
+    /// </summary>
+    IEnumerable<PreparedBatch> PreparedBatches(List<Utterance> train, Random random)
+    {
+        while (true)
+        {
+            foreach (var batch in Batches(train, random))
+            {
+                var examples = batch.Select(u => Load(u, train, random)).ToList();
+                var features = examples.Select(e =>
+                {
+                    var mel = LogMelSpectrogram.Compute(e.Samples, 80);
+                    var values = mel.Values;
+                    SpecAugment.Apply(values, 80, mel.Frames, random);
+                    return (values, mel.Frames);
+                }).ToList();
+                yield return new PreparedBatch(features, examples.Select(e => e.Text).ToList(), examples.Sum(e => e.Samples.Length) / (double)AudioInput.SampleRate);
+            }
+        }
     }
 
     /// <summary>Batches of utterances of similar length (sorted with jitter), in random order.</summary>
