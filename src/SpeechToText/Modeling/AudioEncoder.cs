@@ -31,6 +31,18 @@ public sealed class AudioEncoder : Module
         RegisterComponents();
     }
 
+    /// <summary>The numeric kernels of the convolutions, GELUs and attentions.</summary>
+    internal ModelKernels Kernels
+    {
+        get;
+        set
+        {
+            field = value;
+            foreach (var block in blocks)
+                block.Kernels = value;
+        }
+    } = ModelKernels.Torch;
+
     /// <summary>All-zero key positions appended to each self-attention (see <see cref="WhisperModel.AudioKeyPadding"/>).</summary>
     internal int KeyPadding { get; set; }
 
@@ -38,8 +50,8 @@ public sealed class AudioEncoder : Module
     public Tensor Forward(Tensor mel)
     {
         using var scope = NewDisposeScope();
-        var x = nn.functional.gelu(conv1.call(mel));
-        x = nn.functional.gelu(conv2.call(x)).permute(0, 2, 1);
+        var x = Kernels.Gelu(Kernels.Convolve(conv1, mel));
+        x = Kernels.Gelu(Kernels.Convolve(conv2, x)).permute(0, 2, 1);
         long positions = x.shape[1];
         if (positions > positional_embedding.shape[0])
             throw new ArgumentException($"The encoder takes at most {positional_embedding.shape[0] * 2} mel frames; got {mel.shape[2]}.", nameof(mel));

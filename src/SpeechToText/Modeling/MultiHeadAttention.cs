@@ -33,34 +33,19 @@ internal sealed class MultiHeadAttention : Module
     public (Tensor Keys, Tensor Values) KeysValues(Tensor source) =>
         (SplitHeads(key.call(source)), SplitHeads(value.call(source)));
 
+    /// <summary>The kernels that compute the attention itself.</summary>
+    internal ModelKernels Kernels { get; set; } = ModelKernels.Torch;
+
     /// <summary>
-    /// Attends from <paramref name="x"/> [batch, time, state] to <paramref name="keys"/>/<paramref name="values"/>.
-    /// With <paramref name="causal"/>, query t (the last of the queries being the last key) sees keys up to its own position.
+    /// Attends from <paramref name="x"/> [batch, time, state] to <paramref name="keys"/>/<paramref name="values"/>
+    /// (masking by <paramref name="kind"/>, see <see cref="ModelKernels.Attend"/>).
     /// </summary>
-    public Tensor Attend(Tensor x, Tensor keys, Tensor values, bool causal)
+    public Tensor Attend(Tensor x, Tensor keys, Tensor values, AttentionKind kind)
     {
         using var q = SplitHeads(query.call(x));
-        long queries = q.shape[2], offset = keys.shape[2] - queries;
-        Tensor attended;
-        if (!causal || queries == 1)
-        {
-            attended = nn.functional.scaled_dot_product_attention(q, keys, values);
-        }
-        else if (offset == 0)
-        {
-            attended = nn.functional.scaled_dot_product_attention(q, keys, values, is_casual: true);
-        }
-        else
-        {
-            // Queries continue a cached prefix: query i may see keys 0 .. offset + i.
-            using var allowed = torch.ones(queries, keys.shape[2], ScalarType.Bool, x.device).tril(offset);
-            attended = nn.functional.scaled_dot_product_attention(q, keys, values, allowed);
-        }
-        using (attended)
-        {
-            using var merged = attended.transpose(1, 2).reshape(x.shape[0], queries, -1);
-            return @out.call(merged);
-        }
+        using var attended = Kernels.Attend(kind, q, keys, values);
+        using var merged = attended.transpose(1, 2).reshape(x.shape[0], q.shape[2], -1);
+        return @out.call(merged);
     }
 
     /// <summary>Appends <paramref name="count"/> all-zero positions to keys and values [batch, heads, time, head size].</summary>

@@ -20,6 +20,8 @@ internal sealed class ResidualAttentionBlock : Module
     readonly Sequential mlp;
     readonly LayerNorm mlp_ln;
 #pragma warning restore IDE1006
+    readonly (Linear Expand, Linear Project) _mlpLayers;
+    ModelKernels _kernels = ModelKernels.Torch;
 
     public ResidualAttentionBlock(int state, int heads, bool crossAttention) : base(nameof(ResidualAttentionBlock))
     {
@@ -30,9 +32,23 @@ internal sealed class ResidualAttentionBlock : Module
             cross_attn = new MultiHeadAttention(state, heads);
             cross_attn_ln = LayerNorm(state, LayerNormEpsilon);
         }
-        mlp = Sequential(("0", Linear(state, 4 * state)), ("1", GELU()), ("2", Linear(4 * state, state)));
+        var (expand, project) = (Linear(state, 4 * state), Linear(4 * state, state));
+        mlp = Sequential(("0", expand), ("1", GELU()), ("2", project)); // named as in the checkpoints; run by Forward
+        _mlpLayers = (expand, project);
         mlp_ln = LayerNorm(state, LayerNormEpsilon);
         RegisterComponents();
+    }
+
+    /// <summary>The numeric kernels of this block's attentions and GELU.</summary>
+    internal ModelKernels Kernels
+    {
+        get => _kernels;
+        set
+        {
+            _kernels = attn.Kernels = value;
+            if (cross_attn != null)
+                cross_attn.Kernels = value;
+        }
     }
 
     /// <summary>The cross-attention keys and values of the audio for this block (decoder blocks only).</summary>
@@ -53,10 +69,10 @@ internal sealed class ResidualAttentionBlock : Module
         if (cache != null)
             (keys, values) = cache.Append(keys, values);
         (keys, values) = MultiHeadAttention.AppendZeroPositions(keys, values, zeroKeys);
-        x = x + attn.Attend(normed, keys, values, causal);
+        x = x + attn.Attend(normed, keys, values, causal ? AttentionKind.DecoderSelf : AttentionKind.EncoderSelf);
         if (cross_attn != null && cross_attn_ln != null && cross is { } audio)
-            x = x + cross_attn.Attend(cross_attn_ln.call(x), audio.Keys, audio.Values, causal: false);
-        x = x + mlp.call(mlp_ln.call(x));
+            x = x + cross_attn.Attend(cross_attn_ln.call(x), audio.Keys, audio.Values, AttentionKind.Cross);
+        x = x + _mlpLayers.Project.call(_kernels.Gelu(_mlpLayers.Expand.call(mlp_ln.call(x))));
         return x.MoveToOuterDisposeScope();
     }
 }

@@ -34,6 +34,18 @@ public sealed class TextDecoder : Module
     /// <summary>The longest token sequence the decoder accepts.</summary>
     public long Context => positional_embedding.shape[0];
 
+    /// <summary>The numeric kernels of the blocks' attentions and GELUs.</summary>
+    internal ModelKernels Kernels
+    {
+        get;
+        set
+        {
+            field = value;
+            foreach (var block in blocks)
+                block.Kernels = value;
+        }
+    } = ModelKernels.Torch;
+
     /// <summary>All-zero key positions appended to the cross-attention keys (see <see cref="WhisperModel.AudioKeyPadding"/>).</summary>
     internal int KeyPadding { get; set; }
 

@@ -56,6 +56,16 @@ public sealed class WhisperModel : Module
     }
 
     /// <summary>
+    /// The numeric kernels (attention, GELU, convolutions) of the whole model; TorchSharp's unless a test
+    /// substitutes another engine's arithmetic to compare with it.
+    /// </summary>
+    internal ModelKernels Kernels
+    {
+        get => encoder.Kernels;
+        set => encoder.Kernels = decoder.Kernels = value;
+    }
+
+    /// <summary>
     /// Copies <paramref name="tensors"/> (openai/whisper names, PyTorch shapes) into the model. Every
     /// parameter must be present with its exact shape (a convolution bias may also come as [n, 1]); no
     /// other tensor may be present.
