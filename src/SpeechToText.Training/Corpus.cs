@@ -4,7 +4,7 @@ using SpeechToText.Audio;
 namespace SpeechToText.Training;
 
 /// <summary>One recorded sentence of a corpus.</summary>
-/// <param name="Path">The WAV file, relative to the corpus directory.</param>
+/// <param name="Path">The audio file (relative to the corpus directory in its manifest, a full path once read).</param>
 /// <param name="Text">The normalised transcript.</param>
 /// <param name="Voice">The voice that spoke it.</param>
 /// <param name="Split">train, test-seen-voices, or test-heldout-voices.</param>
@@ -69,15 +69,43 @@ public static class Corpus
         return utterances;
     }
 
-    /// <summary>Reads a corpus's manifest.</summary>
-    public static IReadOnlyList<Utterance> Read(string directory)
+    /// <summary>
+    /// Reads a corpus: a directory with manifest.tsv (as <see cref="Build"/> writes it), or a manifest file of
+    /// one's own, e.g. to fine-tune a model. Tab-separated, with a header naming the columns: <c>path</c> and
+    /// <c>text</c> are required; <c>split</c> (default train), <c>voice</c> and <c>seconds</c> (measured when
+    /// absent) are optional. Paths are relative to the manifest's directory; the utterances returned carry
+    /// full paths.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No manifest.</exception>
+    /// <exception cref="InvalidDataException">A header without path or text, or a malformed line (named by number).</exception>
+    public static IReadOnlyList<Utterance> Read(string path)
     {
-        string path = Path.Combine(directory, ManifestFile);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"{path}: no manifest; build the corpus with `stt corpus`");
-        return File.ReadLines(path).Skip(1).Select(line => line.Split('\t'))
-            .Select(f => new Utterance(f[0], f[1], f[2], f[3], double.Parse(f[4], CultureInfo.InvariantCulture)))
-            .ToList();
+        string manifest = Directory.Exists(path) ? Path.Combine(path, ManifestFile) : path;
+        if (!File.Exists(manifest))
+            throw new FileNotFoundException($"{manifest}: no manifest; build a corpus with `stt corpus`, or write a TSV with path and text columns", manifest);
+        string directory = Path.GetDirectoryName(Path.GetFullPath(manifest))!;
+        var lines = File.ReadLines(manifest).Select((text, index) => (Text: text, Number: index + 1)).Where(l => l.Text.Length > 0).ToList();
+        var header = lines.Count > 0 ? lines[0].Text.Split('\t') : [];
+        int Column(string name) => Array.IndexOf(header, name);
+        int pathColumn = Column("path"), textColumn = Column("text"), splitColumn = Column("split"), voiceColumn = Column("voice"), secondsColumn = Column("seconds");
+        if (pathColumn < 0 || textColumn < 0)
+            throw new InvalidDataException($"{manifest}: the first line must name the columns, including path and text (tab-separated)");
+        var utterances = new List<Utterance>();
+        foreach (var (text, number) in lines.Skip(1))
+        {
+            var fields = text.Split('\t');
+            if (fields.Length != header.Length)
+                throw new InvalidDataException($"{manifest}:{number}: {fields.Length} fields; the header has {header.Length}");
+            string file = Path.GetFullPath(Path.Combine(directory, fields[pathColumn]));
+            double seconds;
+            if (secondsColumn < 0)
+                seconds = AudioInput.ReadAll(file).Length / (double)AudioInput.SampleRate;
+            else if (!double.TryParse(fields[secondsColumn], NumberStyles.Float, CultureInfo.InvariantCulture, out seconds) || !(seconds >= 0))
+                throw new InvalidDataException($"{manifest}:{number}: seconds \"{fields[secondsColumn]}\" is not a duration");
+            utterances.Add(new Utterance(file, fields[textColumn], voiceColumn < 0 ? "" : fields[voiceColumn],
+                splitColumn < 0 ? Train : fields[splitColumn], seconds));
+        }
+        return utterances;
     }
 
     static void WriteManifest(string directory, IEnumerable<Utterance> utterances)

@@ -15,41 +15,50 @@ using static TorchSharp.torch;
 namespace SpeechToText.Training;
 
 /// <summary>
-/// Trains the bundled model's recipe (<see cref="ModelRecipe"/>) on a synthetic corpus: hybrid CTC and
-/// attention loss, variable-length batches grouped by duration, augmentation, AdamW with warm-up and
-/// cosine decay, gradient clipping, periodic validation (WER) and checkpoints, resumable.
+/// Trains a Whisper model on a corpus (see <see cref="Corpus.Read"/>): from scratch, the bundled model's
+/// recipe (<see cref="ModelRecipe"/>) with a hybrid CTC and attention loss; or, given
+/// <see cref="TrainingOptions.InitialModel"/>, fine-tuning an existing checkpoint with cross-entropy.
+/// Batches of utterances grouped by duration (unpadded for models trained on variable-length audio, 30 s
+/// windows otherwise), augmentation, AdamW with warm-up and cosine decay, gradient clipping, periodic
+/// validation (WER) and checkpoints, resumable.
 /// </summary>
 public sealed class Trainer(TrainingOptions options, ILogger logger)
 {
-    const int MaxExampleFrames = 1990; // under the 1000 encoder positions (20 s)
     const string ModelDirectory = "model", StateFile = "training_state.json", LogFile = "train_log.tsv", ValidationFile = "validation.tsv";
+    const string CtcHeadFile = "ctc_head.safetensors";
 
     sealed record Example(string Text, float[] Samples);
 
-    /// <summary>A batch ready for the model: augmented log-mel features ([80, frames] each) and their texts.</summary>
-    sealed record PreparedBatch(List<(float[] Values, int Frames)> Features, List<string> Texts, double AudioSeconds);
+    /// <summary>A batch ready for the model: augmented log-mel features ([mel bins, frames] each) and their target tokens.</summary>
+    sealed record PreparedBatch(List<(float[] Values, int Frames)> Features, List<IReadOnlyList<int>> Texts, double AudioSeconds);
 
     sealed record TrainingState(int Step, double Seconds);
 
+    /// <summary>What is trained: the model, its tokenizer, the CTC head of a hybrid run (none when fine-tuning), and where it stands.</summary>
+    sealed record Trainee(WhisperModel Model, WhisperTokenizer Tokenizer, Linear? CtcHead, TrainingState State) : IDisposable
+    {
+        public void Dispose()
+        {
+            Model.Dispose();
+            CtcHead?.Dispose();
+        }
+    }
+
     /// <summary>Runs training until the schedule ends, the time limit passes, or <paramref name="cancellation"/> fires.</summary>
+    /// <exception cref="InvalidDataException">The corpus has no usable training utterance, or a checkpoint cannot be read.</exception>
     public void Run(CancellationToken cancellation = default)
     {
         TorchRuntime.EnsureAvailable();
         Directory.CreateDirectory(options.OutputDirectory);
-        var tokenizer = ModelRecipe.Tokenizer();
-        var dims = ModelRecipe.Dimensions(options.Width, heads: options.Width / 64, options.EncoderLayers, options.DecoderLayers);
-        var utterances = Corpus.Read(options.CorpusDirectory);
-        var train = utterances.Where(u => u.Split == Corpus.Train && u.Seconds * 100 < MaxExampleFrames).ToList();
-        var validation = utterances.Where(u => u.Split == Corpus.TestSeenVoices).Take(options.ValidationUtterances).ToList();
-        logger.LogInformation("{Train} training utterances ({Hours:F1} h), {Validation} for validation", train.Count, train.Sum(u => u.Seconds) / 3600, validation.Count);
-
         torch.manual_seed(options.Seed);
         var random = new Random(options.Seed);
-        using var model = new WhisperModel(dims) { VariableLengthAudio = true };
-        using var ctcHead = nn.Linear(dims.AudioState, tokenizer.TextTokenCount + 1); // the last class is CTC's blank
-        Initialize(model);
-        var state = Resume(model, ctcHead);
-        var parameters = model.parameters().Concat(ctcHead.parameters()).ToList();
+        using var trainee = Start();
+        var (model, tokenizer, ctcHead, state) = trainee;
+        var targets = new TranscriptTargets(tokenizer, (int)model.Decoder.Context, options.Language);
+        var (train, validation) = Splits(model, targets);
+        logger.LogInformation("{Train} training utterances ({Hours:F1} h), {Validation} for validation", train.Count, train.Sum(u => u.Seconds) / 3600, validation.Count);
+
+        var parameters = model.parameters().Concat(ctcHead?.parameters() ?? []).ToList();
         using var optimizer = optim.AdamW(parameters, options.PeakLearningRate, 0.9, 0.98, 1e-8, options.WeightDecay);
         var clock = Stopwatch.StartNew();
         double secondsBefore = state.Seconds;
@@ -59,7 +68,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             log.WriteLine("step\tseconds\tloss\tctc\tcross_entropy\tlearning_rate\taudio_seconds");
 
         // Data preparation (reading, augmentation, log-mel) of the next batch overlaps the current step.
-        foreach (var batch in Prefetch.OneAhead(PreparedBatches(train, random)))
+        foreach (var batch in Prefetch.OneAhead(PreparedBatches(model, targets, train, random)))
         {
             if (step >= options.Steps || cancellation.IsCancellationRequested || TimeUp(clock, secondsBefore))
                 break;
@@ -67,7 +76,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             double learningRate = LearningRate(step, state.Step);
             foreach (var group in optimizer.ParamGroups)
                 group.LearningRate = learningRate;
-            var (loss, ctc, crossEntropy) = Step(model, ctcHead, tokenizer, batch);
+            var (loss, ctc, crossEntropy) = Step(model, ctcHead, tokenizer, targets.Prompt, batch);
             if ((step + 1) % options.Accumulate == 0)
             {
                 nn.utils.clip_grad_norm_(parameters, options.ClipNorm);
@@ -86,15 +95,15 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             }
             if (step % options.ValidateEvery == 0)
             {
-                Validate(model, ctcHead, tokenizer, validation, step);
-                Save(model, ctcHead, tokenizer, new TrainingState(step, seconds));
+                Validate(trainee, targets, validation, step);
+                Save(trainee with { State = new TrainingState(step, seconds) });
             }
         }
         if (step % options.ValidateEvery != 0 || step == state.Step)
         {
             // Not just validated and saved inside the loop (or nothing ran): do it now.
-            Validate(model, ctcHead, tokenizer, validation, step);
-            Save(model, ctcHead, tokenizer, new TrainingState(step, secondsBefore + clock.Elapsed.TotalSeconds));
+            Validate(trainee, targets, validation, step);
+            Save(trainee with { State = new TrainingState(step, secondsBefore + clock.Elapsed.TotalSeconds) });
         }
         LossPlot.Write(Path.Combine(options.OutputDirectory, LogFile), Path.Combine(options.OutputDirectory, "loss.svg"));
     }
@@ -102,89 +111,102 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     bool TimeUp(Stopwatch clock, double secondsBefore) =>
         options.TimeLimit is { } limit && clock.Elapsed.TotalSeconds >= limit.TotalSeconds;
 
-    /// <summary>One batch: encoder, CTC head and decoder; the hybrid loss is back-propagated.</summary>
-    (double Loss, double Ctc, double CrossEntropy) Step(WhisperModel model, Linear ctcHead, WhisperTokenizer tokenizer, PreparedBatch prepared)
+    /// <summary>One batch: encoder, CTC head (hybrid runs) and decoder; the loss is back-propagated.</summary>
+    (double Loss, double Ctc, double CrossEntropy) Step(WhisperModel model, Linear? ctcHead, WhisperTokenizer tokenizer, IReadOnlyList<int> prompt, PreparedBatch prepared)
     {
         using var scope = NewDisposeScope();
-        var special = tokenizer.Special;
         var features = prepared.Features;
+        int bins = model.Dimensions.MelBins;
         int frames = features.Max(f => f.Frames) + 1 & ~1;
-        var batch = new float[features.Count * 80 * frames];
+        var batch = new float[features.Count * bins * frames];
         for (int b = 0; b < features.Count; b++)
-            for (int m = 0; m < 80; m++)
-                Array.Copy(features[b].Values, m * features[b].Frames, batch, (b * 80 + m) * frames, features[b].Frames);
-        var audio = model.Encoder.Forward(torch.tensor(batch, [features.Count, 80, frames]));
+            for (int m = 0; m < bins; m++)
+                Array.Copy(features[b].Values, m * features[b].Frames, batch, (b * bins + m) * frames, features[b].Frames);
+        var audio = model.Encoder.Forward(torch.tensor(batch, [features.Count, bins, frames]));
 
-        var texts = prepared.Texts.Select(tokenizer.Encode).ToList();
-        var logProbabilities = nn.functional.log_softmax(ctcHead.call(audio), -1).transpose(0, 1);
-        var targets = torch.tensor(texts.SelectMany(t => t).Select(t => (long)t).ToArray());
-        var inputLengths = torch.tensor(features.Select(f => (long)(f.Frames + 1) / 2).ToArray());
-        var targetLengths = torch.tensor(texts.Select(t => (long)t.Count).ToArray());
-        var ctc = nn.functional.ctc_loss(logProbabilities, targets, inputLengths, targetLengths, blank: tokenizer.TextTokenCount, zero_infinity: true);
+        var texts = prepared.Texts;
+        Tensor? ctc = null;
+        if (ctcHead != null)
+        {
+            var logProbabilities = nn.functional.log_softmax(ctcHead.call(audio), -1).transpose(0, 1);
+            var targets = torch.tensor(texts.SelectMany(t => t).Select(t => (long)t).ToArray());
+            var inputLengths = torch.tensor(features.Select(f => (long)(f.Frames + 1) / 2).ToArray());
+            var targetLengths = torch.tensor(texts.Select(t => (long)t.Count).ToArray());
+            ctc = nn.functional.ctc_loss(logProbabilities, targets, inputLengths, targetLengths, blank: tokenizer.TextTokenCount, zero_infinity: true);
+        }
 
-        int length = texts.Max(t => t.Count) + 1;
+        // Teacher forcing: the decoder reads prompt + text and is scored on text + <|endoftext|>.
+        int length = prompt.Count + texts.Max(t => t.Count);
         var input = new long[texts.Count * length];
         var output = new long[texts.Count * length];
-        Array.Fill(input, special.EndOfText);
+        Array.Fill(input, tokenizer.Special.EndOfText);
         Array.Fill(output, -100); // ignored by the loss
         for (int b = 0; b < texts.Count; b++)
         {
-            input[b * length] = special.StartOfTranscript;
-            for (int i = 0; i < texts[b].Count; i++)
+            int[] sequence = [.. prompt, .. texts[b], tokenizer.Special.EndOfText];
+            for (int j = 0; j + 1 < sequence.Length; j++)
             {
-                input[b * length + i + 1] = texts[b][i];
-                output[b * length + i] = texts[b][i];
+                input[b * length + j] = sequence[j];
+                if (j + 1 >= prompt.Count)
+                    output[b * length + j] = sequence[j + 1];
             }
-            output[b * length + texts[b].Count] = special.EndOfText;
         }
         using var cross = model.Decoder.CrossAttention(audio);
         using var cache = new DecoderCache(model.Decoder.Layers);
         var logits = model.Decoder.Forward(torch.tensor(input, [texts.Count, length]), cross, cache);
         var crossEntropy = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), torch.tensor(output), ignore_index: -100);
 
-        var loss = options.CtcWeight * ctc + (1 - options.CtcWeight) * crossEntropy;
+        var loss = ctc is null ? crossEntropy : options.CtcWeight * ctc + (1 - options.CtcWeight) * crossEntropy;
         (loss / options.Accumulate).backward();
-        return (loss.item<float>(), ctc.item<float>(), crossEntropy.item<float>());
+        return (loss.item<float>(), ctc?.item<float>() ?? double.NaN, crossEntropy.item<float>());
     }
 
     /// <summary>
     /// Endless epochs of prepared batches. All of the run's randomness after initialisation is drawn here, in
     /// order, so a run is deterministic however far ahead batches are prepared.
     /// </summary>
-    IEnumerable<PreparedBatch> PreparedBatches(List<Utterance> train, Random random)
+    IEnumerable<PreparedBatch> PreparedBatches(WhisperModel model, TranscriptTargets targets, List<Utterance> train, Random random)
     {
+        int bins = model.Dimensions.MelBins, window = 2 * model.Dimensions.AudioContext, maxFrames = MaxFrames(model);
+        bool padded = !model.VariableLengthAudio;
         while (true)
         {
-            foreach (var batch in Batches(train, random))
+            foreach (var batch in Batches(model, train, random))
             {
-                var examples = batch.Select(u => Load(u, train, random)).ToList();
+                var examples = batch.Select(u => Load(u, train, maxFrames, random)).ToList();
                 var features = examples.Select(e =>
                 {
-                    var mel = LogMelSpectrogram.Compute(e.Samples, 80);
-                    var values = mel.Values;
-                    SpecAugment.Apply(values, 80, mel.Frames, random);
-                    return (values, mel.Frames);
+                    var mel = LogMelSpectrogram.Compute(e.Samples, bins, padded ? LogMelSpectrogram.WindowSamples : 0);
+                    var (values, frames) = padded ? (mel.Window(0, window, window), window) : (mel.Values, mel.Frames);
+                    SpecAugment.Apply(values, bins, frames, random);
+                    return (values, frames);
                 }).ToList();
-                yield return new PreparedBatch(features, examples.Select(e => e.Text).ToList(), examples.Sum(e => e.Samples.Length) / (double)AudioInput.SampleRate);
+                yield return new PreparedBatch(features, examples.Select(e => targets.Encode(e.Text)).ToList(),
+                    examples.Sum(e => e.Samples.Length) / (double)AudioInput.SampleRate);
             }
         }
     }
 
+    /// <summary>The longest example in mel frames: just under the encoder's audio positions.</summary>
+    static int MaxFrames(WhisperModel model) => 2 * model.Dimensions.AudioContext - 10;
+
     /// <summary>Batches of utterances of similar length (sorted with jitter), in random order.</summary>
-    IEnumerable<List<Utterance>> Batches(List<Utterance> train, Random random)
+    IEnumerable<List<Utterance>> Batches(WhisperModel model, List<Utterance> train, Random random)
     {
+        // Frames an utterance may occupy, with room for speed and join changes; a padded model always takes a window.
+        double Frames(Utterance u) => model.VariableLengthAudio ? u.Seconds * 110 + 40 : 2 * model.Dimensions.AudioContext;
         var sorted = train.OrderBy(u => u.Seconds * (0.9 + 0.2 * random.NextDouble())).ToList();
         var batches = new List<List<Utterance>>();
         var current = new List<Utterance>();
         double longest = 0;
         foreach (var utterance in sorted)
         {
-            double frames = Math.Max(longest, utterance.Seconds * 100 * 1.1 + 40); // room for speed and join changes
+            double frames = Math.Max(longest, Frames(utterance));
             if (current.Count > 0 && frames * (current.Count + 1) > options.MaxBatchFrames)
             {
                 batches.Add(current);
                 current = [];
-                frames = utterance.Seconds * 110 + 40;
+                frames = Frames(utterance);
             }
             current.Add(utterance);
             longest = frames;
@@ -194,21 +216,21 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         return batches.OrderBy(_ => random.Next());
     }
 
-    Example Load(Utterance utterance, List<Utterance> train, Random random)
+    Example Load(Utterance utterance, List<Utterance> train, int maxFrames, Random random)
     {
-        var samples = AudioInput.ReadAll(Path.Combine(options.CorpusDirectory, utterance.Path));
+        var samples = AudioInput.ReadAll(utterance.Path);
         string text = utterance.Text;
         if (random.NextDouble() < options.JoinProbability)
         {
             var other = train[random.Next(train.Count)];
-            if (utterance.Seconds + other.Seconds < 9)
+            if (utterance.Seconds + other.Seconds < Math.Min(9, maxFrames / 200.0))
             {
-                samples = [.. samples, .. new float[AudioInput.SampleRate * 3 / 10], .. AudioInput.ReadAll(Path.Combine(options.CorpusDirectory, other.Path))];
+                samples = [.. samples, .. new float[AudioInput.SampleRate * 3 / 10], .. AudioInput.ReadAll(other.Path)];
                 text += " " + other.Text;
             }
         }
         var augmented = Augmentation.Apply(samples, random);
-        return new Example(text, augmented.Length / 160 < MaxExampleFrames ? augmented : augmented[..(MaxExampleFrames * 160)]);
+        return new Example(text, augmented.Length / 160 < maxFrames ? augmented : augmented[..(maxFrames * 160)]);
     }
 
     /// <summary>
@@ -231,10 +253,12 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     }
 
     /// <summary>Greedy attention and CTC decoding of the validation utterances; logs their word error rates.</summary>
-    void Validate(WhisperModel model, Linear ctcHead, WhisperTokenizer tokenizer, List<Utterance> validation, int step)
+    void Validate(Trainee trainee, TranscriptTargets targets, List<Utterance> validation, int step)
     {
-        model.eval();
-        var (attention, ctc) = Evaluate(model, ctcHead, tokenizer, validation.Select(u => (Path.Combine(options.CorpusDirectory, u.Path), u.Text)));
+        if (validation.Count == 0)
+            return;
+        trainee.Model.eval();
+        var (attention, ctc) = Evaluate(trainee.Model, trainee.CtcHead, trainee.Tokenizer, targets.Prompt, validation.Select(u => (u.Path, u.Text)));
         logger.LogInformation("step {Step}: validation WER {Attention:P1} (attention), {Ctc:P1} (CTC)", step, attention, ctc);
         string path = Path.Combine(options.OutputDirectory, ValidationFile);
         if (!File.Exists(path))
@@ -242,20 +266,23 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         File.AppendAllText(path, string.Create(CultureInfo.InvariantCulture, $"{step}\t{attention:F4}\t{ctc:F4}\n"));
     }
 
-    /// <summary>Word error rates of greedy attention decoding and of greedy CTC decoding over (wav, text) pairs.</summary>
-    internal static (double Attention, double Ctc) Evaluate(WhisperModel model, Linear? ctcHead, WhisperTokenizer tokenizer, IEnumerable<(string Wav, string Text)> pairs)
+    /// <summary>Word error rates of greedy attention decoding and of greedy CTC decoding (NaN without a CTC head) over (audio, text) pairs.</summary>
+    internal static (double Attention, double Ctc) Evaluate(WhisperModel model, Linear? ctcHead, WhisperTokenizer tokenizer, IReadOnlyList<int> prompt,
+        IEnumerable<(string Audio, string Text)> pairs)
     {
         var attentionPairs = new List<(string, string)>();
         var ctcPairs = new List<(string, string)>();
         var decoder = new WindowDecoder(model, tokenizer, [SuppressBlank.For(tokenizer)]);
+        int bins = model.Dimensions.MelBins, window = 2 * model.Dimensions.AudioContext;
         using var inference = torch.inference_mode();
-        foreach (var (wav, text) in pairs)
+        foreach (var (file, text) in pairs)
         {
             using var scope = NewDisposeScope();
-            var mel = LogMelSpectrogram.Compute(AudioInput.ReadAll(wav), 80);
-            var audio = model.Encoder.Forward(torch.tensor(mel.Values, [1, 80, mel.Frames]));
+            var mel = LogMelSpectrogram.Compute(AudioInput.ReadAll(file), bins, model.VariableLengthAudio ? 0 : LogMelSpectrogram.WindowSamples);
+            var input = model.VariableLengthAudio ? torch.tensor(mel.Values, [1, bins, mel.Frames]) : torch.tensor(mel.Window(0, window, window), [1, bins, window]);
+            var audio = model.Encoder.Forward(input);
             using var cross = model.Decoder.CrossAttention(audio);
-            var result = decoder.Decode(cross, [tokenizer.Special.StartOfTranscript], 0, 300);
+            var result = decoder.Decode(cross, prompt, 0, (int)model.Decoder.Context / 2);
             attentionPairs.Add((text, result.Text));
             if (ctcHead != null)
             {
@@ -265,6 +292,20 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             }
         }
         return (WordErrorRate.Of(attentionPairs), ctcHead == null ? double.NaN : WordErrorRate.Of(ctcPairs));
+    }
+
+    /// <summary>Training utterances the model can take (short enough, text within its context) and the validation utterances.</summary>
+    (List<Utterance> Train, List<Utterance> Validation) Splits(WhisperModel model, TranscriptTargets targets)
+    {
+        var utterances = Corpus.Read(options.CorpusDirectory);
+        int maxFrames = MaxFrames(model), maxText = (int)model.Decoder.Context - targets.Prompt.Count - 1;
+        bool Fits(Utterance u) => u.Seconds * 100 < maxFrames && targets.Encode(u.Text).Count <= maxText;
+        var train = utterances.Where(u => u.Split == Corpus.Train && Fits(u)).ToList();
+        if (train.Count == 0)
+            throw new InvalidDataException($"{options.CorpusDirectory}: no training utterance (split \"{Corpus.Train}\", under {maxFrames / 100} s, at most {maxText} tokens)");
+        // Validation: held-out sentences by training voices in a synthetic corpus; any other split in a manifest of one's own.
+        var validation = utterances.Where(u => u.Split != Corpus.Train && u.Split != Corpus.TestHeldOutVoices && Fits(u)).Take(options.ValidationUtterances).ToList();
+        return (train, validation);
     }
 
     /// <summary>Small initial weights (normal, std 0.02, as Hugging Face initialises Whisper) so that the first logits are moderate.</summary>
@@ -282,29 +323,53 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         }
     }
 
-    TrainingState Resume(WhisperModel model, Linear ctcHead)
+    /// <summary>
+    /// The model to train: resumed from the output directory when it holds a run; else the checkpoint to
+    /// fine-tune; else a new model of the bundled recipe with a CTC head.
+    /// </summary>
+    Trainee Start()
     {
         string directory = Path.Combine(options.OutputDirectory, ModelDirectory), statePath = Path.Combine(options.OutputDirectory, StateFile);
-        if (!File.Exists(statePath))
-            return new TrainingState(0, 0);
-        using (var checkpoint = HuggingFaceCheckpoint.Read(directory))
-            model.LoadWeights(checkpoint.Tensors, directory);
-        var heads = SafeTensorsFile.Read(Path.Combine(options.OutputDirectory, "ctc_head.safetensors"));
-        using (torch.no_grad())
+        string ctcPath = Path.Combine(options.OutputDirectory, CtcHeadFile);
+        if (File.Exists(statePath))
         {
-            ctcHead.weight!.copy_(heads["weight"]);
-            ctcHead.bias!.copy_(heads["bias"]);
+            var state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(statePath))
+                ?? throw new InvalidDataException($"{statePath}: not a training state");
+            var (model, tokenizer) = CheckpointReader.Load(directory);
+            Linear? ctcHead = null;
+            if (File.Exists(ctcPath))
+            {
+                ctcHead = nn.Linear(model.Dimensions.AudioState, tokenizer.TextTokenCount + 1);
+                var heads = SafeTensorsFile.Read(ctcPath);
+                using var noGrad = torch.no_grad();
+                ctcHead.weight!.copy_(heads["weight"]);
+                ctcHead.bias!.copy_(heads["bias"]);
+            }
+            logger.LogInformation("resuming at step {Step} ({Seconds:F0} s trained); optimiser moments restart", state.Step, state.Seconds);
+            return new Trainee(model, tokenizer, ctcHead, state);
         }
-        var state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(statePath))!;
-        logger.LogInformation("resuming at step {Step} ({Seconds:F0} s trained); optimiser moments restart", state.Step, state.Seconds);
-        return state;
+        if (options.InitialModel is { } initial)
+        {
+            var (model, tokenizer) = CheckpointReader.Load(initial);
+            logger.LogInformation("fine-tuning {Model} ({Parameters:N0} parameters)", initial, model.parameters().Sum(p => p.numel()));
+            return new Trainee(model, tokenizer, null, new TrainingState(0, 0));
+        }
+        var recipeTokenizer = ModelRecipe.Tokenizer();
+        var dims = ModelRecipe.Dimensions(options.Width, heads: options.Width / 64, options.EncoderLayers, options.DecoderLayers);
+        var fresh = new WhisperModel(dims) { VariableLengthAudio = true };
+        Initialize(fresh);
+        var head = nn.Linear(dims.AudioState, recipeTokenizer.TextTokenCount + 1); // the last class is CTC's blank
+        return new Trainee(fresh, recipeTokenizer, head, new TrainingState(0, 0));
     }
 
-    void Save(WhisperModel model, Linear ctcHead, WhisperTokenizer tokenizer, TrainingState state)
+    void Save(Trainee trainee)
     {
-        HuggingFaceCheckpoint.Write(Path.Combine(options.OutputDirectory, ModelDirectory), model.Dimensions, model.state_dict(), tokenizer, variableLengthAudio: true);
-        SafeTensorsFile.Write(Path.Combine(options.OutputDirectory, "ctc_head.safetensors"),
-            new Dictionary<string, Tensor> { ["weight"] = ctcHead.weight!, ["bias"] = ctcHead.bias! });
-        File.WriteAllText(Path.Combine(options.OutputDirectory, StateFile), JsonSerializer.Serialize(state));
+        var model = trainee.Model;
+        HuggingFaceCheckpoint.Write(Path.Combine(options.OutputDirectory, ModelDirectory), model.Dimensions, model.state_dict(), trainee.Tokenizer,
+            variableLengthAudio: model.VariableLengthAudio);
+        if (trainee.CtcHead is { } ctcHead)
+            SafeTensorsFile.Write(Path.Combine(options.OutputDirectory, CtcHeadFile),
+                new Dictionary<string, Tensor> { ["weight"] = ctcHead.weight!, ["bias"] = ctcHead.bias! });
+        File.WriteAllText(Path.Combine(options.OutputDirectory, StateFile), JsonSerializer.Serialize(trainee.State));
     }
 }

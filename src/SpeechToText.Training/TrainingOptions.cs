@@ -3,8 +3,17 @@ namespace SpeechToText.Training;
 /// <summary>Every hyperparameter of a training run, with the values the bundled model was trained with.</summary>
 public sealed record TrainingOptions
 {
-    /// <summary>The corpus directory (see <see cref="Corpus"/>).</summary>
+    /// <summary>The corpus: a directory built by <see cref="Corpus.Build"/> or a manifest file (see <see cref="Corpus.Read"/>).</summary>
     public required string CorpusDirectory { get; init; }
+
+    /// <summary>
+    /// A checkpoint to fine-tune (Hugging Face directory or ggml file) instead of training the bundled recipe
+    /// from scratch; its dimensions and tokenizer are kept, and the loss is cross-entropy only.
+    /// </summary>
+    public string? InitialModel { get; init; }
+
+    /// <summary>The language of the transcripts, for multilingual models' prompts.</summary>
+    public string Language { get; init; } = "en";
 
     /// <summary>Where checkpoints, logs and the loss plot go; a run resumes from a checkpoint found here.</summary>
     public required string OutputDirectory { get; init; }

@@ -31,7 +31,7 @@ internal static class EvaluateCommand
                 var clock = Stopwatch.StartNew();
                 var pairs = utterances.Select(u =>
                 {
-                    var samples = AudioInput.ReadAll(Path.Combine(corpusDirectory, u.Path));
+                    var samples = AudioInput.ReadAll(u.Path);
                     var segments = recognizer.TranscribeAsync(samples, options, cancellation).ToBlockingEnumerable(cancellation);
                     return (u.Text, string.Concat(segments.Select(s => s.Text)));
                 }).ToList();

@@ -1,15 +1,16 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using SpeechToText.Checkpoints;
 using SpeechToText.Training;
 
 namespace SpeechToText.Cli.Commands;
 
-/// <summary><c>stt train CORPUS OUT</c>: trains the bundled model's recipe; resumes from OUT.</summary>
+/// <summary><c>stt train CORPUS OUT [--init MODEL]</c>: trains the bundled model's recipe, or fine-tunes a checkpoint; resumes from OUT.</summary>
 internal static class TrainCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var corpus = new Argument<string>("corpus") { Description = "A corpus built by stt corpus" };
+        var corpus = new Argument<string>("corpus") { Description = "A corpus built by stt corpus, or a manifest TSV (columns path, text; optional split)" };
         var destination = new Argument<string>("output") { Description = "Checkpoints, logs and the loss plot; an existing run here is resumed" };
         var defaults = new TrainingOptions { CorpusDirectory = "", OutputDirectory = "" };
         var steps = new Option<int>("--steps") { Description = "Steps of the learning-rate schedule", DefaultValueFactory = _ => defaults.Steps };
@@ -22,9 +23,11 @@ internal static class TrainCommand
         var decoderLayers = new Option<int>("--decoder-layers") { DefaultValueFactory = _ => defaults.DecoderLayers };
         var validateEvery = new Option<int>("--validate-every") { DefaultValueFactory = _ => defaults.ValidateEvery };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
-        var command = new Command("train", "Train a model on a synthetic corpus (hybrid CTC/attention, AdamW)")
+        var initial = new Option<string?>("--init") { Description = "Fine-tune this model (path or name) instead of training the bundled recipe from scratch" };
+        var language = new Option<string>("--language") { Description = "Language of the transcripts (multilingual models)", DefaultValueFactory = _ => defaults.Language };
+        var command = new Command("train", "Train the bundled model's recipe (hybrid CTC/attention) or fine-tune a model, with AdamW")
         {
-            corpus, destination, steps, minutes, learningRate, batchFrames, accumulate, width, encoderLayers, decoderLayers, validateEvery, seed,
+            corpus, destination, initial, language, steps, minutes, learningRate, batchFrames, accumulate, width, encoderLayers, decoderLayers, validateEvery, seed,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -32,6 +35,8 @@ internal static class TrainCommand
             {
                 CorpusDirectory = parsed.GetValue(corpus)!,
                 OutputDirectory = parsed.GetValue(destination)!,
+                InitialModel = parsed.GetValue(initial) is { } model ? ModelRegistry.Resolve(model) : null,
+                Language = parsed.GetValue(language)!,
                 Steps = parsed.GetValue(steps),
                 TimeLimit = parsed.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,
                 PeakLearningRate = parsed.GetValue(learningRate),

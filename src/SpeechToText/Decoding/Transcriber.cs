@@ -189,13 +189,6 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         return (segments, lastTimestamp * FramesPerToken);
     }
 
-    static int? LanguageToken(string? language, SpecialTokens special)
-    {
-        if (language == null)
-            return null;
-        int index = Languages.Codes.ToList().IndexOf(language.ToLowerInvariant());
-        if (index < 0 || index >= special.LanguageCount)
-            throw new ArgumentException($"Unknown language \"{language}\"; use a code such as en, de, fr, es, ja, zh.", nameof(language));
-        return special.FirstLanguage + index;
-    }
+    static int? LanguageToken(string? language, SpecialTokens special) =>
+        language == null ? null : special.LanguageToken(language);
 }

@@ -36,6 +36,16 @@ public sealed record SpecialTokens(
     const int EnglishOnlyVocabulary = 51864;
     const int LanguagesBeforeV3 = 99;
 
+    /// <summary>The token of the language with code <paramref name="code"/> (en, de, fr, ...).</summary>
+    /// <exception cref="ArgumentException">The code is unknown, or this vocabulary has no token for it.</exception>
+    public int LanguageToken(string code)
+    {
+        int index = Languages.Codes.ToList().IndexOf(code.ToLowerInvariant());
+        if (index < 0 || index >= LanguageCount)
+            throw new ArgumentException($"Unknown language \"{code}\"; use a code such as en, de, fr, es, ja, zh.", nameof(code));
+        return FirstLanguage + index;
+    }
+
     /// <summary>The standard layout for a Whisper vocabulary of <paramref name="vocabularySize"/> tokens (51864 English-only, 51865 multilingual, 51866 v3).</summary>
     public static SpecialTokens ForVocabularySize(int vocabularySize)
     {

@@ -79,4 +79,48 @@ public sealed class TrainingTests : IDisposable
         foreach (var (name, tensor) in saved)
             Assert.True(tensor.eq(again[name]).all().item<bool>(), name);
     }
+
+    [Fact]
+    public void Fine_tuning_a_whisper_checkpoint_on_a_manifest_lowers_its_loss_and_saves_a_model_of_the_same_kind()
+    {
+        // A manifest of one's own: path and text only (durations are measured), paths relative to it.
+        string corpus = _temp.File("own"), output = _temp.File("finetune");
+        var recorded = Corpus.Build(corpus, trainUtterances: 4, testUtterances: 1, seed: 7, workers: 2);
+        string manifest = Path.Combine(corpus, "mine.tsv");
+        File.WriteAllLines(manifest, ["text\tpath\tsplit", .. recorded.Select(u => $"{u.Text}\t{u.Path}\t{(u.Split == Corpus.Train ? "train" : "dev")}")]);
+        string whisper = SharedData.PathOf("oracle/rand-s64-en-f32.bin"); // English-only GPT-2 vocabulary, 30 s windows
+        var options = new TrainingOptions
+        {
+            CorpusDirectory = manifest, OutputDirectory = output, InitialModel = whisper, Steps = 12, WarmupSteps = 2,
+            PeakLearningRate = 1e-3, MaxBatchFrames = 6000, ValidateEvery = 1000, ValidationUtterances = 1, JoinProbability = 0,
+        };
+
+        new Trainer(options, NullLogger.Instance).Run();
+
+        var rows = File.ReadLines(Path.Combine(output, "train_log.tsv")).Skip(1).Select(l => l.Split('\t')).ToList();
+        var losses = rows.Select(f => double.Parse(f[2], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(12, losses.Count);
+        Assert.True(losses.TakeLast(3).Average() < losses.Take(3).Average() - 0.5, $"loss went from {losses.Take(3).Average():F2} to {losses.TakeLast(3).Average():F2}");
+        Assert.All(rows, f => Assert.Equal("NaN", f[3])); // no CTC head when fine-tuning
+        Assert.False(File.Exists(Path.Combine(output, "ctc_head.safetensors")));
+        var (model, tokenizer) = CheckpointReader.Load(Path.Combine(output, "model"));
+        using (model)
+        {
+            Assert.Equal(51864, model.Dimensions.VocabularySize);
+            Assert.False(model.VariableLengthAudio);
+            Assert.Equal(" And so my fellow Americans", tokenizer.Decode(tokenizer.Encode(" And so my fellow Americans")));
+        }
+    }
+
+    [Fact]
+    public void A_manifest_without_path_and_text_columns_is_refused_with_its_name()
+    {
+        string manifest = _temp.File("bad.tsv");
+        File.WriteAllLines(manifest, ["file\ttranscript", "a.wav\thello"]);
+
+        var error = Assert.Throws<InvalidDataException>(() => Corpus.Read(manifest));
+
+        Assert.Contains(manifest, error.Message);
+        Assert.Contains("path and text", error.Message);
+    }
 }
