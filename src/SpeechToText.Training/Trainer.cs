@@ -105,7 +105,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             Validate(trainee, targets, validation, step);
             Save(trainee with { State = new TrainingState(step, secondsBefore + clock.Elapsed.TotalSeconds) });
         }
-        LossPlot.Write(Path.Combine(options.OutputDirectory, LogFile), Path.Combine(options.OutputDirectory, "loss.svg"));
+        LossPlot.Write(Path.Combine(options.OutputDirectory, LogFile), Path.Combine(options.OutputDirectory, "loss.png"));
     }
 
     bool TimeUp(Stopwatch clock, double secondsBefore) =>

@@ -51,7 +51,7 @@ public sealed class TrainingTests : IDisposable
         new Trainer(options with { Steps = 42 }, NullLogger.Instance).Run();
         Assert.Equal(42, File.ReadLines(Path.Combine(output, "train_log.tsv")).Count() - 1);
         Assert.Contains("\"Step\":42", File.ReadAllText(Path.Combine(output, "training_state.json")));
-        Assert.True(File.Exists(Path.Combine(output, "loss.svg")));
+        Assert.True(File.Exists(Path.Combine(output, "loss.png")));
 
         // The checkpoint is a model the library loads, and it carries what it was trained from.
         using var recognizer = SpeechRecognizer.Load(Path.Combine(output, "model"));
