@@ -14,6 +14,9 @@ using static TorchSharp.torch;
 
 namespace SpeechToText.Training;
 
+/// <summary>Where a training run stands: the steps done of the schedule's, and the last batch's loss.</summary>
+public sealed record TrainingProgress(int Step, int Steps, double Loss);
+
 /// <summary>
 /// Trains a Whisper model on a corpus (see <see cref="Corpus.Read"/>): from scratch, the bundled model's
 /// recipe (<see cref="ModelRecipe"/>) with a hybrid CTC and attention loss; or, given
@@ -44,9 +47,12 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         }
     }
 
-    /// <summary>Runs training until the schedule ends, the time limit passes, or <paramref name="cancellation"/> fires.</summary>
+    /// <summary>
+    /// Runs training until the schedule ends, the time limit passes, or <paramref name="cancellation"/> fires;
+    /// <paramref name="progress"/> hears of every step.
+    /// </summary>
     /// <exception cref="InvalidDataException">The corpus has no usable training utterance, or a checkpoint cannot be read.</exception>
-    public void Run(CancellationToken cancellation = default)
+    public void Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         TorchRuntime.EnsureAvailable();
         Directory.CreateDirectory(options.OutputDirectory);
@@ -84,6 +90,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
                 optimizer.zero_grad();
             }
             step++;
+            progress?.Report(new TrainingProgress(step, options.Steps, loss));
             double seconds = secondsBefore + clock.Elapsed.TotalSeconds;
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{step}\t{seconds:F1}\t{loss:F4}\t{ctc:F4}\t{crossEntropy:F4}\t{learningRate:E3}\t{batch.AudioSeconds:F1}"));
@@ -111,10 +118,18 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     bool TimeUp(Stopwatch clock, double secondsBefore) =>
         options.TimeLimit is { } limit && clock.Elapsed.TotalSeconds >= limit.TotalSeconds;
 
-    /// <summary>One batch: encoder, CTC head (hybrid runs) and decoder; the loss is back-propagated.</summary>
+    /// <summary>One training batch: the losses, back-propagated.</summary>
     (double Loss, double Ctc, double CrossEntropy) Step(WhisperModel model, Linear? ctcHead, WhisperTokenizer tokenizer, IReadOnlyList<int> prompt, PreparedBatch prepared)
     {
         using var scope = NewDisposeScope();
+        var (loss, ctc, crossEntropy) = Losses(model, ctcHead, tokenizer, prompt, prepared);
+        (loss / options.Accumulate).backward();
+        return (loss.item<float>(), ctc?.item<float>() ?? double.NaN, crossEntropy.item<float>());
+    }
+
+    /// <summary>Encoder, CTC head (hybrid runs) and decoder on one batch: the weighted loss and its parts (CTC null without a head).</summary>
+    (Tensor Loss, Tensor? Ctc, Tensor CrossEntropy) Losses(WhisperModel model, Linear? ctcHead, WhisperTokenizer tokenizer, IReadOnlyList<int> prompt, PreparedBatch prepared)
+    {
         var features = prepared.Features;
         int bins = model.Dimensions.MelBins;
         int frames = features.Max(f => f.Frames) + 1 & ~1;
@@ -157,8 +172,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         var crossEntropy = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), torch.tensor(output), ignore_index: -100);
 
         var loss = ctc is null ? crossEntropy : options.CtcWeight * ctc + (1 - options.CtcWeight) * crossEntropy;
-        (loss / options.Accumulate).backward();
-        return (loss.item<float>(), ctc?.item<float>() ?? double.NaN, crossEntropy.item<float>());
+        return (loss, ctc, crossEntropy);
     }
 
     /// <summary>
@@ -167,24 +181,29 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     /// </summary>
     IEnumerable<PreparedBatch> PreparedBatches(WhisperModel model, TranscriptTargets targets, List<Utterance> train, Random random)
     {
-        int bins = model.Dimensions.MelBins, window = 2 * model.Dimensions.AudioContext, maxFrames = MaxFrames(model);
-        bool padded = !model.VariableLengthAudio;
+        int maxFrames = MaxFrames(model);
         while (true)
         {
             foreach (var batch in Batches(model, train, random))
-            {
-                var examples = batch.Select(u => Load(u, train, maxFrames, random)).ToList();
-                var features = examples.Select(e =>
-                {
-                    var mel = LogMelSpectrogram.Compute(e.Samples, bins, padded ? LogMelSpectrogram.WindowSamples : 0);
-                    var (values, frames) = padded ? (mel.Window(0, window, window), window) : (mel.Values, mel.Frames);
-                    SpecAugment.Apply(values, bins, frames, random);
-                    return (values, frames);
-                }).ToList();
-                yield return new PreparedBatch(features, examples.Select(e => targets.Encode(e.Text)).ToList(),
-                    examples.Sum(e => e.Samples.Length) / (double)AudioInput.SampleRate);
-            }
+                yield return Prepare(model, targets, batch.Select(u => Load(u, train, maxFrames, random)).ToList(), random);
         }
+    }
+
+    /// <summary>Log-mel features (unpadded, or 30 s windows for models trained on them) and target tokens; SpecAugment when given a random source.</summary>
+    static PreparedBatch Prepare(WhisperModel model, TranscriptTargets targets, List<Example> examples, Random? augment)
+    {
+        int bins = model.Dimensions.MelBins, window = 2 * model.Dimensions.AudioContext;
+        bool padded = !model.VariableLengthAudio;
+        var features = examples.Select(e =>
+        {
+            var mel = LogMelSpectrogram.Compute(e.Samples, bins, padded ? LogMelSpectrogram.WindowSamples : 0);
+            var (values, frames) = padded ? (mel.Window(0, window, window), window) : (mel.Values, mel.Frames);
+            if (augment != null)
+                SpecAugment.Apply(values, bins, frames, augment);
+            return (values, frames);
+        }).ToList();
+        return new PreparedBatch(features, examples.Select(e => targets.Encode(e.Text)).ToList(),
+            examples.Sum(e => e.Samples.Length) / (double)AudioInput.SampleRate);
     }
 
     /// <summary>The longest example in mel frames: just under the encoder's audio positions.</summary>
@@ -252,18 +271,38 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         return options.PeakLearningRate * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * progress)));
     }
 
-    /// <summary>Greedy attention and CTC decoding of the validation utterances; logs their word error rates.</summary>
+    /// <summary>The validation utterances' loss (unaugmented) and word error rates of greedy attention and CTC decoding, logged.</summary>
     void Validate(Trainee trainee, TranscriptTargets targets, List<Utterance> validation, int step)
     {
         if (validation.Count == 0)
             return;
         trainee.Model.eval();
+        double loss = ValidationLoss(trainee, targets, validation);
         var (attention, ctc) = Evaluate(trainee.Model, trainee.CtcHead, trainee.Tokenizer, targets.Prompt, validation.Select(u => (u.Path, u.Text)));
-        logger.LogInformation("step {Step}: validation WER {Attention:P1} (attention), {Ctc:P1} (CTC)", step, attention, ctc);
+        logger.LogInformation("step {Step}: validation loss {Loss:F3}, WER {Attention:P1} (attention), {Ctc:P1} (CTC)", step, loss, attention, ctc);
         string path = Path.Combine(options.OutputDirectory, ValidationFile);
+        const string Header = "step\tloss\twer_attention\twer_ctc";
         if (!File.Exists(path))
-            File.WriteAllText(path, "step\twer_attention\twer_ctc\n");
-        File.AppendAllText(path, string.Create(CultureInfo.InvariantCulture, $"{step}\t{attention:F4}\t{ctc:F4}\n"));
+            File.WriteAllText(path, Header + "\n");
+        else if (File.ReadLines(path).First() != Header) // a log from before the loss was recorded: its rows get NaN
+            File.WriteAllLines(path, [Header, .. File.ReadLines(path).Skip(1).Select(l => l.Split('\t')).Select(f => $"{f[0]}\tNaN\t{string.Join('\t', f.Skip(1))}")]);
+        File.AppendAllText(path, string.Create(CultureInfo.InvariantCulture, $"{step}\t{loss:F4}\t{attention:F4}\t{ctc:F4}\n"));
+    }
+
+    /// <summary>The loss over the validation utterances, in batches of a few, without augmentation or gradients.</summary>
+    double ValidationLoss(Trainee trainee, TranscriptTargets targets, List<Utterance> validation)
+    {
+        const int BatchSize = 8;
+        using var noGrad = torch.no_grad();
+        double total = 0;
+        foreach (var chunk in validation.Chunk(BatchSize))
+        {
+            using var scope = NewDisposeScope();
+            var examples = chunk.Select(u => new Example(u.Text, AudioInput.ReadAll(u.Path))).ToList();
+            var (loss, _, _) = Losses(trainee.Model, trainee.CtcHead, trainee.Tokenizer, targets.Prompt, Prepare(trainee.Model, targets, examples, augment: null));
+            total += loss.item<float>() * chunk.Length;
+        }
+        return total / validation.Count;
     }
 
     /// <summary>Word error rates of greedy attention decoding and of greedy CTC decoding (NaN without a CTC head) over (audio, text) pairs.</summary>

@@ -47,10 +47,4 @@ internal static class ModelsCommand
 
         return new Command("models", "List and download models") { list, download };
     }
-
-    /// <summary>Reports progress on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

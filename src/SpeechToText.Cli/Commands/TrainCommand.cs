@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using SpeechToText.Checkpoints;
 using SpeechToText.Training;
@@ -48,7 +49,11 @@ internal static class TrainCommand
                 ValidateEvery = parsed.GetValue(validateEvery),
                 Seed = parsed.GetValue(seed),
             };
-            new Trainer(options, loggers.CreateLogger("train")).Run(cancellation);
+            var bar = new ProgressBar(error);
+            new Trainer(options, loggers.CreateLogger("train")).Run(
+                new SynchronousProgress<TrainingProgress>(p => bar.Report(string.Create(CultureInfo.InvariantCulture, $"train (loss {p.Loss:F3})"), p.Step, p.Steps, "steps")),
+                cancellation);
+            bar.Finish();
             return ExitCode.Ok;
         })));
         return command;

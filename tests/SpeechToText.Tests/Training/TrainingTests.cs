@@ -52,6 +52,9 @@ public sealed class TrainingTests : IDisposable
         Assert.Equal(42, File.ReadLines(Path.Combine(output, "train_log.tsv")).Count() - 1);
         Assert.Contains("\"Step\":42", File.ReadAllText(Path.Combine(output, "training_state.json")));
         Assert.True(File.Exists(Path.Combine(output, "loss.png")));
+        var validation = File.ReadAllLines(Path.Combine(output, "validation.tsv"));
+        Assert.Equal("step\tloss\twer_attention\twer_ctc", validation[0]);
+        Assert.All(validation.Skip(1), row => Assert.InRange(double.Parse(row.Split('\t')[1], CultureInfo.InvariantCulture), 0.01, 10));
 
         // The checkpoint is a model the library loads, and it carries what it was trained from.
         using var recognizer = SpeechRecognizer.Load(Path.Combine(output, "model"));
