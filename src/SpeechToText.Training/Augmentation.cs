@@ -1,4 +1,5 @@
 using SpeechToText.Audio;
+using SpeechToText.Features;
 
 namespace SpeechToText.Training;
 
@@ -76,6 +77,29 @@ public static class SpecAugment
             int width = random.Next(0, Math.Max(1, frames / 20)), start = random.Next(0, Math.Max(1, frames - width));
             for (int m = 0; m < bins; m++)
                 Array.Clear(mel, m * frames + start, width);
+        }
+    }
+}
+
+/// <summary>
+/// Vocal tract length perturbation on log-mel features: the spectrum is stretched along frequency by a
+/// factor (above 1 moves formants up, as from a longer to a shorter vocal tract), so that a few voices
+/// stand for many speakers. Each filter takes the value the unwarped spectrum had at its centre frequency
+/// divided by the factor, interpolated between filters.
+/// </summary>
+public static class VocalTractWarp
+{
+    /// <summary>Warps <paramref name="mel"/> ([bins, frames], row-major) in place by <paramref name="factor"/>.</summary>
+    public static void Apply(float[] mel, int bins, int frames, double factor)
+    {
+        var source = (float[])mel.Clone();
+        for (int m = 0; m < bins; m++)
+        {
+            double position = Math.Clamp(MelFilterbank.PositionOf(MelFilterbank.CentreHz(m, bins) / factor, bins), 0, bins - 1);
+            int low = (int)position, high = Math.Min(low + 1, bins - 1);
+            float weight = (float)(position - low);
+            for (int t = 0; t < frames; t++)
+                mel[m * frames + t] = (1 - weight) * source[low * frames + t] + weight * source[high * frames + t];
         }
     }
 }

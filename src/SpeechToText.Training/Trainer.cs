@@ -189,7 +189,10 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         }
     }
 
-    /// <summary>Log-mel features (unpadded, or 30 s windows for models trained on them) and target tokens; SpecAugment when given a random source.</summary>
+    /// <summary>
+    /// Log-mel features (unpadded, or 30 s windows for models trained on them) and target tokens; given a
+    /// random source, a vocal tract warp (factor 0.9 to 1.15) and SpecAugment.
+    /// </summary>
     static PreparedBatch Prepare(WhisperModel model, TranscriptTargets targets, List<Example> examples, Random? augment)
     {
         int bins = model.Dimensions.MelBins, window = 2 * model.Dimensions.AudioContext;
@@ -199,7 +202,10 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             var mel = LogMelSpectrogram.Compute(e.Samples, bins, padded ? LogMelSpectrogram.WindowSamples : 0);
             var (values, frames) = padded ? (mel.Window(0, window, window), window) : (mel.Values, mel.Frames);
             if (augment != null)
+            {
+                VocalTractWarp.Apply(values, bins, frames, 0.9 + 0.25 * augment.NextDouble());
                 SpecAugment.Apply(values, bins, frames, augment);
+            }
             return (values, frames);
         }).ToList();
         return new PreparedBatch(features, examples.Select(e => targets.Encode(e.Text)).ToList(),

@@ -87,6 +87,14 @@ public sealed class MelFilterbank
         }
     }
 
+    /// <summary>The centre frequency (Hz) of filter <paramref name="mel"/> of <paramref name="melBins"/>: the filters' centres are evenly spaced on Slaney's mel scale.</summary>
+    public static double CentreHz(int mel, int melBins) =>
+        MelToHz(HzToMel(LogMelSpectrogram.SampleRate / 2.0) * (mel + 1) / (melBins + 1));
+
+    /// <summary>Where frequency <paramref name="hz"/> falls among the filters' centres: filter index, fractional, -1 at 0 Hz.</summary>
+    public static double PositionOf(double hz, int melBins) =>
+        HzToMel(hz) / HzToMel(LogMelSpectrogram.SampleRate / 2.0) * (melBins + 1) - 1;
+
     static double HzToMel(double hz) =>
         hz < BreakHz ? hz / LinearHzPerMel : BreakMel + Math.Log(hz / BreakHz) / LogStep;
 
