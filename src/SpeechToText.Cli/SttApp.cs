@@ -27,6 +27,7 @@ public static class SttApp
             CorpusCommand.Create(output, error),
             TrainCommand.Create(output, error),
             EvaluateCommand.Create(output, error),
+            BenchCommand.Create(output, error),
             InfoCommand.Create(output, error),
         };
         root.Options.Add(Verbose);

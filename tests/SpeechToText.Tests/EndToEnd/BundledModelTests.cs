@@ -9,18 +9,7 @@ namespace SpeechToText.Tests.EndToEnd;
 /// </summary>
 public class BundledModelTests
 {
-    static string Repository
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "SpeechToText.sln")))
-                    return dir.FullName;
-            }
-            throw new DirectoryNotFoundException("The repository root (SpeechToText.sln) was not found above the test binaries.");
-        }
-    }
+    static string Repository => SpeechToText.Tests.Repository.Root;
 
     static string ModelPath => Directory.GetDirectories(Path.Combine(Repository, "models")).Single(d => File.Exists(Path.Combine(d, "config.json")));
 

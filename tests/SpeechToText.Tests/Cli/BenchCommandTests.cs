@@ -1,0 +1,30 @@
+using System.Text.Json;
+
+namespace SpeechToText.Tests.Cli;
+
+public sealed class BenchCommandTests
+{
+    [Fact]
+    public void Bench_measures_the_bundled_model_and_reports_json()
+    {
+        var result = SttCommandLine.Run("bench", "--audio", Repository.Sample("short.wav"), "--threads", "1", "--json");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var report = JsonDocument.Parse(result.Output).RootElement;
+        foreach (string positive in new[] { "LoadMs", "MelMsPer30Seconds", "EncoderMs", "TimeToFirstTokenMs", "DecodeStepP50Ms", "TokensPerSecond",
+                     "RealTimeFactor", "MatmulGflops", "EncoderGflops", "MemoryGBps", "DecodeStepBoundMs", "EncoderFractionOfPeak" })
+            Assert.True(report.GetProperty(positive).GetDouble() > 0, positive);
+        Assert.True(report.GetProperty("DecodeStepP95Ms").GetDouble() >= report.GetProperty("DecodeStepP50Ms").GetDouble());
+        Assert.Equal(64, report.GetProperty("DecodeSteps").GetInt32());
+        Assert.Equal("fp32", report.GetProperty("Precision").GetString());
+    }
+
+    [Fact]
+    public void Bench_names_a_missing_audio_file()
+    {
+        var result = SttCommandLine.Run("bench", "--audio", "/nonexistent/clip.wav");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("/nonexistent/clip.wav", result.Error);
+    }
+}
