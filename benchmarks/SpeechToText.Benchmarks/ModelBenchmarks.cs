@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using SpeechToText.Audio;
 using SpeechToText.Checkpoints;
 using SpeechToText.Decoding;
@@ -145,7 +146,8 @@ public class ModelBenchmarks
     {
         public ModelConfig()
         {
-            AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithInvocationCount(1).WithUnrollFactor(1));
+            // In process: the generated child project would not carry the libtorch package TorchSharp looks for.
+            AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithInvocationCount(1).WithUnrollFactor(1).WithToolchain(InProcessEmitToolchain.Instance));
             AddColumn(new RealTimeFactorColumn());
         }
     }
@@ -222,6 +224,7 @@ public class FastPathBenchmarks
 
     sealed class RatioConfig : ManualConfig
     {
-        public RatioConfig() => AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithInvocationCount(1).WithUnrollFactor(1));
+        public RatioConfig() =>
+            AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithInvocationCount(1).WithUnrollFactor(1).WithToolchain(InProcessEmitToolchain.Instance));
     }
 }
