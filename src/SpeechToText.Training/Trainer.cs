@@ -402,8 +402,8 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         var recipeTokenizer = ModelRecipe.Tokenizer();
         var dims = ModelRecipe.Dimensions(options.Width, heads: options.Width / 64, options.EncoderLayers, options.DecoderLayers);
         var fresh = new WhisperModel(dims) { VariableLengthAudio = true };
-        Initialize(fresh);
         var head = nn.Linear(dims.AudioState, recipeTokenizer.TextTokenCount + 1); // the last class is CTC's blank
+        Initialize(fresh);
         return new Trainee(fresh, recipeTokenizer, head, new TrainingState(0, 0));
     }
 
