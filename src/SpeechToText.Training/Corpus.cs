@@ -44,9 +44,9 @@ public static class Corpus
 
         var jobs = new List<Job>();
         for (int i = 0; i < trainUtterances; i++)
-            jobs.Add(new Job(jobs.Count, train[i % train.Count], Voice.Training[random.Next(Voice.Training.Count)], RandomProsody(), Train));
+            jobs.Add(new Job(jobs.Count, train[i % train.Count], Voice.PickTraining(random), RandomProsody(), Train));
         for (int i = 0; i < testUtterances; i++)
-            jobs.Add(new Job(jobs.Count, test[i % test.Count], Voice.Training[random.Next(Voice.Training.Count)], RandomProsody(), TestSeenVoices));
+            jobs.Add(new Job(jobs.Count, test[i % test.Count], Voice.PickTraining(random), RandomProsody(), TestSeenVoices));
         for (int i = 0; i < testUtterances; i++)
         {
             var held = Voice.HeldOut[i % Voice.HeldOut.Length];

@@ -6,7 +6,7 @@ namespace SpeechToText.Training;
 
 /// <summary>Prosody of one synthesised utterance.</summary>
 /// <param name="Rate">Relative speaking rate (1 = the voice's default).</param>
-/// <param name="Pitch">Relative pitch (1 = default).</param>
+/// <param name="Pitch">Relative pitch, 0.7 to 1.3 (espeak-ng: around its default; flite: 80 to 230 Hz).</param>
 /// <param name="WordGap">Extra pause between words, in units of 10 ms (espeak-ng only).</param>
 public sealed record Prosody(double Rate, double Pitch, int WordGap);
 
@@ -35,7 +35,7 @@ public static class SpeechSynthesizer
                     ArgumentList =
                     {
                         "-voice", voice.Name, "--setf", $"duration_stretch={Invariant(1 / prosody.Rate)}",
-                        "--setf", $"int_f0_target_mean={Invariant(110 * prosody.Pitch)}", "-t", text, "-o", temporary,
+                        "--setf", $"int_f0_target_mean={Invariant(FliteF0(prosody.Pitch))}", "-t", text, "-o", temporary,
                     },
                 },
                 _ => throw new ArgumentException($"Unknown engine {voice.Engine}", nameof(voice)),
@@ -65,6 +65,12 @@ public static class SpeechSynthesizer
             File.Delete(temporary);
         }
     }
+
+    /// <summary>
+    /// flite's mean pitch (Hz) for a relative pitch of 0.7 to 1.3: 80 to 230 Hz, so that its male voices also
+    /// speak at the pitch of women's and children's voices.
+    /// </summary>
+    static double FliteF0(double pitch) => 80 + 150 * Math.Clamp((pitch - 0.7) / 0.6, 0, 1);
 
     static string Invariant(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }

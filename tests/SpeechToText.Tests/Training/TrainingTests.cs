@@ -30,6 +30,17 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void Training_voices_are_drawn_engine_first_so_that_flite_is_half_of_a_corpus()
+    {
+        var random = new Random(1);
+        var voices = Enumerable.Range(0, 10_000).Select(_ => Voice.PickTraining(random)).ToList();
+
+        Assert.InRange(voices.Count(v => v.Engine == "flite"), 4_700, 5_300);
+        Assert.All(voices, v => Assert.False(v.IsHeldOut, v.ToString()));
+        Assert.Equal(Voice.Training.Count, voices.Distinct().Count());
+    }
+
+    [Fact]
     public void A_few_steps_on_a_few_utterances_lower_the_loss_and_a_run_resumes_from_its_checkpoint()
     {
         string corpus = _temp.File("corpus"), output = _temp.File("run");
