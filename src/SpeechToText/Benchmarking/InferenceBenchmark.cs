@@ -55,7 +55,20 @@ public static class InferenceBenchmark
     public static BenchmarkReport Run(string modelPath, float[] samples, Precision precision, int threads, CancellationToken cancellation = default)
     {
         TorchRuntime.EnsureAvailable();
+        int previousThreads = torch.get_num_threads();
         torch.set_num_threads(threads);
+        try
+        {
+            return Measure(modelPath, samples, precision, threads, cancellation);
+        }
+        finally
+        {
+            torch.set_num_threads(previousThreads); // libtorch's thread count is process-wide
+        }
+    }
+
+    static BenchmarkReport Measure(string modelPath, float[] samples, Precision precision, int threads, CancellationToken cancellation)
+    {
         var dtype = precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         var clock = Stopwatch.StartNew();
         var (model, tokenizer) = CheckpointReader.Load(modelPath);

@@ -36,14 +36,18 @@ public class BundledModelTests
     }
 
     [Fact]
-    public async Task Bfloat16_inference_writes_what_float32_inference_writes()
+    public async Task Bfloat16_inference_writes_nearly_what_float32_inference_writes()
     {
         string wav = Path.Combine(Repository, "audio", "short.wav");
         using var full = SpeechRecognizer.Load(ModelPath);
         using var half = SpeechRecognizer.Load(ModelPath, new RecognizerOptions(Precision: Precision.Bf16));
 
         var greedy = new DecodingOptions { Temperatures = [0.0] };
-        Assert.Equal(await Transcribe(full, wav, greedy), await Transcribe(half, wav, greedy));
+        string fp32 = await Transcribe(full, wav, greedy), bf16 = await Transcribe(half, wav, greedy);
+
+        // Measured: identical at 1,600 steps; at 3,288 steps the last word differs ("denerates" / "detenary").
+        double difference = (double)WordErrorRate.EditDistance(fp32.ToCharArray(), bf16.ToCharArray()) / fp32.Length;
+        Assert.True(difference <= 0.1, $"bf16 \"{bf16}\" against fp32 \"{fp32}\": {difference:P1} of the characters differ");
     }
 }
 
@@ -54,9 +58,9 @@ public class BundledModelTests
 /// </summary>
 internal static class BundledModel
 {
-    /// <summary>Measured 0.92 with the default decoding options (first model, 1600 steps).</summary>
+    /// <summary>Measured 0.964 with the default decoding options (3,288 steps; 0.917 at 1,600).</summary>
     public const double MaxSampleWordErrorRate = 1.0;
 
-    /// <summary>Measured 0.70; an empty or unrelated transcript scores 1.0 or more.</summary>
+    /// <summary>Measured 0.724 (0.698 at 1,600 steps); an empty or unrelated transcript scores 1.0 or more.</summary>
     public const double MaxSampleCharacterErrorRate = 0.8;
 }
