@@ -155,8 +155,9 @@ public class ModelBenchmarks
 
 /// <summary>
 /// The fast path's ratios, each measured in one run: 100 decoder steps with the KV cache against
-/// recomputing the whole prefix at every step, and 32 steps with the cross-attention keys/values computed
-/// once per window against once per step. Bundled model, fp32, default threads.
+/// recomputing the whole prefix at every step, token 101 alone both ways, and 32 steps with the
+/// cross-attention keys/values computed once per window against once per step. Bundled model, fp32,
+/// default threads.
 /// </summary>
 [Config(typeof(RatioConfig))]
 [MemoryDiagnoser]
@@ -164,6 +165,9 @@ public class FastPathBenchmarks
 {
     WhisperModel _model = null!;
     Tensor _audio = null!;
+    CrossAttentionCache _stepCross = null!;
+    DecoderCache? _prefixCache;
+    long[] _prefix = [];
     long _start;
 
     [GlobalSetup]
@@ -176,16 +180,51 @@ public class FastPathBenchmarks
         using var inference = torch.inference_mode();
         using var window = torch.tensor(mel.Window(0, frames, frames), [1, _model.Dimensions.MelBins, frames]);
         _audio = _model.Encoder.Forward(window);
+        _stepCross = _model.Decoder.CrossAttention(_audio);
+        _prefix = [_start, .. Enumerable.Range(0, 100).Select(i => (long)(i % 27))]; // any 101 text tokens
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _model.Dispose();
+    public void Cleanup()
+    {
+        _prefixCache?.Dispose();
+        _stepCross.Dispose();
+        _model.Dispose();
+    }
 
     [Benchmark(Baseline = true, Description = "100 tokens, whole prefix recomputed each step")]
     public void Recompute() => Run(100, cached: false, crossOncePerWindow: true);
 
     [Benchmark(Description = "100 tokens, KV cache")]
     public void Cached() => Run(100, cached: true, crossOncePerWindow: true);
+
+    [Benchmark(Description = "token 101 alone, whole prefix recomputed")]
+    public void StepRecomputed()
+    {
+        using var inference = torch.inference_mode();
+        using var fresh = new DecoderCache(_model.Decoder.Layers);
+        using var scope = NewDisposeScope();
+        _model.Decoder.Forward(torch.tensor(_prefix, [1, _prefix.Length]), _stepCross, fresh).Dispose();
+    }
+
+    [Benchmark(Description = "token 101 alone, KV cache of 100")]
+    public void StepCached()
+    {
+        using var inference = torch.inference_mode();
+        using var scope = NewDisposeScope();
+        _model.Decoder.Forward(torch.tensor(_prefix[^1..], [1, 1]), _stepCross, _prefixCache!).Dispose();
+    }
+
+    /// <summary>Before each invocation: a cache holding the first 100 positions of a 101-token prefix.</summary>
+    [IterationSetup(Targets = [nameof(StepCached)])]
+    public void FillCache()
+    {
+        using var inference = torch.inference_mode();
+        _prefixCache?.Dispose();
+        _prefixCache = new DecoderCache(_model.Decoder.Layers);
+        using var scope = NewDisposeScope();
+        _model.Decoder.Forward(torch.tensor(_prefix[..^1], [1, _prefix.Length - 1]), _stepCross, _prefixCache).Dispose();
+    }
 
     [Benchmark(Description = "32 tokens, cross K/V once per step")]
     public void CrossPerStep() => Run(32, cached: true, crossOncePerWindow: false);
