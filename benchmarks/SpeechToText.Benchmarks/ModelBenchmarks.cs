@@ -135,12 +135,8 @@ public class ModelBenchmarks
         }
     }
 
-    int Transcribe(float[] samples)
-    {
-        var mel = LogMelSpectrogram.Compute(samples, _model.Dimensions.MelBins, LogMelSpectrogram.WindowSamples);
-        var options = new DecodingOptions { Temperatures = [0.0] };
-        return new Transcriber(_model, _tokenizer).Transcribe(mel, mel.Frames - LogMelSpectrogram.WindowFrames, options).Count();
-    }
+    int Transcribe(float[] samples) =>
+        new Transcriber(_model, _tokenizer).Transcribe(samples, new DecodingOptions { Temperatures = [0.0] }).Count();
 
     sealed class ModelConfig : ManualConfig
     {

@@ -1,3 +1,5 @@
+using SpeechToText.Checkpoints;
+
 namespace SpeechToText.Cli;
 
 /// <summary>
@@ -12,6 +14,12 @@ internal static class BundledModel
             .Select(models => Directory.GetDirectories(models).Order(StringComparer.Ordinal)
                 .FirstOrDefault(d => File.Exists(System.IO.Path.Combine(d, "config.json"))))
             .FirstOrDefault(model => model != null);
+
+    /// <summary>The model <c>--model</c> names (see <see cref="ModelRegistry.Resolve"/>), or the bundled one when it names none.</summary>
+    /// <exception cref="UsageException">No model named, and none bundled.</exception>
+    public static string Or(string? given) =>
+        given is { } name ? ModelRegistry.Resolve(name)
+            : Path ?? throw new UsageException("no --model given, and no bundled default model is installed");
 
     /// <summary>The bundled sample recording <paramref name="name"/> (under audio/), or null when it is not installed.</summary>
     public static string? Sample(string name) =>

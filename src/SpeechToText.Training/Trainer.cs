@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using SpeechToText.Audio;
 using SpeechToText.Checkpoints;
 using SpeechToText.Decoding;
-using SpeechToText.Features;
 using SpeechToText.Modeling;
 using SpeechToText.Text;
 using TorchSharp;
@@ -193,12 +192,10 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     /// </summary>
     static PreparedBatch Prepare(WhisperModel model, TranscriptTargets targets, List<Example> examples, Random? augment)
     {
-        int bins = model.Dimensions.MelBins, window = 2 * model.Dimensions.AudioContext;
-        bool padded = !model.VariableLengthAudio;
+        int bins = model.Dimensions.MelBins;
         var features = examples.Select(e =>
         {
-            var mel = LogMelSpectrogram.Compute(e.Samples, bins, padded ? LogMelSpectrogram.WindowSamples : 0);
-            var (values, frames) = padded ? (mel.Window(0, window, window), window) : (mel.Values, mel.Frames);
+            var (values, frames) = ClipFeatures.Of(model, e.Samples);
             if (augment != null)
             {
                 VocalTractWarp.Apply(values, bins, frames, 0.9 + 0.25 * augment.NextDouble());
@@ -316,14 +313,12 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         var attentionPairs = new List<(string, string)>();
         var ctcPairs = new List<(string, string)>();
         var decoder = new WindowDecoder(model, tokenizer, [SuppressBlank.For(tokenizer)]);
-        int bins = model.Dimensions.MelBins, window = 2 * model.Dimensions.AudioContext;
         using var inference = torch.inference_mode();
         foreach (var (file, text) in pairs)
         {
             using var scope = NewDisposeScope();
-            var mel = LogMelSpectrogram.Compute(AudioInput.ReadAll(file), bins, model.VariableLengthAudio ? 0 : LogMelSpectrogram.WindowSamples);
-            var input = model.VariableLengthAudio ? torch.tensor(mel.Values, [1, bins, mel.Frames]) : torch.tensor(mel.Window(0, window, window), [1, bins, window]);
-            var audio = model.Encoder.Forward(input);
+            var (values, frames) = ClipFeatures.Of(model, AudioInput.ReadAll(file));
+            var audio = model.Encoder.Forward(torch.tensor(values, [1, model.Dimensions.MelBins, frames]));
             using var cross = model.Decoder.CrossAttention(audio);
             var result = decoder.Decode(cross, prompt, 0, (int)model.Decoder.Context / 2);
             attentionPairs.Add((text, result.Text));

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using SpeechToText.Audio;
 using SpeechToText.Checkpoints;
 using SpeechToText.Decoding;
-using SpeechToText.Features;
 using SpeechToText.Modeling;
 using SpeechToText.Text;
 using TorchSharp;
@@ -97,9 +96,8 @@ public sealed class SpeechRecognizer : IDisposable
         options ??= new DecodingOptions();
         await Task.Yield();
         var samples = read();
-        var mel = LogMelSpectrogram.Compute(samples, _model.Dimensions.MelBins, LogMelSpectrogram.WindowSamples);
         var transcriber = new Transcriber(_model, Tokenizer, _loggers?.CreateLogger<Transcriber>());
-        foreach (var segment in transcriber.Transcribe(mel, mel.Frames - LogMelSpectrogram.WindowFrames, options, cancellation))
+        foreach (var segment in transcriber.Transcribe(samples, options, cancellation))
         {
             yield return segment;
             await Task.Yield();

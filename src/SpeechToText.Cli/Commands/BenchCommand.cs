@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using SpeechToText.Audio;
 using SpeechToText.Benchmarking;
-using SpeechToText.Checkpoints;
 
 namespace SpeechToText.Cli.Commands;
 
@@ -26,8 +25,7 @@ internal static class BenchCommand
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, _ =>
         {
-            string modelPath = parsed.GetValue(model) is { } given ? ModelRegistry.Resolve(given)
-                : BundledModel.Path ?? throw new UsageException("no --model given, and no bundled default model is installed");
+            string modelPath = BundledModel.Or(parsed.GetValue(model));
             string audioPath = parsed.GetValue(audio) ?? BundledModel.Sample("long.wav")
                 ?? throw new UsageException("no --audio given, and the bundled samples are not installed");
             var report = InferenceBenchmark.Run(modelPath, AudioInput.ReadAll(audioPath, cancellation: cancellation),

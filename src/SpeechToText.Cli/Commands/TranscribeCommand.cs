@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using SpeechToText.Audio;
-using SpeechToText.Checkpoints;
 using SpeechToText.Decoding;
 using SpeechToText.Output;
 
@@ -60,8 +59,7 @@ internal static class TranscribeCommand
                 InitialPrompt = parsed.GetValue(initialPrompt),
             };
             var log = loggers.CreateLogger("transcribe");
-            string modelPath = parsed.GetValue(model) is { } given ? ModelRegistry.Resolve(given)
-                : BundledModel.Path ?? throw new UsageException("no --model given, and no bundled default model is installed");
+            string modelPath = BundledModel.Or(parsed.GetValue(model));
             var clock = Stopwatch.StartNew();
             using var recognizer = SpeechRecognizer.Load(modelPath,
                 new RecognizerOptions(parsed.GetValue(device)!, parsed.GetValue(precision) == "bf16" ? Precision.Bf16 : Precision.Fp32, parsed.GetValue(threads)),

@@ -81,16 +81,14 @@ public static class InferenceBenchmark
         var thirtySeconds = Enumerable.Range(0, LogMelSpectrogram.WindowSamples).Select(i => samples.Length == 0 ? 0 : samples[i % samples.Length]).ToArray();
         double melMs = Median(() => LogMelSpectrogram.Compute(thirtySeconds, model.Dimensions.MelBins));
         using var input = EncoderInput(model, window, dtype);
-        int positions = (int)input.shape[2] / 2;
+        int positions = (int)(input.shape[2] + 1) / 2; // the second convolution halves the frames, rounding up
         double encoderMs = Median(() => model.Encoder.Forward(input).Dispose());
 
         var (firstTokenMs, steps) = TimeDecoding(model, tokenizer.Special, window, dtype);
         cancellation.ThrowIfCancellationRequested();
 
         clock.Restart();
-        var mel = LogMelSpectrogram.Compute(samples, model.Dimensions.MelBins, LogMelSpectrogram.WindowSamples);
-        var transcriber = new Transcriber(model, tokenizer);
-        foreach (var _ in transcriber.Transcribe(mel, mel.Frames - LogMelSpectrogram.WindowFrames, new DecodingOptions { Temperatures = [0.0] }, cancellation))
+        foreach (var _ in new Transcriber(model, tokenizer).Transcribe(samples, new DecodingOptions { Temperatures = [0.0] }, cancellation))
         {
         }
         double audioSeconds = samples.Length / (double)LogMelSpectrogram.SampleRate;
@@ -118,11 +116,9 @@ public static class InferenceBenchmark
 
     static Tensor EncoderInput(WhisperModel model, float[] window, ScalarType dtype)
     {
-        int bins = model.Dimensions.MelBins;
-        var mel = LogMelSpectrogram.Compute(window, bins, model.VariableLengthAudio ? 0 : LogMelSpectrogram.WindowSamples);
-        int frames = model.VariableLengthAudio ? Math.Min(mel.Frames + 1 & ~1, 2 * model.Dimensions.AudioContext) : LogMelSpectrogram.WindowFrames;
-        using var values = torch.tensor(mel.Window(0, frames, frames), [1, bins, frames]);
-        return values.to(dtype);
+        var (values, frames) = ClipFeatures.Of(model, window);
+        using var input = torch.tensor(values, [1, model.Dimensions.MelBins, frames]);
+        return input.to(dtype);
     }
 
     /// <summary>Time to the first token, then the time of each of <see cref="DecodeSteps"/> greedy steps (EOT does not stop it).</summary>

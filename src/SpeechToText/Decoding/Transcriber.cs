@@ -24,6 +24,13 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     /// <summary>The language the last transcription used (detected or given).</summary>
     public string? Language { get; private set; }
 
+    /// <summary>Transcribes 16 kHz mono <paramref name="samples"/>: their log-mel features with a window of padding after them.</summary>
+    public IEnumerable<Segment> Transcribe(float[] samples, DecodingOptions options, CancellationToken cancellation = default)
+    {
+        var mel = LogMelSpectrogram.Compute(samples, model.Dimensions.MelBins, LogMelSpectrogram.WindowSamples);
+        return Transcribe(mel, mel.Frames - LogMelSpectrogram.WindowFrames, options, cancellation);
+    }
+
     /// <summary>
     /// Transcribes <paramref name="mel"/>, which holds <paramref name="contentFrames"/> frames of audio
     /// followed by at least a window of padding (see <see cref="LogMelSpectrogram.WindowSamples"/>).

@@ -21,7 +21,6 @@ internal sealed class ResidualAttentionBlock : Module
     readonly LayerNorm mlp_ln;
 #pragma warning restore IDE1006
     readonly (Linear Expand, Linear Project) _mlpLayers;
-    ModelKernels _kernels = ModelKernels.Torch;
 
     public ResidualAttentionBlock(int state, int heads, bool crossAttention) : base(nameof(ResidualAttentionBlock))
     {
@@ -42,10 +41,10 @@ internal sealed class ResidualAttentionBlock : Module
     /// <summary>The numeric kernels of this block's attentions and GELU.</summary>
     internal ModelKernels Kernels
     {
-        get => _kernels;
+        get => attn.Kernels;
         set
         {
-            _kernels = attn.Kernels = value;
+            attn.Kernels = value;
             if (cross_attn != null)
                 cross_attn.Kernels = value;
         }
@@ -72,7 +71,7 @@ internal sealed class ResidualAttentionBlock : Module
         x = x + attn.Attend(normed, keys, values, causal ? AttentionKind.DecoderSelf : AttentionKind.EncoderSelf);
         if (cross_attn != null && cross_attn_ln != null && cross is { } audio)
             x = x + cross_attn.Attend(cross_attn_ln.call(x), audio.Keys, audio.Values, AttentionKind.Cross);
-        x = x + _mlpLayers.Project.call(_kernels.Gelu(_mlpLayers.Expand.call(mlp_ln.call(x))));
+        x = x + _mlpLayers.Project.call(Kernels.Gelu(_mlpLayers.Expand.call(mlp_ln.call(x))));
         return x.MoveToOuterDisposeScope();
     }
 }
