@@ -58,6 +58,7 @@ internal static class BenchCommand
             ("encoder rate", F($"{r.EncoderGflops:F1} GFLOP/s = {100 * r.EncoderFractionOfPeak:F0}% of peak")),
             ("memory bandwidth (this machine)", F($"{r.MemoryGBps:F1} GB/s")),
             ("decode step bound", F($"{r.DecodeStepBoundMs:F3} ms to stream {r.DecoderWeightBytes / 1e6:F1} MB of weights; p50 is {r.DecodeStepOverBound:F1}x that")),
+            ("decode step dispatch", F($"{r.OperationsPerStep} libtorch calls x {r.OperationMicroseconds:F1} us = {r.DecodeStepDispatchMs:F2} ms of the {r.DecodeStepP50Ms:F2} ms p50")),
         };
         int width = rows.Max(row => row.Item1.Length);
         foreach (var (name, value) in rows)

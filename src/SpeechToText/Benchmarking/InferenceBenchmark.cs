@@ -29,17 +29,22 @@ namespace SpeechToText.Benchmarking;
 /// <param name="MemoryGBps">Measured memory read bandwidth (a 256 MB reduction).</param>
 /// <param name="DecoderWeightBytes">Bytes of decoder weights a step reads (the tied embedding once).</param>
 /// <param name="DecodeStepBoundMs">Time to stream those weights once at the measured bandwidth: a step's lower bound.</param>
+/// <param name="OperationsPerStep">Tensors one decode step creates: each is one call through TorchSharp into libtorch.</param>
+/// <param name="OperationMicroseconds">The cost of one such call on a tiny tensor (an addition of 8 numbers): pure dispatch.</param>
 public sealed record BenchmarkReport(
     string Model, string Precision, int Threads, double LoadMs, double MelMsPer30Seconds, double EncoderMs, int EncoderPositions,
     double TimeToFirstTokenMs, double DecodeStepP50Ms, double DecodeStepP95Ms, int DecodeSteps, double TokensPerSecond,
     double AudioSeconds, double RealTimeFactor, long PeakRssBytes, double MatmulGflops, double EncoderGflops,
-    double MemoryGBps, long DecoderWeightBytes, double DecodeStepBoundMs)
+    double MemoryGBps, long DecoderWeightBytes, double DecodeStepBoundMs, long OperationsPerStep, double OperationMicroseconds)
 {
     /// <summary>The encoder's share of the measured matmul rate.</summary>
     public double EncoderFractionOfPeak => EncoderGflops / MatmulGflops;
 
     /// <summary>The median decode step over its weight-streaming bound.</summary>
     public double DecodeStepOverBound => DecodeStepP50Ms / DecodeStepBoundMs;
+
+    /// <summary>The time a decode step's operations cost in dispatch alone, whatever their size.</summary>
+    public double DecodeStepDispatchMs => OperationsPerStep * OperationMicroseconds / 1000;
 }
 
 /// <summary>
@@ -84,7 +89,7 @@ public static class InferenceBenchmark
         int positions = (int)(input.shape[2] + 1) / 2; // the second convolution halves the frames, rounding up
         double encoderMs = Median(() => model.Encoder.Forward(input).Dispose());
 
-        var (firstTokenMs, steps) = TimeDecoding(model, tokenizer.Special, window, dtype);
+        var (firstTokenMs, steps, operations) = TimeDecoding(model, tokenizer.Special, window, dtype);
         cancellation.ThrowIfCancellationRequested();
 
         clock.Restart();
@@ -102,7 +107,8 @@ public static class InferenceBenchmark
             modelPath, precision == Precision.Bf16 ? "bf16" : "fp32", threads, loadMs, melMs, encoderMs, positions,
             firstTokenMs, Percentile(sorted, 0.5), Percentile(sorted, 0.95), sorted.Length, 1000 / steps.Average(),
             audioSeconds, realTimeFactor, Process.GetCurrentProcess().PeakWorkingSet64, matmul,
-            EncoderFlops(model.Dimensions, positions) / (encoderMs * 1e6), bandwidth, weightBytes, weightBytes / (bandwidth * 1e6));
+            EncoderFlops(model.Dimensions, positions) / (encoderMs * 1e6), bandwidth, weightBytes, weightBytes / (bandwidth * 1e6),
+            operations, OperationMicroseconds());
     }
 
     /// <summary>Floating-point operations of one encoder forward over <paramref name="positions"/> positions (multiply-adds count 2).</summary>
@@ -121,8 +127,11 @@ public static class InferenceBenchmark
         return input.to(dtype);
     }
 
-    /// <summary>Time to the first token, then the time of each of <see cref="DecodeSteps"/> greedy steps (EOT does not stop it).</summary>
-    static (double FirstTokenMs, List<double> Steps) TimeDecoding(WhisperModel model, Text.SpecialTokens special, float[] window, ScalarType dtype)
+    /// <summary>
+    /// Time to the first token, then the time of each of <see cref="DecodeSteps"/> greedy steps (EOT does not
+    /// stop it), and the tensors the last step created.
+    /// </summary>
+    static (double FirstTokenMs, List<double> Steps, long Operations) TimeDecoding(WhisperModel model, Text.SpecialTokens special, float[] window, ScalarType dtype)
     {
         var clock = Stopwatch.StartNew();
         using var input = EncoderInput(model, window, dtype);
@@ -133,14 +142,37 @@ public static class InferenceBenchmark
         long next = NextToken(model, cross, cache, [.. prompt.Select(t => (long)t)]);
         double firstTokenMs = clock.Elapsed.TotalMilliseconds;
         var steps = new List<double>();
+        long operations = 0;
         int count = (int)Math.Min(DecodeSteps, model.Decoder.Context - prompt.Count - 1);
         for (int i = 0; i < count; i++)
         {
+            long created = TensorsCreated();
             clock.Restart();
             next = NextToken(model, cross, cache, [next]);
             steps.Add(clock.Elapsed.TotalMilliseconds);
+            operations = TensorsCreated() - created;
         }
-        return (firstTokenMs, steps);
+        return (firstTokenMs, steps, operations);
+    }
+
+    static long TensorsCreated()
+    {
+        var statistics = DisposeScopeManager.Statistics;
+        return statistics.CreatedInScopeCount + statistics.CreatedOutsideScopeCount;
+    }
+
+    /// <summary>Microseconds of one libtorch call on a tensor too small for its arithmetic to count.</summary>
+    static double OperationMicroseconds()
+    {
+        const int Calls = 1000;
+        using var small = torch.ones(8);
+        double ms = Median(() =>
+        {
+            using var scope = NewDisposeScope();
+            for (int i = 0; i < Calls; i++)
+                small.add(small);
+        });
+        return ms * 1000 / Calls;
     }
 
     static long NextToken(WhisperModel model, CrossAttentionCache cross, DecoderCache cache, long[] tokens)

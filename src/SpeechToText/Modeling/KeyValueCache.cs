@@ -4,26 +4,64 @@ namespace SpeechToText.Modeling;
 
 /// <summary>
 /// The self-attention keys and values of the positions a decoder layer has already seen, so that each
-/// decoding step computes only the new position. Owns its tensors.
+/// decoding step computes only the new position. Positions are written into buffers that grow by doubling,
+/// so a step copies only its own keys and values and allocates nothing in the common case. Owns its tensors.
 /// </summary>
 public sealed class KeyValueCache : IDisposable
 {
-    Tensor? _keys;
+    const long MinimumGrowth = 16;
+
+    Tensor? _keys; // [batch, heads, capacity, head size]; positions from Length on are unused
     Tensor? _values;
 
     /// <summary>Positions cached.</summary>
-    public long Length => _keys?.shape[2] ?? 0;
+    public long Length { get; private set; }
 
-    /// <summary>Appends keys/values [batch, heads, time, head size] and returns all of them so far.</summary>
+    /// <summary>Positions the buffers hold before they must grow.</summary>
+    internal long Capacity => _keys?.shape[2] ?? 0;
+
+    /// <summary>
+    /// Appends keys/values [batch, heads, time, head size] and returns views of all of them so far (to be
+    /// disposed by the caller; the cache keeps its buffers).
+    /// </summary>
     internal (Tensor Keys, Tensor Values) Append(Tensor keys, Tensor values)
     {
-        var allKeys = _keys is null ? keys.alias() : cat([_keys, keys], 2);
-        var allValues = _values is null ? values.alias() : cat([_values, values], 2);
-        _keys?.Dispose();
-        _values?.Dispose();
-        _keys = allKeys.DetachFromDisposeScope();
-        _values = allValues.DetachFromDisposeScope();
-        return (_keys, _values);
+        long added = keys.shape[2];
+        if (_keys is null || _values is null)
+        {
+            // The first positions are kept as given: a single call (a training batch, a prompt) copies nothing.
+            _keys = keys.alias().DetachFromDisposeScope();
+            _values = values.alias().DetachFromDisposeScope();
+        }
+        else
+        {
+            if (keys.shape[0] != _keys.shape[0])
+                throw new ArgumentException($"The cache holds {_keys.shape[0]} sequences; {keys.shape[0]} were given.", nameof(keys));
+            if (Length + added > Capacity)
+                Grow(Math.Max(Length + added, Math.Max(2 * Capacity, MinimumGrowth)));
+            using (var slot = _keys.narrow(2, Length, added))
+                slot.copy_(keys);
+            using (var slot = _values.narrow(2, Length, added))
+                slot.copy_(values);
+        }
+        Length += added;
+        return (_keys.narrow(2, 0, Length), _values.narrow(2, 0, Length));
+    }
+
+    void Grow(long capacity)
+    {
+        _keys = Moved(_keys!, capacity);
+        _values = Moved(_values!, capacity);
+    }
+
+    Tensor Moved(Tensor buffer, long capacity)
+    {
+        var grown = empty([buffer.shape[0], buffer.shape[1], capacity, buffer.shape[3]], buffer.dtype, buffer.device).DetachFromDisposeScope();
+        using (var used = buffer.narrow(2, 0, Length))
+        using (var slot = grown.narrow(2, 0, Length))
+            slot.copy_(used);
+        buffer.Dispose();
+        return grown;
     }
 
     /// <inheritdoc />
@@ -32,5 +70,6 @@ public sealed class KeyValueCache : IDisposable
         _keys?.Dispose();
         _values?.Dispose();
         _keys = _values = null;
+        Length = 0;
     }
 }

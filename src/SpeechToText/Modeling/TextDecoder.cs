@@ -17,6 +17,7 @@ public sealed class TextDecoder : Module
     readonly ModuleList<ResidualAttentionBlock> blocks;
     readonly LayerNorm ln;
 #pragma warning restore IDE1006
+    (IntPtr Source, Tensor Weight)? _outputWeight; // see OutputWeight
 
     internal TextDecoder(ModelDimensions dims) : base(nameof(TextDecoder))
     {
@@ -77,7 +78,39 @@ public sealed class TextDecoder : Module
         for (int i = 0; i < blocks.Count; i++)
             x = blocks[i].Forward(x, causal: true, cache.Layer(i), audio.Layer(i));
         x = ln.call(x);
-        return nn.functional.linear(x.to_type(ScalarType.Float32), token_embedding.weight!.to_type(ScalarType.Float32)).MoveToOuterDisposeScope();
+        if (x.dtype != ScalarType.Float32)
+            x = x.to_type(ScalarType.Float32);
+        return nn.functional.linear(x, OutputWeight()).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The token embedding in fp32 for the logits: the weight itself in an fp32 model; else, at inference, an
+    /// fp32 copy made once per conversion of the model rather than once per step (for a 51,865-token vocabulary
+    /// that would be tens of MB a step); with gradients on, a fresh conversion so that they reach the weight.
+    /// </summary>
+    Tensor OutputWeight()
+    {
+        var weight = token_embedding.weight!;
+        if (weight.dtype == ScalarType.Float32)
+            return weight;
+        if (torch.is_grad_enabled())
+            return weight.to_type(ScalarType.Float32);
+        if (_outputWeight is not { } cached || cached.Source != weight.Handle)
+        {
+            _outputWeight?.Weight.Dispose();
+            using var inference = torch.inference_mode();
+            var copy = weight.to_type(ScalarType.Float32).DetachFromDisposeScope();
+            _outputWeight = (weight.Handle, copy);
+        }
+        return _outputWeight.Value.Weight;
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            _outputWeight?.Weight.Dispose();
+        base.Dispose(disposing);
     }
 }
 
