@@ -1,0 +1,154 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace SpeechToText.Modeling;
+
+/// <summary>
+/// The shape of one attention call as the ILGPU kernels see it. Queries are rows [sequences × heads × queries,
+/// head size]; keys and values are [sequences × heads, keys, head size]; all contiguous fp32.
+/// </summary>
+/// <param name="Queries">Queries per sequence and head.</param>
+/// <param name="Keys">Keys (and values) per sequence and head.</param>
+/// <param name="HeadSize">Elements per query, key and value.</param>
+/// <param name="Splits">Chunks the keys are split into, each attended by its own thread group.</param>
+/// <param name="ChunkSize">Keys per chunk (the last may have fewer).</param>
+/// <param name="CausalOffset">
+/// -1: every query sees every key. Otherwise query i sees keys 0 .. CausalOffset + i (a causal mask over
+/// a prefix of CausalOffset cached positions).
+/// </param>
+/// <param name="Scale">Factor of the scores (1/√head size).</param>
+internal readonly record struct AttentionShape(int Queries, int Keys, int HeadSize, int Splits, int ChunkSize, int CausalOffset, float Scale)
+{
+    /// <summary>Keys visible to query <paramref name="query"/>.</summary>
+    public int VisibleKeys(int query) => CausalOffset < 0 ? Keys : Math.Min(Keys, CausalOffset + query + 1);
+}
+
+/// <summary>
+/// Attention as ILGPU kernels, in two passes (flash-decoding): every thread group attends one query over one
+/// chunk of the keys with an online softmax, keeping only a running maximum, a running sum and a weighted sum
+/// of values; a second kernel merges the chunks of each query, rescaling each by its maximum so that the
+/// merge is exact and stable. Splitting keys across groups keeps a GPU busy when there are few queries (one
+/// per head and beam at each decoding step) and many keys (1,500 audio positions). Accumulation in fp32.
+/// </summary>
+internal static class AttentionKernels
+{
+    /// <summary>
+    /// The most threads per group: the keys scored at once, and the value columns updated at once. Launches
+    /// may use fewer (ILGPU's CPU accelerator allows 16); the kernels read the group's size.
+    /// </summary>
+    public const int MaxGroupSize = 64;
+
+    /// <summary>The largest head size the kernels take (Whisper's is 64).</summary>
+    public const int MaxHeadSize = 256;
+
+    /// <summary>
+    /// One query over one chunk of keys. Group index = query row × splits + chunk. Writes the chunk's
+    /// weighted value sum to <paramref name="partials"/> [rows × splits, head size] and its (maximum, sum of
+    /// exponentials) to <paramref name="statistics"/> [rows × splits, 2].
+    /// </summary>
+    public static void AttendChunk(
+        ArrayView<float> queries, ArrayView<float> keys, ArrayView<float> values,
+        ArrayView<float> partials, ArrayView<float> statistics, AttentionShape shape)
+    {
+        int thread = Group.IdxX, threads = Group.DimX;
+        int row = Grid.IdxX / shape.Splits, chunk = Grid.IdxX % shape.Splits;
+        int query = row % shape.Queries, head = row / shape.Queries, size = shape.HeadSize;
+        int start = chunk * shape.ChunkSize;
+        int end = Math.Min(start + shape.ChunkSize, shape.VisibleKeys(query));
+        long keyBase = (long)head * shape.Keys * size;
+
+        var q = SharedMemory.Allocate<float>(MaxHeadSize);
+        var sum = SharedMemory.Allocate<float>(MaxHeadSize);
+        var weights = SharedMemory.Allocate<float>(MaxGroupSize);
+        var state = SharedMemory.Allocate<float>(3); // running maximum, running sum of exponentials, last rescale
+
+        for (int d = thread; d < size; d += threads)
+        {
+            q[d] = queries[(long)row * size + d] * shape.Scale;
+            sum[d] = 0;
+        }
+        if (thread == 0)
+        {
+            state[0] = float.NegativeInfinity;
+            state[1] = 0;
+        }
+        Group.Barrier();
+
+        for (int tile = start; tile < end; tile += threads)
+        {
+            int count = Math.Min(threads, end - tile);
+            float score = float.NegativeInfinity;
+            if (thread < count)
+            {
+                long k = keyBase + (long)(tile + thread) * size;
+                score = 0;
+                for (int d = 0; d < size; d++)
+                    score += q[d] * keys[k + d];
+            }
+            weights[thread] = score;
+            Group.Barrier();
+
+            if (thread == 0)
+            {
+                float maximum = state[0];
+                for (int j = 0; j < count; j++)
+                    maximum = Math.Max(maximum, weights[j]);
+                float rescale = MathF.Exp(state[0] - maximum);
+                float total = 0;
+                for (int j = 0; j < count; j++)
+                {
+                    weights[j] = MathF.Exp(weights[j] - maximum);
+                    total += weights[j];
+                }
+                state[0] = maximum;
+                state[1] = state[1] * rescale + total;
+                state[2] = rescale;
+            }
+            Group.Barrier();
+
+            float factor = state[2];
+            for (int d = thread; d < size; d += threads)
+            {
+                float accumulated = sum[d] * factor;
+                long v = keyBase + (long)tile * size + d;
+                for (int j = 0; j < count; j++)
+                    accumulated += weights[j] * values[v + (long)j * size];
+                sum[d] = accumulated;
+            }
+            Group.Barrier();
+        }
+
+        long slot = (long)Grid.IdxX;
+        for (int d = thread; d < size; d += threads)
+            partials[slot * size + d] = sum[d];
+        if (thread == 0)
+        {
+            statistics[slot * 2] = state[0];
+            statistics[slot * 2 + 1] = state[1];
+        }
+    }
+
+    /// <summary>
+    /// Merges the chunks of each query: one thread per (query row, value column) of <paramref name="output"/>
+    /// [rows, head size]. Chunks that saw no key (maximum −∞) contribute nothing.
+    /// </summary>
+    public static void MergeChunks(Index1D index, ArrayView<float> partials, ArrayView<float> statistics, ArrayView<float> output, AttentionShape shape)
+    {
+        int row = index / shape.HeadSize, column = index % shape.HeadSize;
+        long first = (long)row * shape.Splits;
+        float maximum = float.NegativeInfinity;
+        for (int s = 0; s < shape.Splits; s++)
+            maximum = Math.Max(maximum, statistics[(first + s) * 2]);
+        float total = 0, value = 0;
+        for (int s = 0; s < shape.Splits; s++)
+        {
+            float chunkMaximum = statistics[(first + s) * 2];
+            if (chunkMaximum == float.NegativeInfinity)
+                continue;
+            float weight = MathF.Exp(chunkMaximum - maximum);
+            total += statistics[(first + s) * 2 + 1] * weight;
+            value += partials[(first + s) * shape.HeadSize + column] * weight;
+        }
+        output[index] = value / total;
+    }
+}

@@ -1,0 +1,159 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace SpeechToText.Modeling;
+
+/// <summary>Where <see cref="IlgpuAttention"/> runs its kernels.</summary>
+public enum IlgpuDevice
+{
+    /// <summary>The first CUDA GPU if one works, else the CPU accelerator.</summary>
+    Auto,
+
+    /// <summary>A CUDA GPU; fails when none works.</summary>
+    Cuda,
+
+    /// <summary>ILGPU's CPU accelerator: runs the same kernels exactly, slowly (for tests and machines without a GPU).</summary>
+    Cpu,
+}
+
+/// <summary>
+/// Keys and values resident on the accelerator: uploaded once (per audio window, for cross-attention) and
+/// attended at every step without crossing the bus again. Owns its device memory.
+/// </summary>
+internal sealed class DeviceKeysValues(MemoryBuffer1D<float, Stride1D.Dense> keys, MemoryBuffer1D<float, Stride1D.Dense> values, int heads, int length, int headSize) : IDisposable
+{
+    public MemoryBuffer1D<float, Stride1D.Dense> Keys { get; } = keys;
+    public MemoryBuffer1D<float, Stride1D.Dense> Values { get; } = values;
+
+    /// <summary>Sequences × heads.</summary>
+    public int Heads { get; } = heads;
+
+    /// <summary>Keys per sequence and head.</summary>
+    public int Length { get; } = length;
+
+    public int HeadSize { get; } = headSize;
+
+    public void Dispose()
+    {
+        Keys.Dispose();
+        Values.Dispose();
+    }
+}
+
+/// <summary>
+/// Runs <see cref="AttentionKernels"/> on an ILGPU accelerator: a CUDA GPU, or the CPU accelerator that
+/// executes the same kernels. Not thread-safe: one caller at a time.
+/// </summary>
+internal sealed class IlgpuAttention : IDisposable
+{
+    /// <summary>Keys per chunk: a decoding step over 1,500 audio positions runs 6 groups per head and beam.</summary>
+    public const int ChunkSize = 256;
+
+    readonly Context _context;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape> _attendChunk;
+    readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape> _mergeChunks;
+
+    IlgpuAttention(Context context, Accelerator accelerator)
+    {
+        _context = context;
+        Accelerator = accelerator;
+        _attendChunk = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape>(AttentionKernels.AttendChunk);
+        _mergeChunks = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape>(AttentionKernels.MergeChunks);
+    }
+
+    /// <summary>The accelerator the kernels run on.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>Whether the kernels run on a GPU (rather than the CPU accelerator).</summary>
+    public bool OnGpu => Accelerator.AcceleratorType == AcceleratorType.Cuda;
+
+    /// <summary>
+    /// Opens <paramref name="device"/>. With <see cref="IlgpuDevice.Auto"/>, any failure to find or start a
+    /// CUDA device (no GPU, no driver, a driver too old) falls back to the CPU accelerator and is reported in
+    /// <paramref name="fallbackReason"/>; with <see cref="IlgpuDevice.Cuda"/> it is an error.
+    /// </summary>
+    public static IlgpuAttention Open(IlgpuDevice device, out string? fallbackReason)
+    {
+        fallbackReason = null;
+        if (device != IlgpuDevice.Cpu)
+        {
+            try
+            {
+                var context = Context.Create(builder => builder.Cuda().Optimize(OptimizationLevel.O1));
+                try
+                {
+                    var gpus = context.GetCudaDevices();
+                    if (gpus.Count == 0)
+                        throw new InvalidOperationException("no CUDA device was found");
+                    return new IlgpuAttention(context, gpus[0].CreateAccelerator(context));
+                }
+                catch
+                {
+                    context.Dispose();
+                    throw;
+                }
+            }
+            catch (Exception error) when (device == IlgpuDevice.Auto && error is not OutOfMemoryException)
+            {
+                fallbackReason = $"no usable CUDA GPU ({FirstLine(error.Message)}); attention kernels run on ILGPU's CPU accelerator";
+            }
+            catch (Exception error) when (error is not OutOfMemoryException)
+            {
+                throw new InvalidOperationException($"ILGPU could not start a CUDA GPU: {FirstLine(error.Message)}", error);
+            }
+        }
+        var cpuContext = Context.Create(builder => builder.CPU().Optimize(OptimizationLevel.O1));
+        return new IlgpuAttention(cpuContext, cpuContext.CreateCPUAccelerator(0));
+    }
+
+    static string FirstLine(string text) => text.Split('\n')[0].Trim();
+
+    /// <summary>Uploads keys and values [sequences × heads, length, head size] (row-major, fp32).</summary>
+    public DeviceKeysValues Upload(float[] keys, float[] values, int heads, int length, int headSize)
+    {
+        long expected = (long)heads * length * headSize;
+        if (keys.Length != expected || values.Length != expected)
+            throw new ArgumentException($"Keys and values must hold {heads} × {length} × {headSize} = {expected} numbers; they hold {keys.Length} and {values.Length}.");
+        var deviceKeys = Accelerator.Allocate1D(keys);
+        var deviceValues = Accelerator.Allocate1D(values);
+        return new DeviceKeysValues(deviceKeys, deviceValues, heads, length, headSize);
+    }
+
+    /// <summary>
+    /// softmax(q·kᵀ/√d)·v for <paramref name="queries"/> [sequences × heads, count, head size] against
+    /// resident keys/values; with <paramref name="causalOffset"/> ≥ 0, query i sees keys 0 .. offset + i.
+    /// Returns [sequences × heads, count, head size].
+    /// </summary>
+    public float[] Attend(float[] queries, int count, DeviceKeysValues keysValues, int causalOffset = -1)
+    {
+        int size = keysValues.HeadSize;
+        if (size > AttentionKernels.MaxHeadSize)
+            throw new ArgumentException($"Head size {size} is above the kernels' limit of {AttentionKernels.MaxHeadSize}.");
+        long rows = (long)keysValues.Heads * count;
+        if (queries.Length != rows * size)
+            throw new ArgumentException($"Queries must hold {keysValues.Heads} × {count} × {size} numbers; they hold {queries.Length}.");
+        if (causalOffset >= 0 && causalOffset + count > keysValues.Length)
+            throw new ArgumentException($"{count} queries after {causalOffset} cached positions need {causalOffset + count} keys; there are {keysValues.Length}.");
+        int splits = Math.Max(1, (keysValues.Length + ChunkSize - 1) / ChunkSize);
+        var shape = new AttentionShape(count, keysValues.Length, size, splits, ChunkSize, causalOffset, 1 / MathF.Sqrt(size));
+
+        using var deviceQueries = Accelerator.Allocate1D(queries);
+        using var partials = Accelerator.Allocate1D<float>(rows * splits * size);
+        using var statistics = Accelerator.Allocate1D<float>(rows * splits * 2);
+        using var output = Accelerator.Allocate1D<float>(rows * size);
+        int groupSize = Math.Min(AttentionKernels.MaxGroupSize, Accelerator.MaxNumThreadsPerGroup);
+        _attendChunk(new KernelConfig((int)(rows * splits), groupSize), deviceQueries.View, keysValues.Keys.View,
+            keysValues.Values.View, partials.View, statistics.View, shape);
+        _mergeChunks((int)(rows * size), partials.View, statistics.View, output.View, shape);
+        return output.GetAsArray1D();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Accelerator.Dispose();
+        _context.Dispose();
+    }
+}

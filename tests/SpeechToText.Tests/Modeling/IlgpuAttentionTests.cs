@@ -1,0 +1,89 @@
+using SpeechToText.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpeechToText.Tests.Modeling;
+
+/// <summary>One ILGPU CPU accelerator for the tests of a class: opening one compiles the kernels (seconds).</summary>
+public sealed class CpuAccelerator : IDisposable
+{
+    internal IlgpuAttention Attention { get; } = IlgpuAttention.Open(IlgpuDevice.Cpu, out _);
+
+    public void Dispose() => Attention.Dispose();
+}
+
+public class IlgpuAttentionTests(CpuAccelerator accelerator) : IClassFixture<CpuAccelerator>
+{
+    const double Tolerance = 1e-4;
+
+    /// <summary>The ILGPU kernels' answer and TorchSharp's for the same random queries, keys and values.</summary>
+    (float[] Ilgpu, float[] Torch) Both(int sequences, int heads, int queries, int keys, int headSize, int causalOffset, int seed)
+    {
+        torch.manual_seed(seed);
+        using var q = torch.randn(sequences, heads, queries, headSize);
+        using var k = torch.randn(sequences, heads, keys, headSize);
+        using var v = torch.randn(sequences, heads, keys, headSize);
+        var kind = causalOffset >= 0 ? AttentionKind.DecoderSelf : AttentionKind.Cross;
+        using var expected = ModelKernels.Torch.Attend(kind, q, k, v);
+
+        using var resident = accelerator.Attention.Upload(k.data<float>().ToArray(), v.data<float>().ToArray(), sequences * heads, keys, headSize);
+        var actual = accelerator.Attention.Attend(q.data<float>().ToArray(), queries, resident, causalOffset);
+        return (actual, expected.data<float>().ToArray());
+    }
+
+    static double MaxDifference(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
+
+    [Theory]
+    [InlineData(1, 1, 1, 1, 64)]       // one key
+    [InlineData(1, 6, 1, 1500, 64)]    // a decoding step over a 30 s window
+    [InlineData(5, 6, 1, 1500, 64)]    // five beams
+    [InlineData(2, 3, 1, 256, 17)]     // exactly one chunk, odd head size
+    [InlineData(3, 2, 1, 257, 65)]     // one key into a second chunk
+    [InlineData(1, 4, 7, 300, 1)]      // head size 1, several queries
+    [InlineData(4, 5, 2, 513, 80)]
+    public void Matches_torch_without_a_mask(int sequences, int heads, int queries, int keys, int headSize)
+    {
+        var (ilgpu, expected) = Both(sequences, heads, queries, keys, headSize, causalOffset: -1, seed: keys + headSize);
+
+        Assert.Equal(expected.Length, ilgpu.Length);
+        Assert.True(MaxDifference(ilgpu, expected) < Tolerance, $"max difference {MaxDifference(ilgpu, expected):E2}");
+    }
+
+    [Theory]
+    [InlineData(1, 4, 1, 100)]     // a cached decoding step: the query sees every key
+    [InlineData(5, 6, 1, 447)]     // five beams at the end of the text context
+    [InlineData(1, 2, 5, 0)]       // a prompt of 5 from an empty cache: query i sees keys 0..i
+    [InlineData(2, 3, 4, 300)]     // 4 new positions after 300 cached, across a chunk boundary
+    public void Matches_torch_with_the_causal_mask(int sequences, int heads, int queries, int cached)
+    {
+        var (ilgpu, expected) = Both(sequences, heads, queries, cached + queries, 64, causalOffset: cached, seed: cached);
+
+        Assert.True(MaxDifference(ilgpu, expected) < Tolerance, $"max difference {MaxDifference(ilgpu, expected):E2}");
+    }
+
+    [Fact]
+    public void Random_shapes_match_torch()
+    {
+        var random = new Random(7);
+        for (int trial = 0; trial < 12; trial++)
+        {
+            int sequences = random.Next(1, 6), heads = random.Next(1, 7), headSize = random.Next(1, 130);
+            int queries = random.Next(1, 4), keys = random.Next(queries, 1501);
+            int causalOffset = random.Next(2) == 0 ? -1 : keys - queries;
+            var (ilgpu, expected) = Both(sequences, heads, queries, keys, headSize, causalOffset, seed: trial);
+
+            Assert.True(MaxDifference(ilgpu, expected) < Tolerance,
+                $"{sequences} sequences, {heads} heads, {queries} queries, {keys} keys, head size {headSize}, offset {causalOffset}: {MaxDifference(ilgpu, expected):E2}");
+        }
+    }
+
+    [Fact]
+    public void Refuses_shapes_that_do_not_fit()
+    {
+        using var resident = accelerator.Attention.Upload(new float[2 * 10 * 4], new float[2 * 10 * 4], 2, 10, 4);
+
+        Assert.Contains("Queries must hold", Assert.Throws<ArgumentException>(() => accelerator.Attention.Attend(new float[5], 1, resident)).Message);
+        Assert.Contains("need 12 keys; there are 10", Assert.Throws<ArgumentException>(() => accelerator.Attention.Attend(new float[2 * 3 * 4], 3, resident, causalOffset: 9)).Message);
+        Assert.Throws<ArgumentException>(() => accelerator.Attention.Upload(new float[3], new float[3], 1, 2, 2));
+    }
+}
