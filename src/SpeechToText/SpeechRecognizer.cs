@@ -23,7 +23,9 @@ public enum Precision
 /// <param name="Device">"cpu", or "cuda" when a CUDA build of libtorch is present.</param>
 /// <param name="Precision">Fp32 or Bf16.</param>
 /// <param name="Threads">CPU threads for libtorch; null leaves libtorch's default.</param>
-public sealed record RecognizerOptions(string Device = "cpu", Precision Precision = Precision.Fp32, int? Threads = null);
+/// <param name="Attention">What computes the attentions: a GPU when there is one (auto), TorchSharp, or the ILGPU kernels.</param>
+public sealed record RecognizerOptions(
+    string Device = "cpu", Precision Precision = Precision.Fp32, int? Threads = null, AttentionBackend Attention = AttentionBackend.Auto);
 
 /// <summary>
 /// Speech recognition with one loaded Whisper model: load once, transcribe many inputs, concurrently if
@@ -74,6 +76,7 @@ public sealed class SpeechRecognizer : IDisposable
             if (options.Precision == Precision.Bf16)
                 model.to(torch.ScalarType.BFloat16);
             model.to(device);
+            model.Kernels = AttentionBackends.Create(options.Attention, device, loggers?.CreateLogger<SpeechRecognizer>());
             return new SpeechRecognizer(model, tokenizer, path, loggers);
         }
         catch
@@ -117,6 +120,13 @@ public sealed class SpeechRecognizer : IDisposable
         throw new ArgumentException($"Unknown device \"{device}\"; use cpu or cuda.", nameof(device));
     }
 
+    /// <summary>Whether the attentions run on a GPU.</summary>
+    public bool AttentionOnGpu => _model.Kernels is IlgpuKernels { OnGpu: true } || _model.Decoder.parameters().First().device_type == DeviceType.CUDA;
+
     /// <inheritdoc />
-    public void Dispose() => _model.Dispose();
+    public void Dispose()
+    {
+        (_model.Kernels as IDisposable)?.Dispose();
+        _model.Dispose();
+    }
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using SpeechToText.Audio;
 using SpeechToText.Decoding;
+using SpeechToText.Modeling;
 using SpeechToText.Output;
 
 namespace SpeechToText.Cli.Commands;
@@ -28,6 +29,12 @@ internal static class TranscribeCommand
         precision.AcceptOnlyFromAmong("fp32", "bf16");
         var threads = new Option<int?>("--threads", "-t") { Description = "CPU threads (default: libtorch's choice)" };
         var device = new Option<string>("--device") { Description = "cpu, or cuda with a CUDA build of libtorch", DefaultValueFactory = _ => "cpu" };
+        var attention = new Option<string>("--attention")
+        {
+            Description = "What computes attention: auto (a GPU if there is one, else TorchSharp on the CPU), torch, or ilgpu (the GPU kernels; on ILGPU's slow CPU accelerator without a GPU)",
+            DefaultValueFactory = _ => "auto",
+        };
+        attention.AcceptOnlyFromAmong("auto", "torch", "ilgpu");
         var temperature = new Option<double[]>("--temperature")
         {
             Description = "Temperatures tried in turn when a window fails the quality checks (default 0 0.2 ... 1.0); a single 0 disables fallback",
@@ -38,7 +45,7 @@ internal static class TranscribeCommand
 
         var command = new Command("transcribe", "Transcribe speech in audio files")
         {
-            files, model, language, task, format, outputDirectory, timestamps, noTimestamps, precision, threads, device, temperature, bestOf, initialPrompt,
+            files, model, language, task, format, outputDirectory, timestamps, noTimestamps, precision, threads, device, attention, temperature, bestOf, initialPrompt,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -62,7 +69,8 @@ internal static class TranscribeCommand
             string modelPath = BundledModel.Or(parsed.GetValue(model));
             var clock = Stopwatch.StartNew();
             using var recognizer = SpeechRecognizer.Load(modelPath,
-                new RecognizerOptions(parsed.GetValue(device)!, parsed.GetValue(precision) == "bf16" ? Precision.Bf16 : Precision.Fp32, parsed.GetValue(threads)),
+                new RecognizerOptions(parsed.GetValue(device)!, parsed.GetValue(precision) == "bf16" ? Precision.Bf16 : Precision.Fp32, parsed.GetValue(threads),
+                    Enum.Parse<AttentionBackend>(parsed.GetValue(attention)!, ignoreCase: true)),
                 loggers);
             log.LogDebug("loaded {Model} in {Milliseconds} ms", modelPath, clock.ElapsedMilliseconds);
             foreach (string file in parsed.GetValue(files)!)

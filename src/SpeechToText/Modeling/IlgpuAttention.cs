@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
@@ -51,6 +52,8 @@ internal sealed class IlgpuAttention : IDisposable
     /// <summary>Keys per chunk: a decoding step over 1,500 audio positions runs 6 groups per head and beam.</summary>
     public const int ChunkSize = 256;
 
+    const string NoGpuMessage = "no usable CUDA GPU";
+
     readonly Context _context;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape> _attendChunk;
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape> _mergeChunks;
@@ -72,43 +75,62 @@ internal sealed class IlgpuAttention : IDisposable
     /// <summary>
     /// Opens <paramref name="device"/>. With <see cref="IlgpuDevice.Auto"/>, any failure to find or start a
     /// CUDA device (no GPU, no driver, a driver too old) falls back to the CPU accelerator and is reported in
-    /// <paramref name="fallbackReason"/>; with <see cref="IlgpuDevice.Cuda"/> it is an error.
+    /// <paramref name="fallbackReason"/>; with <see cref="IlgpuDevice.Cuda"/> it is an
+    /// <see cref="InvalidOperationException"/> that says why.
     /// </summary>
-    public static IlgpuAttention Open(IlgpuDevice device, out string? fallbackReason)
+    public static IlgpuAttention Open(IlgpuDevice device, out string? fallbackReason) => Open(device, OpenCuda, out fallbackReason);
+
+    /// <summary><see cref="Open(IlgpuDevice, out string?)"/> with the way to start a CUDA GPU given (tests simulate failures).</summary>
+    internal static IlgpuAttention Open(IlgpuDevice device, Func<IlgpuAttention> openCuda, out string? fallbackReason)
     {
         fallbackReason = null;
         if (device != IlgpuDevice.Cpu)
         {
             try
             {
-                var context = Context.Create(builder => builder.Cuda().Optimize(OptimizationLevel.O1));
-                try
-                {
-                    var gpus = context.GetCudaDevices();
-                    if (gpus.Count == 0)
-                        throw new InvalidOperationException("no CUDA device was found");
-                    return new IlgpuAttention(context, gpus[0].CreateAccelerator(context));
-                }
-                catch
-                {
-                    context.Dispose();
-                    throw;
-                }
+                return openCuda();
             }
             catch (Exception error) when (device == IlgpuDevice.Auto && error is not OutOfMemoryException)
             {
-                fallbackReason = $"no usable CUDA GPU ({FirstLine(error.Message)}); attention kernels run on ILGPU's CPU accelerator";
+                fallbackReason = $"{NoGpu(error).Message}; attention kernels run on ILGPU's CPU accelerator";
             }
             catch (Exception error) when (error is not OutOfMemoryException)
             {
-                throw new InvalidOperationException($"ILGPU could not start a CUDA GPU: {FirstLine(error.Message)}", error);
+                throw NoGpu(error);
             }
         }
-        var cpuContext = Context.Create(builder => builder.CPU().Optimize(OptimizationLevel.O1));
-        return new IlgpuAttention(cpuContext, cpuContext.CreateCPUAccelerator(0));
+        var context = Context.Create(builder => builder.CPU().Optimize(OptimizationLevel.O1));
+        return new IlgpuAttention(context, context.CreateCPUAccelerator(0));
     }
 
-    static string FirstLine(string text) => text.Split('\n')[0].Trim();
+    /// <summary>The first CUDA GPU. Throws if there is none or it cannot be started (no driver, a driver too old).</summary>
+    static IlgpuAttention OpenCuda()
+    {
+        // Without the driver library there is nothing to find; saying so is quicker and clearer than ILGPU's probe.
+        string driver = OperatingSystem.IsWindows() ? "nvcuda.dll" : "libcuda.so.1";
+        if (!NativeLibrary.TryLoad(driver, out var handle))
+            throw new InvalidOperationException($"{NoGpuMessage} (no CUDA driver: {driver} not found)");
+        NativeLibrary.Free(handle);
+        var context = Context.Create(builder => builder.Cuda().Optimize(OptimizationLevel.O1));
+        try
+        {
+            var gpus = context.GetCudaDevices();
+            if (gpus.Count == 0)
+                throw new InvalidOperationException($"{NoGpuMessage} (none found)");
+            return new IlgpuAttention(context, gpus[0].CreateAccelerator(context));
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The error that says why no GPU could be used, in one line.</summary>
+    static InvalidOperationException NoGpu(Exception error) =>
+        error is InvalidOperationException own && own.Message.StartsWith(NoGpuMessage, StringComparison.Ordinal)
+            ? own
+            : new InvalidOperationException($"{NoGpuMessage} ({error.GetType().Name}: {error.Message.Split('\n')[0].Trim()})", error);
 
     /// <summary>Uploads keys and values [sequences × heads, length, head size] (row-major, fp32).</summary>
     public DeviceKeysValues Upload(float[] keys, float[] values, int heads, int length, int headSize)

@@ -43,6 +43,14 @@ internal class ModelKernels
         return nn.functional.scaled_dot_product_attention(queries, keys, values, allowed);
     }
 
+    /// <summary>
+    /// Called when cross-attention keys (of an audio window) will not be attended again, so that kernels that
+    /// keep a copy of them elsewhere (on a GPU) can free it.
+    /// </summary>
+    public virtual void Release(Tensor keys)
+    {
+    }
+
     /// <summary>GELU (the exact, erf-based form).</summary>
     public virtual Tensor Gelu(Tensor x) => nn.functional.gelu(x);
 

@@ -61,7 +61,7 @@ public sealed class TextDecoder : Module
             (keys, values) = MultiHeadAttention.AppendZeroPositions(keys, values, KeyPadding);
             layers[i] = (keys.DetachFromDisposeScope(), values.DetachFromDisposeScope()); // the cache owns them
         }
-        return new CrossAttentionCache(layers);
+        return new CrossAttentionCache(layers, Kernels);
     }
 
     /// <summary>
@@ -118,8 +118,9 @@ public sealed class TextDecoder : Module
 public sealed class CrossAttentionCache : IDisposable
 {
     readonly (Tensor Keys, Tensor Values)[] _layers;
+    readonly ModelKernels _kernels;
 
-    internal CrossAttentionCache((Tensor Keys, Tensor Values)[] layers) => _layers = layers;
+    internal CrossAttentionCache((Tensor Keys, Tensor Values)[] layers, ModelKernels kernels) => (_layers, _kernels) = (layers, kernels);
 
     internal (Tensor Keys, Tensor Values) Layer(int index) => _layers[index];
 
@@ -128,6 +129,7 @@ public sealed class CrossAttentionCache : IDisposable
     {
         foreach (var (keys, values) in _layers)
         {
+            _kernels.Release(keys);
             keys.Dispose();
             values.Dispose();
         }

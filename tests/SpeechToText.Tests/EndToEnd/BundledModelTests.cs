@@ -1,4 +1,5 @@
 using SpeechToText.Decoding;
+using SpeechToText.Modeling;
 using SpeechToText.Text;
 
 namespace SpeechToText.Tests.EndToEnd;
@@ -48,6 +49,25 @@ public class BundledModelTests
         // Measured: identical at 1,600 steps; at 3,288 steps the last word differs ("denerates" / "detenary").
         double difference = (double)WordErrorRate.EditDistance(fp32.ToCharArray(), bf16.ToCharArray()) / fp32.Length;
         Assert.True(difference <= 0.1, $"bf16 \"{bf16}\" against fp32 \"{fp32}\": {difference:P1} of the characters differ");
+    }
+
+    [Fact]
+    public async Task The_ilgpu_attention_kernels_decode_the_same_tokens_as_torchsharp()
+    {
+        string wav = Path.Combine(Repository, "audio", "short.wav");
+        using var torchSharp = SpeechRecognizer.Load(ModelPath, new RecognizerOptions(Attention: AttentionBackend.Torch));
+        using var ilgpu = SpeechRecognizer.Load(ModelPath, new RecognizerOptions(Attention: AttentionBackend.Ilgpu));
+        var greedy = new DecodingOptions { Temperatures = [0.0] };
+
+        var expected = new List<int>();
+        await foreach (var segment in torchSharp.TranscribeAsync(wav, greedy))
+            expected.AddRange(segment.Tokens);
+        var actual = new List<int>();
+        await foreach (var segment in ilgpu.TranscribeAsync(wav, greedy))
+            actual.AddRange(segment.Tokens);
+
+        Assert.True(expected.Count > 20, $"only {expected.Count} tokens decoded");
+        Assert.Equal(expected, actual);
     }
 }
 
