@@ -17,7 +17,8 @@ namespace SpeechToText.Benchmarks;
 /// over keys/values already resident where the backend computes, and the cached causal self-attention. The
 /// ILGPU backend runs on a CUDA GPU when there is one, else on ILGPU's CPU accelerator (a simulator: its times
 /// say nothing about a GPU); TorchSharp runs on CUDA when a CUDA libtorch is built in (-p:TorchBackend=cuda).
-/// "Bus bytes" are what crosses between host and accelerator per call; "K/V bytes" what the kernel reads.
+/// "Bus bytes" are what crosses between host and accelerator per call; "K/V bytes" what the kernel reads (the
+/// self-attention prefix is about 100: each call appends one position to a cache of 100 reset per iteration).
 /// </summary>
 [Config(typeof(BackendConfig))]
 public class AttentionBackendBenchmarks
@@ -31,7 +32,8 @@ public class AttentionBackendBenchmarks
     public int Beams { get; set; }
 
     ModelKernels _kernels = null!;
-    Tensor _query = null!, _audioKeys = null!, _audioValues = null!, _textKeys = null!, _textValues = null!;
+    Tensor _query = null!, _audioKeys = null!, _audioValues = null!, _textKeys = null!, _textValues = null!, _newPosition = null!;
+    KeyValueCache? _textCache;
 
     [GlobalSetup]
     public void Setup()
@@ -44,12 +46,27 @@ public class AttentionBackendBenchmarks
         _audioValues = torch.randn(Beams, Heads, AudioPositions, HeadSize, device: device);
         _textKeys = torch.randn(Beams, Heads, TextPositions, HeadSize, device: device);
         _textValues = torch.randn(Beams, Heads, TextPositions, HeadSize, device: device);
+        _newPosition = torch.randn(Beams, Heads, 1, HeadSize, device: device);
         _kernels.Attend(AttentionKind.Cross, _query, _audioKeys, _audioValues).Dispose(); // keys/values go to the accelerator once per window
+    }
+
+    /// <summary>Before each iteration of <see cref="Self"/>: a self-attention cache of the text positions (each call appends one).</summary>
+    [IterationSetup(Target = nameof(Self))]
+    public void FillTextCache()
+    {
+        _textCache?.Dispose();
+        _textCache = new KeyValueCache();
+        using var inference = torch.inference_mode();
+        var (keys, values) = _textCache.Append(_textKeys, _textValues);
+        _kernels.AttendCached(_query, _textCache, keys, values).Dispose(); // as at the decoding step that wrote them
+        keys.Dispose();
+        values.Dispose();
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
+        _textCache?.Dispose();
         _kernels.Release(_audioKeys);
         (_kernels as IDisposable)?.Dispose();
     }
@@ -65,7 +82,10 @@ public class AttentionBackendBenchmarks
     public void Self()
     {
         using var inference = torch.inference_mode();
-        _kernels.Attend(AttentionKind.DecoderSelf, _query, _textKeys, _textValues).Dispose();
+        var (keys, values) = _textCache!.Append(_newPosition, _newPosition);
+        _kernels.AttendCached(_query, _textCache, keys, values).Dispose();
+        keys.Dispose();
+        values.Dispose();
     }
 
     /// <summary>Bytes per call, from the shapes and what each backend moves (fp32).</summary>
@@ -75,14 +95,15 @@ public class AttentionBackendBenchmarks
         long keysValues = 2L * beams * Heads * (cross ? AudioPositions : TextPositions) * HeadSize * sizeof(float);
         if (backend != AttentionBackend.Ilgpu)
             return (0, keysValues);
-        return (cross ? 2 * query : 2 * query + keysValues, keysValues); // self-attention keys/values are uploaded at each call
+        return (cross ? 2 * query : 4 * query, keysValues); // a self-attention step also uploads its new key and value
     }
 
     sealed class BackendConfig : ManualConfig
     {
         public BackendConfig()
         {
-            AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithToolchain(InProcessEmitToolchain.Instance));
+            AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithInvocationCount(8).WithUnrollFactor(1)
+                .WithToolchain(InProcessEmitToolchain.Instance));
             AddColumn(new BytesColumn("Bus bytes", bus: true), new BytesColumn("K/V bytes", bus: false));
         }
     }

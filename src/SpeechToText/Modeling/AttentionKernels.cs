@@ -9,6 +9,7 @@ namespace SpeechToText.Modeling;
 /// </summary>
 /// <param name="Queries">Queries per sequence and head.</param>
 /// <param name="Keys">Keys (and values) per sequence and head.</param>
+/// <param name="KeyStride">Positions allocated per sequence and head (at least <paramref name="Keys"/>).</param>
 /// <param name="HeadSize">Elements per query, key and value.</param>
 /// <param name="Splits">Chunks the keys are split into, each attended by its own thread group.</param>
 /// <param name="ChunkSize">Keys per chunk (the last may have fewer).</param>
@@ -17,11 +18,19 @@ namespace SpeechToText.Modeling;
 /// a prefix of CausalOffset cached positions).
 /// </param>
 /// <param name="Scale">Factor of the scores (1/√head size).</param>
-internal readonly record struct AttentionShape(int Queries, int Keys, int HeadSize, int Splits, int ChunkSize, int CausalOffset, float Scale)
+internal readonly record struct AttentionShape(int Queries, int Keys, int KeyStride, int HeadSize, int Splits, int ChunkSize, int CausalOffset, float Scale)
 {
     /// <summary>Keys visible to query <paramref name="query"/>.</summary>
     public int VisibleKeys(int query) => CausalOffset < 0 ? Keys : Math.Min(Keys, CausalOffset + query + 1);
 }
+
+/// <summary>Where <see cref="AttentionKernels.CopyPositions"/> copies: rows of positions of head size numbers.</summary>
+/// <param name="HeadSize">Numbers per position.</param>
+/// <param name="Count">Positions copied per row.</param>
+/// <param name="SourceStride">Positions per row in the source.</param>
+/// <param name="TargetStride">Positions per row in the target.</param>
+/// <param name="TargetOffset">The target position of the first copied one.</param>
+internal readonly record struct PositionCopy(int HeadSize, int Count, int SourceStride, int TargetStride, int TargetOffset);
 
 /// <summary>
 /// Attention as ILGPU kernels, in two passes (flash-decoding): every thread group attends one query over one
@@ -55,7 +64,7 @@ internal static class AttentionKernels
         int query = row % shape.Queries, head = row / shape.Queries, size = shape.HeadSize;
         int start = chunk * shape.ChunkSize;
         int end = Math.Min(start + shape.ChunkSize, shape.VisibleKeys(query));
-        long keyBase = (long)head * shape.Keys * size;
+        long keyBase = (long)head * shape.KeyStride * size;
 
         var q = SharedMemory.Allocate<float>(MaxHeadSize);
         var sum = SharedMemory.Allocate<float>(MaxHeadSize);
@@ -150,5 +159,18 @@ internal static class AttentionKernels
             value += partials[(first + s) * shape.HeadSize + column] * weight;
         }
         output[index] = value / total;
+    }
+
+    /// <summary>
+    /// Copies positions between row-major [rows, positions, head size] buffers of different row lengths: one
+    /// thread per copied number (appending new keys/values to resident ones, or moving them to a larger buffer).
+    /// </summary>
+    public static void CopyPositions(Index1D index, ArrayView<float> source, ArrayView<float> target, PositionCopy layout)
+    {
+        int perRow = layout.Count * layout.HeadSize;
+        int row = index / perRow, within = index % perRow;
+        int position = within / layout.HeadSize, column = within % layout.HeadSize;
+        target[((long)row * layout.TargetStride + layout.TargetOffset + position) * layout.HeadSize + column] =
+            source[((long)row * layout.SourceStride + position) * layout.HeadSize + column];
     }
 }

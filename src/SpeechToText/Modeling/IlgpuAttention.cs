@@ -20,19 +20,24 @@ public enum IlgpuDevice
 }
 
 /// <summary>
-/// Keys and values resident on the accelerator: uploaded once (per audio window, for cross-attention) and
-/// attended at every step without crossing the bus again. Owns its device memory.
+/// Keys and values resident on the accelerator, [sequences × heads, capacity, head size] of which the first
+/// <see cref="Length"/> positions of each row are used: uploaded once per audio window (cross-attention), or
+/// appended to at each decoding step (self-attention), so that only new positions cross the bus. Owns its
+/// device memory.
 /// </summary>
-internal sealed class DeviceKeysValues(MemoryBuffer1D<float, Stride1D.Dense> keys, MemoryBuffer1D<float, Stride1D.Dense> values, int heads, int length, int headSize) : IDisposable
+internal sealed class DeviceKeysValues(MemoryBuffer1D<float, Stride1D.Dense> keys, MemoryBuffer1D<float, Stride1D.Dense> values, int heads, int capacity, int length, int headSize) : IDisposable
 {
-    public MemoryBuffer1D<float, Stride1D.Dense> Keys { get; } = keys;
-    public MemoryBuffer1D<float, Stride1D.Dense> Values { get; } = values;
+    public MemoryBuffer1D<float, Stride1D.Dense> Keys { get; set; } = keys;
+    public MemoryBuffer1D<float, Stride1D.Dense> Values { get; set; } = values;
 
     /// <summary>Sequences × heads.</summary>
     public int Heads { get; } = heads;
 
-    /// <summary>Keys per sequence and head.</summary>
-    public int Length { get; } = length;
+    /// <summary>Positions allocated per row.</summary>
+    public int Capacity { get; set; } = capacity;
+
+    /// <summary>Positions used per row.</summary>
+    public int Length { get; set; } = length;
 
     public int HeadSize { get; } = headSize;
 
@@ -57,6 +62,7 @@ internal sealed class IlgpuAttention : IDisposable
     readonly Context _context;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape> _attendChunk;
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape> _mergeChunks;
+    readonly Action<Index1D, ArrayView<float>, ArrayView<float>, PositionCopy> _copyPositions;
 
     IlgpuAttention(Context context, Accelerator accelerator)
     {
@@ -64,6 +70,7 @@ internal sealed class IlgpuAttention : IDisposable
         Accelerator = accelerator;
         _attendChunk = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape>(AttentionKernels.AttendChunk);
         _mergeChunks = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape>(AttentionKernels.MergeChunks);
+        _copyPositions = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PositionCopy>(AttentionKernels.CopyPositions);
     }
 
     /// <summary>The accelerator the kernels run on.</summary>
@@ -140,7 +147,53 @@ internal sealed class IlgpuAttention : IDisposable
             throw new ArgumentException($"Keys and values must hold {heads} × {length} × {headSize} = {expected} numbers; they hold {keys.Length} and {values.Length}.");
         var deviceKeys = Accelerator.Allocate1D(keys);
         var deviceValues = Accelerator.Allocate1D(values);
-        return new DeviceKeysValues(deviceKeys, deviceValues, heads, length, headSize);
+        return new DeviceKeysValues(deviceKeys, deviceValues, heads, length, length, headSize);
+    }
+
+    /// <summary>Resident room for keys and values of <paramref name="heads"/> rows, none used yet.</summary>
+    public DeviceKeysValues Reserve(int heads, int capacity, int headSize)
+    {
+        long elements = (long)heads * capacity * headSize;
+        return new DeviceKeysValues(Accelerator.Allocate1D<float>(elements), Accelerator.Allocate1D<float>(elements), heads, capacity, 0, headSize);
+    }
+
+    /// <summary>
+    /// Appends <paramref name="count"/> positions [heads, count, head size] to resident keys/values, growing
+    /// them (by doubling, on the device) when full: only the new positions cross the bus.
+    /// </summary>
+    public void Append(DeviceKeysValues resident, float[] keys, float[] values, int count)
+    {
+        long expected = (long)resident.Heads * count * resident.HeadSize;
+        if (keys.Length != expected || values.Length != expected)
+            throw new ArgumentException($"New positions must hold {resident.Heads} × {count} × {resident.HeadSize} = {expected} numbers; they hold {keys.Length} and {values.Length}.");
+        if (resident.Length + count > resident.Capacity)
+            Grow(resident, Math.Max(resident.Length + count, 2 * resident.Capacity));
+        using var newKeys = Accelerator.Allocate1D(keys);
+        using var newValues = Accelerator.Allocate1D(values);
+        CopyPositions(newKeys, count, resident.Keys, resident, count);
+        CopyPositions(newValues, count, resident.Values, resident, count);
+        resident.Length += count;
+    }
+
+    void Grow(DeviceKeysValues resident, int capacity)
+    {
+        long elements = (long)resident.Heads * capacity * resident.HeadSize;
+        var keys = Accelerator.Allocate1D<float>(elements);
+        var values = Accelerator.Allocate1D<float>(elements);
+        var grown = new DeviceKeysValues(keys, values, resident.Heads, capacity, 0, resident.HeadSize);
+        CopyPositions(resident.Keys, resident.Capacity, keys, grown, resident.Length);
+        CopyPositions(resident.Values, resident.Capacity, values, grown, resident.Length);
+        resident.Dispose();
+        (resident.Keys, resident.Values, resident.Capacity) = (keys, values, capacity);
+    }
+
+    /// <summary>Copies the first <paramref name="count"/> positions of each row of <paramref name="source"/> (rows of <paramref name="sourceStride"/> positions) after the used positions of <paramref name="target"/>.</summary>
+    void CopyPositions(MemoryBuffer1D<float, Stride1D.Dense> source, int sourceStride, MemoryBuffer1D<float, Stride1D.Dense> targetBuffer, DeviceKeysValues target, int count)
+    {
+        if (count == 0)
+            return;
+        var layout = new PositionCopy(target.HeadSize, count, sourceStride, target.Capacity, target.Length);
+        _copyPositions((int)((long)target.Heads * count * target.HeadSize), source.View, targetBuffer.View, layout);
     }
 
     /// <summary>
@@ -159,7 +212,7 @@ internal sealed class IlgpuAttention : IDisposable
         if (causalOffset >= 0 && causalOffset + count > keysValues.Length)
             throw new ArgumentException($"{count} queries after {causalOffset} cached positions need {causalOffset + count} keys; there are {keysValues.Length}.");
         int splits = Math.Max(1, (keysValues.Length + ChunkSize - 1) / ChunkSize);
-        var shape = new AttentionShape(count, keysValues.Length, size, splits, ChunkSize, causalOffset, 1 / MathF.Sqrt(size));
+        var shape = new AttentionShape(count, keysValues.Length, keysValues.Capacity, size, splits, ChunkSize, causalOffset, 1 / MathF.Sqrt(size));
 
         using var deviceQueries = Accelerator.Allocate1D(queries);
         using var partials = Accelerator.Allocate1D<float>(rows * splits * size);

@@ -41,8 +41,30 @@ internal sealed class IlgpuKernels(IlgpuAttention attention) : ModelKernels, IDi
                 output = attention.Attend(HostCopy(queries), count, uploaded, kind == AttentionKind.DecoderSelf ? length - count : -1);
             }
         }
-        using var result = torch.tensor(output, [sequences, heads, count, size]);
-        return result.to(queries.dtype, queries.device);
+        return Result(output, queries);
+    }
+
+    /// <summary>Keeps the cache on the accelerator (its <see cref="KeyValueCache.DeviceCopy"/>) and uploads only the new positions.</summary>
+    public override Tensor AttendCached(Tensor queries, KeyValueCache cache, Tensor keys, Tensor values)
+    {
+        int sequences = (int)queries.shape[0], heads = (int)queries.shape[1], count = (int)queries.shape[2], size = (int)queries.shape[3];
+        int length = (int)keys.shape[2];
+        float[] output;
+        lock (_lock)
+        {
+            if (cache.DeviceCopy is not DeviceKeysValues resident || resident.Length > length)
+            {
+                cache.DeviceCopy?.Dispose();
+                resident = attention.Reserve(sequences * heads, Math.Max(length, 16), size);
+                cache.DeviceCopy = resident;
+            }
+            int added = length - resident.Length;
+            using (var newKeys = keys.narrow(2, resident.Length, added))
+            using (var newValues = values.narrow(2, resident.Length, added))
+                attention.Append(resident, HostCopy(newKeys), HostCopy(newValues), added);
+            output = attention.Attend(HostCopy(queries), count, resident, causalOffset: length - count);
+        }
+        return Result(output, queries);
     }
 
     /// <inheritdoc />
@@ -56,6 +78,13 @@ internal sealed class IlgpuKernels(IlgpuAttention attention) : ModelKernels, IDi
                 resident.Dispose();
             }
         }
+    }
+
+    /// <summary>The kernels' output as a tensor of the queries' shape, type and device.</summary>
+    static Tensor Result(float[] output, Tensor queries)
+    {
+        using var result = torch.tensor(output, queries.shape);
+        return result.to(queries.dtype, queries.device);
     }
 
     static float[] HostCopy(Tensor tensor)

@@ -17,6 +17,9 @@ public sealed class KeyValueCache : IDisposable
     /// <summary>Positions cached.</summary>
     public long Length { get; private set; }
 
+    /// <summary>A copy of the cache that attention kernels keep elsewhere (on a GPU); disposed with the cache.</summary>
+    internal IDisposable? DeviceCopy { get; set; }
+
     /// <summary>Positions the buffers hold before they must grow.</summary>
     internal long Capacity => _keys?.shape[2] ?? 0;
 
@@ -71,5 +74,7 @@ public sealed class KeyValueCache : IDisposable
         _values?.Dispose();
         _keys = _values = null;
         Length = 0;
+        DeviceCopy?.Dispose();
+        DeviceCopy = null;
     }
 }

@@ -44,6 +44,14 @@ internal class ModelKernels
     }
 
     /// <summary>
+    /// Cached causal self-attention: <see cref="Attend"/> of kind <see cref="AttentionKind.DecoderSelf"/> over
+    /// <paramref name="keys"/>/<paramref name="values"/>, which are all the positions of <paramref name="cache"/>
+    /// (the last ones just appended). Kernels that keep the cache elsewhere (on a GPU) copy only the new positions.
+    /// </summary>
+    public virtual Tensor AttendCached(Tensor queries, KeyValueCache cache, Tensor keys, Tensor values) =>
+        Attend(AttentionKind.DecoderSelf, queries, keys, values);
+
+    /// <summary>
     /// Called when cross-attention keys (of an audio window) will not be attended again, so that kernels that
     /// keep a copy of them elsewhere (on a GPU) can free it.
     /// </summary>

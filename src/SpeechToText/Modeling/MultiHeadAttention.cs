@@ -40,10 +40,17 @@ internal sealed class MultiHeadAttention : Module
     /// Attends from <paramref name="x"/> [batch, time, state] to <paramref name="keys"/>/<paramref name="values"/>
     /// (masking by <paramref name="kind"/>, see <see cref="ModelKernels.Attend"/>).
     /// </summary>
-    public Tensor Attend(Tensor x, Tensor keys, Tensor values, AttentionKind kind)
+    public Tensor Attend(Tensor x, Tensor keys, Tensor values, AttentionKind kind) =>
+        Attend(x, q => Kernels.Attend(kind, q, keys, values));
+
+    /// <summary>Causal attention from <paramref name="x"/> to every position of <paramref name="cache"/>, whose keys/values are given.</summary>
+    public Tensor AttendCached(Tensor x, KeyValueCache cache, Tensor keys, Tensor values) =>
+        Attend(x, q => Kernels.AttendCached(q, cache, keys, values));
+
+    Tensor Attend(Tensor x, Func<Tensor, Tensor> attend)
     {
         using var q = SplitHeads(query.call(x));
-        using var attended = Kernels.Attend(kind, q, keys, values);
+        using var attended = attend(q);
         using var merged = attended.transpose(1, 2).reshape(x.shape[0], q.shape[2], -1);
         return @out.call(merged);
     }

@@ -68,7 +68,9 @@ internal sealed class ResidualAttentionBlock : Module
         if (cache != null)
             (keys, values) = cache.Append(keys, values);
         (keys, values) = MultiHeadAttention.AppendZeroPositions(keys, values, zeroKeys);
-        x = x + attn.Attend(normed, keys, values, causal ? AttentionKind.DecoderSelf : AttentionKind.EncoderSelf);
+        x = x + (cache != null && zeroKeys == 0
+            ? attn.AttendCached(normed, cache, keys, values)
+            : attn.Attend(normed, keys, values, causal ? AttentionKind.DecoderSelf : AttentionKind.EncoderSelf));
         if (cross_attn != null && cross_attn_ln != null && cross is { } audio)
             x = x + cross_attn.Attend(cross_attn_ln.call(x), audio.Keys, audio.Values, AttentionKind.Cross);
         x = x + _mlpLayers.Project.call(Kernels.Gelu(_mlpLayers.Expand.call(mlp_ln.call(x))));

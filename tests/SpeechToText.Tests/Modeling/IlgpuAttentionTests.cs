@@ -78,6 +78,32 @@ public class IlgpuAttentionTests(CpuAccelerator accelerator) : IClassFixture<Cpu
     }
 
     [Fact]
+    public void Resident_keys_and_values_grow_by_appending_new_positions_only()
+    {
+        const int Rows = 6, Size = 33;
+        torch.manual_seed(3);
+        using var keys = torch.randn(1, Rows, 40, Size);
+        using var values = torch.randn(1, Rows, 40, Size);
+        using var resident = accelerator.Attention.Reserve(Rows, capacity: 4, Size);
+
+        int length = 0;
+        foreach (int added in new[] { 3, 1, 1, 7, 1, 27 }) // grows to 8, 16, then 40 (doubling, or what is needed)
+        {
+            using var newKeys = keys.narrow(2, length, added).contiguous();
+            using var newValues = values.narrow(2, length, added).contiguous();
+            accelerator.Attention.Append(resident, newKeys.data<float>().ToArray(), newValues.data<float>().ToArray(), added);
+            length += added;
+
+            using var query = torch.randn(1, Rows, 1, Size);
+            using var expected = ModelKernels.Torch.Attend(AttentionKind.DecoderSelf, query, keys.narrow(2, 0, length), values.narrow(2, 0, length));
+            var actual = accelerator.Attention.Attend(query.data<float>().ToArray(), 1, resident, causalOffset: length - 1);
+            Assert.Equal(length, resident.Length);
+            Assert.True(MaxDifference(actual, expected.data<float>().ToArray()) < Tolerance, $"after {length} positions");
+        }
+        Assert.Equal(40, resident.Capacity);
+    }
+
+    [Fact]
     public void Refuses_shapes_that_do_not_fit()
     {
         using var resident = accelerator.Attention.Upload(new float[2 * 10 * 4], new float[2 * 10 * 4], 2, 10, 4);
