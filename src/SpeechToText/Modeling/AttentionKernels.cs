@@ -50,6 +50,9 @@ internal static class AttentionKernels
     /// <summary>The largest head size the kernels take (Whisper's is 64).</summary>
     public const int MaxHeadSize = 256;
 
+    /// <summary>The largest head size of <see cref="AttendTile"/>, whose key and value tiles live in shared memory.</summary>
+    public const int MaxTiledHeadSize = 64;
+
     /// <summary>
     /// One query over one chunk of keys. Group index = query row × splits + chunk. Writes the chunk's
     /// weighted value sum to <paramref name="partials"/> [rows × splits, head size] and its (maximum, sum of
@@ -172,5 +175,69 @@ internal static class AttentionKernels
         int position = within / layout.HeadSize, column = within % layout.HeadSize;
         target[((long)row * layout.TargetStride + layout.TargetOffset + position) * layout.HeadSize + column] =
             source[((long)row * layout.SourceStride + position) * layout.HeadSize + column];
+    }
+
+    /// <summary>
+    /// Many queries over all keys (encoder self-attention), tiled: a group takes as many consecutive queries of
+    /// one head as it has threads, one query per thread, and walks the keys a tile at a time, each tile of keys
+    /// and values loaded once into shared memory by the whole group and used by all its queries. Each thread keeps
+    /// its own running maximum, sum and weighted values (an online softmax), so no second pass is needed. Head
+    /// size at most <see cref="MaxTiledHeadSize"/>; group index = head × query tiles + query tile.
+    /// </summary>
+    public static void AttendTile(ArrayView<float> queries, ArrayView<float> keys, ArrayView<float> values, ArrayView<float> output, AttentionShape shape)
+    {
+        int thread = Group.IdxX, threads = Group.DimX, size = shape.HeadSize;
+        int tiles = (shape.Queries + threads - 1) / threads;
+        int head = Grid.IdxX / tiles, query = Grid.IdxX % tiles * threads + thread;
+        bool active = query < shape.Queries;
+        long row = (long)head * shape.Queries + query, keyBase = (long)head * shape.KeyStride * size;
+        int visible = active ? shape.VisibleKeys(query) : 0;
+
+        var keyTile = SharedMemory.Allocate<float>(MaxGroupSize * MaxTiledHeadSize);
+        var valueTile = SharedMemory.Allocate<float>(MaxGroupSize * MaxTiledHeadSize);
+        var q = LocalMemory.Allocate1D<float>(MaxTiledHeadSize);
+        var sum = LocalMemory.Allocate1D<float>(MaxTiledHeadSize);
+        for (int d = 0; d < size; d++)
+        {
+            q[d] = active ? queries[row * size + d] * shape.Scale : 0;
+            sum[d] = 0;
+        }
+        float maximum = float.NegativeInfinity, total = 0;
+
+        for (int tile = 0; tile < shape.Keys; tile += threads)
+        {
+            int count = Math.Min(threads, shape.Keys - tile);
+            if (thread < count)
+            {
+                long source = keyBase + (long)(tile + thread) * size;
+                for (int d = 0; d < size; d++)
+                {
+                    keyTile[thread * MaxTiledHeadSize + d] = keys[source + d];
+                    valueTile[thread * MaxTiledHeadSize + d] = values[source + d];
+                }
+            }
+            Group.Barrier();
+
+            int usable = Math.Min(count, visible - tile);
+            for (int j = 0; j < usable; j++)
+            {
+                float score = 0;
+                for (int d = 0; d < size; d++)
+                    score += q[d] * keyTile[j * MaxTiledHeadSize + d];
+                float next = Math.Max(maximum, score);
+                float rescale = MathF.Exp(maximum - next), weight = MathF.Exp(score - next);
+                for (int d = 0; d < size; d++)
+                    sum[d] = sum[d] * rescale + weight * valueTile[j * MaxTiledHeadSize + d];
+                total = total * rescale + weight;
+                maximum = next;
+            }
+            Group.Barrier();
+        }
+
+        if (active)
+        {
+            for (int d = 0; d < size; d++)
+                output[row * size + d] = sum[d] / total;
+        }
     }
 }

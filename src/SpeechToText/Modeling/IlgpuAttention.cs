@@ -19,6 +19,19 @@ public enum IlgpuDevice
     Cpu,
 }
 
+/// <summary>Which kernel computes an attention.</summary>
+internal enum AttentionKernel
+{
+    /// <summary>Tiled for many queries, chunked for few.</summary>
+    Auto,
+
+    /// <summary><see cref="AttentionKernels.AttendChunk"/> and <see cref="AttentionKernels.MergeChunks"/> (flash-decoding).</summary>
+    Chunked,
+
+    /// <summary><see cref="AttentionKernels.AttendTile"/>.</summary>
+    Tiled,
+}
+
 /// <summary>
 /// Keys and values resident on the accelerator, [sequences × heads, capacity, head size] of which the first
 /// <see cref="Length"/> positions of each row are used: uploaded once per audio window (cross-attention), or
@@ -63,6 +76,7 @@ internal sealed class IlgpuAttention : IDisposable
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape> _attendChunk;
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape> _mergeChunks;
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>, PositionCopy> _copyPositions;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape> _attendTile;
 
     IlgpuAttention(Context context, Accelerator accelerator)
     {
@@ -70,6 +84,7 @@ internal sealed class IlgpuAttention : IDisposable
         Accelerator = accelerator;
         _attendChunk = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape>(AttentionKernels.AttendChunk);
         _mergeChunks = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape>(AttentionKernels.MergeChunks);
+        _attendTile = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape>(AttentionKernels.AttendTile);
         _copyPositions = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PositionCopy>(AttentionKernels.CopyPositions);
     }
 
@@ -199,9 +214,10 @@ internal sealed class IlgpuAttention : IDisposable
     /// <summary>
     /// softmax(q·kᵀ/√d)·v for <paramref name="queries"/> [sequences × heads, count, head size] against
     /// resident keys/values; with <paramref name="causalOffset"/> ≥ 0, query i sees keys 0 .. offset + i.
-    /// Returns [sequences × heads, count, head size].
+    /// Returns [sequences × heads, count, head size]. Many queries (a group's worth or more, head size ≤ 64) take
+    /// the tiled kernel, few the flash-decoding one, unless <paramref name="kernel"/> says which.
     /// </summary>
-    public float[] Attend(float[] queries, int count, DeviceKeysValues keysValues, int causalOffset = -1)
+    public float[] Attend(float[] queries, int count, DeviceKeysValues keysValues, int causalOffset = -1, AttentionKernel kernel = AttentionKernel.Auto)
     {
         int size = keysValues.HeadSize;
         if (size > AttentionKernels.MaxHeadSize)
@@ -211,17 +227,29 @@ internal sealed class IlgpuAttention : IDisposable
             throw new ArgumentException($"Queries must hold {keysValues.Heads} × {count} × {size} numbers; they hold {queries.Length}.");
         if (causalOffset >= 0 && causalOffset + count > keysValues.Length)
             throw new ArgumentException($"{count} queries after {causalOffset} cached positions need {causalOffset + count} keys; there are {keysValues.Length}.");
-        int splits = Math.Max(1, (keysValues.Length + ChunkSize - 1) / ChunkSize);
-        var shape = new AttentionShape(count, keysValues.Length, keysValues.Capacity, size, splits, ChunkSize, causalOffset, 1 / MathF.Sqrt(size));
-
-        using var deviceQueries = Accelerator.Allocate1D(queries);
-        using var partials = Accelerator.Allocate1D<float>(rows * splits * size);
-        using var statistics = Accelerator.Allocate1D<float>(rows * splits * 2);
-        using var output = Accelerator.Allocate1D<float>(rows * size);
         int groupSize = Math.Min(AttentionKernels.MaxGroupSize, Accelerator.MaxNumThreadsPerGroup);
-        _attendChunk(new KernelConfig((int)(rows * splits), groupSize), deviceQueries.View, keysValues.Keys.View,
-            keysValues.Values.View, partials.View, statistics.View, shape);
-        _mergeChunks((int)(rows * size), partials.View, statistics.View, output.View, shape);
+        if (kernel == AttentionKernel.Auto)
+            kernel = count >= groupSize && size <= AttentionKernels.MaxTiledHeadSize ? AttentionKernel.Tiled : AttentionKernel.Chunked;
+        if (kernel == AttentionKernel.Tiled && size > AttentionKernels.MaxTiledHeadSize)
+            throw new ArgumentException($"The tiled kernel takes head sizes up to {AttentionKernels.MaxTiledHeadSize}, not {size}.");
+
+        int splits = kernel == AttentionKernel.Tiled ? 1 : Math.Max(1, (keysValues.Length + ChunkSize - 1) / ChunkSize);
+        var shape = new AttentionShape(count, keysValues.Length, keysValues.Capacity, size, splits, ChunkSize, causalOffset, 1 / MathF.Sqrt(size));
+        using var deviceQueries = Accelerator.Allocate1D(queries);
+        using var output = Accelerator.Allocate1D<float>(rows * size);
+        if (kernel == AttentionKernel.Tiled)
+        {
+            int groups = keysValues.Heads * ((count + groupSize - 1) / groupSize);
+            _attendTile(new KernelConfig(groups, groupSize), deviceQueries.View, keysValues.Keys.View, keysValues.Values.View, output.View, shape);
+        }
+        else
+        {
+            using var partials = Accelerator.Allocate1D<float>(rows * splits * size);
+            using var statistics = Accelerator.Allocate1D<float>(rows * splits * 2);
+            _attendChunk(new KernelConfig((int)(rows * splits), groupSize), deviceQueries.View, keysValues.Keys.View,
+                keysValues.Values.View, partials.View, statistics.View, shape);
+            _mergeChunks((int)(rows * size), partials.View, statistics.View, output.View, shape);
+        }
         return output.GetAsArray1D();
     }
 

@@ -17,7 +17,8 @@ public class IlgpuAttentionTests(CpuAccelerator accelerator) : IClassFixture<Cpu
     const double Tolerance = 1e-4;
 
     /// <summary>The ILGPU kernels' answer and TorchSharp's for the same random queries, keys and values.</summary>
-    (float[] Ilgpu, float[] Torch) Both(int sequences, int heads, int queries, int keys, int headSize, int causalOffset, int seed)
+    (float[] Ilgpu, float[] Torch) Both(int sequences, int heads, int queries, int keys, int headSize, int causalOffset, int seed,
+        AttentionKernel kernel = AttentionKernel.Chunked)
     {
         torch.manual_seed(seed);
         using var q = torch.randn(sequences, heads, queries, headSize);
@@ -27,7 +28,7 @@ public class IlgpuAttentionTests(CpuAccelerator accelerator) : IClassFixture<Cpu
         using var expected = ModelKernels.Torch.Attend(kind, q, k, v);
 
         using var resident = accelerator.Attention.Upload(k.data<float>().ToArray(), v.data<float>().ToArray(), sequences * heads, keys, headSize);
-        var actual = accelerator.Attention.Attend(q.data<float>().ToArray(), queries, resident, causalOffset);
+        var actual = accelerator.Attention.Attend(q.data<float>().ToArray(), queries, resident, causalOffset, kernel);
         return (actual, expected.data<float>().ToArray());
     }
 
@@ -61,6 +62,26 @@ public class IlgpuAttentionTests(CpuAccelerator accelerator) : IClassFixture<Cpu
         Assert.True(MaxDifference(ilgpu, expected) < Tolerance, $"max difference {MaxDifference(ilgpu, expected):E2}");
     }
 
+    [Theory]
+    [InlineData(1, 1, 1, 1)]       // one position
+    [InlineData(1, 4, 150, 64)]    // a 3 s clip through the bundled model's encoder
+    [InlineData(2, 3, 37, 17)]     // a partial last tile, odd head size
+    [InlineData(1, 2, 300, 1)]
+    public void The_tiled_encoder_kernel_matches_torch(int sequences, int heads, int positions, int headSize)
+    {
+        var (ilgpu, expected) = Both(sequences, heads, positions, positions, headSize, causalOffset: -1, seed: positions, AttentionKernel.Tiled);
+
+        Assert.True(MaxDifference(ilgpu, expected) < Tolerance, $"max difference {MaxDifference(ilgpu, expected):E2}");
+    }
+
+    [Fact]
+    public void The_tiled_kernel_applies_the_causal_mask()
+    {
+        var (ilgpu, expected) = Both(1, 2, 40, 70, 64, causalOffset: 30, seed: 5, AttentionKernel.Tiled);
+
+        Assert.True(MaxDifference(ilgpu, expected) < Tolerance, $"max difference {MaxDifference(ilgpu, expected):E2}");
+    }
+
     [Fact]
     public void Random_shapes_match_torch()
     {
@@ -70,10 +91,11 @@ public class IlgpuAttentionTests(CpuAccelerator accelerator) : IClassFixture<Cpu
             int sequences = random.Next(1, 6), heads = random.Next(1, 7), headSize = random.Next(1, 130);
             int queries = random.Next(1, 4), keys = random.Next(queries, 1501);
             int causalOffset = random.Next(2) == 0 ? -1 : keys - queries;
-            var (ilgpu, expected) = Both(sequences, heads, queries, keys, headSize, causalOffset, seed: trial);
+            var kernel = headSize <= AttentionKernels.MaxTiledHeadSize && trial % 3 == 0 ? AttentionKernel.Tiled : AttentionKernel.Chunked;
+            var (ilgpu, expected) = Both(sequences, heads, queries, keys, headSize, causalOffset, seed: trial, kernel);
 
             Assert.True(MaxDifference(ilgpu, expected) < Tolerance,
-                $"{sequences} sequences, {heads} heads, {queries} queries, {keys} keys, head size {headSize}, offset {causalOffset}: {MaxDifference(ilgpu, expected):E2}");
+                $"{kernel}: {sequences} sequences, {heads} heads, {queries} queries, {keys} keys, head size {headSize}, offset {causalOffset}: {MaxDifference(ilgpu, expected):E2}");
         }
     }
 
