@@ -120,9 +120,6 @@ public sealed class SpeechRecognizer : IDisposable
         throw new ArgumentException($"Unknown device \"{device}\"; use cpu or cuda.", nameof(device));
     }
 
-    /// <summary>Whether the attentions run on a GPU.</summary>
-    public bool AttentionOnGpu => _model.Kernels is IlgpuKernels { OnGpu: true } || _model.Decoder.parameters().First().device_type == DeviceType.CUDA;
-
     /// <inheritdoc />
     public void Dispose()
     {

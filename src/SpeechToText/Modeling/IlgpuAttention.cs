@@ -7,7 +7,7 @@ using ILGPU.Runtime.Cuda;
 namespace SpeechToText.Modeling;
 
 /// <summary>Where <see cref="IlgpuAttention"/> runs its kernels.</summary>
-public enum IlgpuDevice
+internal enum IlgpuDevice
 {
     /// <summary>The first CUDA GPU if one works, else the CPU accelerator.</summary>
     Auto,

@@ -7,8 +7,9 @@ namespace SpeechToText.Modeling;
 /// <summary>
 /// The model's attentions computed by <see cref="IlgpuAttention"/>; GELU and convolutions stay TorchSharp's.
 /// Cross-attention keys/values go to the accelerator once per audio window (on first use) and stay there until
-/// <see cref="Release"/>; per step only the queries go and the outputs come back. Self-attention keys/values
-/// are uploaded at each call. Safe to share between concurrent transcriptions (calls are serialised).
+/// <see cref="Release"/>; per step only the queries go and the outputs come back. The decoder's self-attention
+/// cache is kept there too, one new position uploaded per step. Encoder self-attention uploads its keys/values
+/// at each call (once per layer and window). Safe to share between concurrent transcriptions (calls are serialised).
 /// </summary>
 internal sealed class IlgpuKernels(IlgpuAttention attention) : ModelKernels, IDisposable
 {
