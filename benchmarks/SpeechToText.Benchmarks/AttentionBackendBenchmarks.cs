@@ -96,7 +96,10 @@ public class AttentionBackendBenchmarks
         values.Dispose();
     }
 
-    /// <summary>Bytes per call, from the shapes and what each backend moves (fp32).</summary>
+    /// <summary>
+    /// Bytes per call, from the shapes and what each backend moves, with keys/values in fp32 (the ILGPU backend
+    /// stores them in fp16 on a GPU: there the new key/value and the K/V read are half these).
+    /// </summary>
     internal static (long Bus, long KeysValues) Bytes(AttentionBackend backend, int beams, bool cross)
     {
         long query = (long)beams * Heads * HeadSize * sizeof(float); // the output has the same size

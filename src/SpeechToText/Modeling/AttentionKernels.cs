@@ -1,11 +1,12 @@
 using ILGPU;
 using ILGPU.Runtime;
+using Half = ILGPU.Half;
 
 namespace SpeechToText.Modeling;
 
 /// <summary>
 /// The shape of one attention call as the ILGPU kernels see it. Queries are rows [sequences × heads × queries,
-/// head size]; keys and values are [sequences × heads, keys, head size]; all contiguous fp32.
+/// head size]; keys and values are [sequences × heads, key stride, head size]; all contiguous.
 /// </summary>
 /// <param name="Queries">Queries per sequence and head.</param>
 /// <param name="Keys">Keys (and values) per sequence and head.</param>
@@ -24,6 +25,33 @@ internal readonly record struct AttentionShape(int Queries, int Keys, int KeyStr
     public int VisibleKeys(int query) => CausalOffset < 0 ? Keys : Math.Min(Keys, CausalOffset + query + 1);
 }
 
+/// <summary>How keys and values are stored on the accelerator: read into fp32 for arithmetic.</summary>
+/// <typeparam name="T">The stored element type.</typeparam>
+internal interface IStoredNumbers<T> where T : unmanaged
+{
+    /// <summary>A stored number as fp32.</summary>
+    float Load(T value);
+
+    /// <summary>An fp32 number as stored (on the host, before upload).</summary>
+    T Store(float value);
+}
+
+/// <summary>Keys and values stored in fp32.</summary>
+internal readonly struct Fp32Numbers : IStoredNumbers<float>
+{
+    public float Load(float value) => value;
+
+    public float Store(float value) => value;
+}
+
+/// <summary>Keys and values stored in fp16: half the memory and bus traffic (as whisper.cpp's KV cache).</summary>
+internal readonly struct Fp16Numbers : IStoredNumbers<Half>
+{
+    public float Load(Half value) => value;
+
+    public Half Store(float value) => (Half)value;
+}
+
 /// <summary>Where <see cref="AttentionKernels.CopyPositions"/> copies: rows of positions of head size numbers.</summary>
 /// <param name="HeadSize">Numbers per position.</param>
 /// <param name="Count">Positions copied per row.</param>
@@ -37,7 +65,8 @@ internal readonly record struct PositionCopy(int HeadSize, int Count, int Source
 /// chunk of the keys with an online softmax, keeping only a running maximum, a running sum and a weighted sum
 /// of values; a second kernel merges the chunks of each query, rescaling each by its maximum so that the
 /// merge is exact and stable. Splitting keys across groups keeps a GPU busy when there are few queries (one
-/// per head and beam at each decoding step) and many keys (1,500 audio positions). Accumulation in fp32.
+/// per head and beam at each decoding step) and many keys (1,500 audio positions). Keys and values are read
+/// through <see cref="IStoredNumbers{T}"/> (fp32 or fp16); queries, scores and accumulation are fp32.
 /// </summary>
 internal static class AttentionKernels
 {
@@ -58,10 +87,13 @@ internal static class AttentionKernels
     /// weighted value sum to <paramref name="partials"/> [rows × splits, head size] and its (maximum, sum of
     /// exponentials) to <paramref name="statistics"/> [rows × splits, 2].
     /// </summary>
-    public static void AttendChunk(
-        ArrayView<float> queries, ArrayView<float> keys, ArrayView<float> values,
+    public static void AttendChunk<T, TNumbers>(
+        ArrayView<float> queries, ArrayView<T> keys, ArrayView<T> values,
         ArrayView<float> partials, ArrayView<float> statistics, AttentionShape shape)
+        where T : unmanaged
+        where TNumbers : struct, IStoredNumbers<T>
     {
+        var numbers = default(TNumbers);
         int thread = Group.IdxX, threads = Group.DimX;
         int row = Grid.IdxX / shape.Splits, chunk = Grid.IdxX % shape.Splits;
         int query = row % shape.Queries, head = row / shape.Queries, size = shape.HeadSize;
@@ -95,7 +127,7 @@ internal static class AttentionKernels
                 long k = keyBase + (long)(tile + thread) * size;
                 score = 0;
                 for (int d = 0; d < size; d++)
-                    score += q[d] * keys[k + d];
+                    score += q[d] * numbers.Load(keys[k + d]);
             }
             weights[thread] = score;
             Group.Barrier();
@@ -124,7 +156,7 @@ internal static class AttentionKernels
                 float accumulated = sum[d] * factor;
                 long v = keyBase + (long)tile * size + d;
                 for (int j = 0; j < count; j++)
-                    accumulated += weights[j] * values[v + (long)j * size];
+                    accumulated += weights[j] * numbers.Load(values[v + (long)j * size]);
                 sum[d] = accumulated;
             }
             Group.Barrier();
@@ -168,7 +200,8 @@ internal static class AttentionKernels
     /// Copies positions between row-major [rows, positions, head size] buffers of different row lengths: one
     /// thread per copied number (appending new keys/values to resident ones, or moving them to a larger buffer).
     /// </summary>
-    public static void CopyPositions(Index1D index, ArrayView<float> source, ArrayView<float> target, PositionCopy layout)
+    public static void CopyPositions<T>(Index1D index, ArrayView<T> source, ArrayView<T> target, PositionCopy layout)
+        where T : unmanaged
     {
         int perRow = layout.Count * layout.HeadSize;
         int row = index / perRow, within = index % perRow;
@@ -184,8 +217,11 @@ internal static class AttentionKernels
     /// its own running maximum, sum and weighted values (an online softmax), so no second pass is needed. Head
     /// size at most <see cref="MaxTiledHeadSize"/>; group index = head × query tiles + query tile.
     /// </summary>
-    public static void AttendTile(ArrayView<float> queries, ArrayView<float> keys, ArrayView<float> values, ArrayView<float> output, AttentionShape shape)
+    public static void AttendTile<T, TNumbers>(ArrayView<float> queries, ArrayView<T> keys, ArrayView<T> values, ArrayView<float> output, AttentionShape shape)
+        where T : unmanaged
+        where TNumbers : struct, IStoredNumbers<T>
     {
+        var numbers = default(TNumbers);
         int thread = Group.IdxX, threads = Group.DimX, size = shape.HeadSize;
         int tiles = (shape.Queries + threads - 1) / threads;
         int head = Grid.IdxX / tiles, query = Grid.IdxX % tiles * threads + thread;
@@ -212,8 +248,8 @@ internal static class AttentionKernels
                 long source = keyBase + (long)(tile + thread) * size;
                 for (int d = 0; d < size; d++)
                 {
-                    keyTile[thread * MaxTiledHeadSize + d] = keys[source + d];
-                    valueTile[thread * MaxTiledHeadSize + d] = values[source + d];
+                    keyTile[thread * MaxTiledHeadSize + d] = numbers.Load(keys[source + d]);
+                    valueTile[thread * MaxTiledHeadSize + d] = numbers.Load(values[source + d]);
                 }
             }
             Group.Barrier();

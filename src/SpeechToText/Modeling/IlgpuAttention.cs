@@ -32,29 +32,54 @@ internal enum AttentionKernel
     Tiled,
 }
 
+/// <summary>How keys and values are stored on the accelerator.</summary>
+internal enum KeyValueStorage
+{
+    /// <summary>32-bit floats.</summary>
+    Fp32,
+
+    /// <summary>16-bit floats: half the memory and bus traffic; arithmetic stays fp32.</summary>
+    Fp16,
+}
+
 /// <summary>
 /// Keys and values resident on the accelerator, [sequences × heads, capacity, head size] of which the first
 /// <see cref="Length"/> positions of each row are used: uploaded once per audio window (cross-attention), or
 /// appended to at each decoding step (self-attention), so that only new positions cross the bus. Owns its
 /// device memory.
 /// </summary>
-internal sealed class DeviceKeysValues(MemoryBuffer1D<float, Stride1D.Dense> keys, MemoryBuffer1D<float, Stride1D.Dense> values, int heads, int capacity, int length, int headSize) : IDisposable
+internal abstract class DeviceKeysValues(int heads, int capacity, int length, int headSize) : IDisposable
 {
-    public MemoryBuffer1D<float, Stride1D.Dense> Keys { get; set; } = keys;
-    public MemoryBuffer1D<float, Stride1D.Dense> Values { get; set; } = values;
-
     /// <summary>Sequences × heads.</summary>
     public int Heads { get; } = heads;
 
     /// <summary>Positions allocated per row.</summary>
-    public int Capacity { get; set; } = capacity;
+    public int Capacity { get; protected set; } = capacity;
 
     /// <summary>Positions used per row.</summary>
     public int Length { get; set; } = length;
 
     public int HeadSize { get; } = headSize;
 
-    public void Dispose()
+    public abstract void Dispose();
+}
+
+/// <summary><see cref="DeviceKeysValues"/> stored as <typeparamref name="T"/>.</summary>
+internal sealed class DeviceKeysValues<T>(MemoryBuffer1D<T, Stride1D.Dense> keys, MemoryBuffer1D<T, Stride1D.Dense> values, int heads, int capacity, int length, int headSize)
+    : DeviceKeysValues(heads, capacity, length, headSize)
+    where T : unmanaged
+{
+    public MemoryBuffer1D<T, Stride1D.Dense> Keys { get; private set; } = keys;
+    public MemoryBuffer1D<T, Stride1D.Dense> Values { get; private set; } = values;
+
+    /// <summary>Takes <paramref name="larger"/>'s buffers (to which the used positions were copied), freeing these.</summary>
+    public void Replace(DeviceKeysValues<T> larger)
+    {
+        Dispose();
+        (Keys, Values, Capacity) = (larger.Keys, larger.Values, larger.Capacity);
+    }
+
+    public override void Dispose()
     {
         Keys.Dispose();
         Values.Dispose();
@@ -65,7 +90,7 @@ internal sealed class DeviceKeysValues(MemoryBuffer1D<float, Stride1D.Dense> key
 /// Runs <see cref="AttentionKernels"/> on an ILGPU accelerator: a CUDA GPU, or the CPU accelerator that
 /// executes the same kernels. Not thread-safe: one caller at a time.
 /// </summary>
-internal sealed class IlgpuAttention : IDisposable
+internal abstract class IlgpuAttention : IDisposable
 {
     /// <summary>Keys per chunk: a decoding step over 1,500 audio positions runs 6 groups per head and beam.</summary>
     public const int ChunkSize = 256;
@@ -73,20 +98,15 @@ internal sealed class IlgpuAttention : IDisposable
     const string NoGpuMessage = "no usable CUDA GPU";
 
     readonly Context _context;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape> _attendChunk;
-    readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape> _mergeChunks;
-    readonly Action<Index1D, ArrayView<float>, ArrayView<float>, PositionCopy> _copyPositions;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape> _attendTile;
 
-    IlgpuAttention(Context context, Accelerator accelerator)
+    protected IlgpuAttention(Context context, Accelerator accelerator)
     {
         _context = context;
         Accelerator = accelerator;
-        _attendChunk = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape>(AttentionKernels.AttendChunk);
-        _mergeChunks = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape>(AttentionKernels.MergeChunks);
-        _attendTile = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape>(AttentionKernels.AttendTile);
-        _copyPositions = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PositionCopy>(AttentionKernels.CopyPositions);
     }
+
+    /// <summary>How keys and values are stored.</summary>
+    public abstract KeyValueStorage Storage { get; }
 
     /// <summary>The accelerator the kernels run on.</summary>
     public Accelerator Accelerator { get; }
@@ -100,10 +120,13 @@ internal sealed class IlgpuAttention : IDisposable
     /// <paramref name="fallbackReason"/>; with <see cref="IlgpuDevice.Cuda"/> it is an
     /// <see cref="InvalidOperationException"/> that says why.
     /// </summary>
-    public static IlgpuAttention Open(IlgpuDevice device, out string? fallbackReason) => Open(device, OpenCuda, out fallbackReason);
+    /// Keys and values are stored in fp16 on a GPU and in fp32 on the CPU accelerator unless
+    /// <paramref name="storage"/> says otherwise.
+    public static IlgpuAttention Open(IlgpuDevice device, out string? fallbackReason, KeyValueStorage? storage = null) =>
+        Open(device, () => OpenCuda(storage ?? KeyValueStorage.Fp16), out fallbackReason, storage);
 
-    /// <summary><see cref="Open(IlgpuDevice, out string?)"/> with the way to start a CUDA GPU given (tests simulate failures).</summary>
-    internal static IlgpuAttention Open(IlgpuDevice device, Func<IlgpuAttention> openCuda, out string? fallbackReason)
+    /// <summary><see cref="Open(IlgpuDevice, out string?, KeyValueStorage?)"/> with the way to start a CUDA GPU given (tests simulate failures).</summary>
+    internal static IlgpuAttention Open(IlgpuDevice device, Func<IlgpuAttention> openCuda, out string? fallbackReason, KeyValueStorage? storage = null)
     {
         fallbackReason = null;
         if (device != IlgpuDevice.Cpu)
@@ -122,11 +145,15 @@ internal sealed class IlgpuAttention : IDisposable
             }
         }
         var context = Context.Create(builder => builder.CPU().Optimize(OptimizationLevel.O1));
-        return new IlgpuAttention(context, context.CreateCPUAccelerator(0));
+        return Create(context, context.CreateCPUAccelerator(0), storage ?? KeyValueStorage.Fp32);
     }
 
+    static IlgpuAttention Create(Context context, Accelerator accelerator, KeyValueStorage storage) => storage == KeyValueStorage.Fp16
+        ? new IlgpuAttention<ILGPU.Half, Fp16Numbers>(context, accelerator, storage)
+        : new IlgpuAttention<float, Fp32Numbers>(context, accelerator, storage);
+
     /// <summary>The first CUDA GPU. Throws if there is none or it cannot be started (no driver, a driver too old).</summary>
-    static IlgpuAttention OpenCuda()
+    static IlgpuAttention OpenCuda(KeyValueStorage storage)
     {
         // Without the driver library there is nothing to find; saying so is quicker and clearer than ILGPU's probe.
         string driver = OperatingSystem.IsWindows() ? "nvcuda.dll" : "libcuda.so.1";
@@ -139,7 +166,7 @@ internal sealed class IlgpuAttention : IDisposable
             var gpus = context.GetCudaDevices();
             if (gpus.Count == 0)
                 throw new InvalidOperationException($"{NoGpuMessage} (none found)");
-            return new IlgpuAttention(context, gpus[0].CreateAccelerator(context));
+            return Create(context, gpus[0].CreateAccelerator(context), storage);
         }
         catch
         {
@@ -155,61 +182,16 @@ internal sealed class IlgpuAttention : IDisposable
             : new InvalidOperationException($"{NoGpuMessage} ({error.GetType().Name}: {error.Message.Split('\n')[0].Trim()})", error);
 
     /// <summary>Uploads keys and values [sequences × heads, length, head size] (row-major, fp32).</summary>
-    public DeviceKeysValues Upload(float[] keys, float[] values, int heads, int length, int headSize)
-    {
-        long expected = (long)heads * length * headSize;
-        if (keys.Length != expected || values.Length != expected)
-            throw new ArgumentException($"Keys and values must hold {heads} × {length} × {headSize} = {expected} numbers; they hold {keys.Length} and {values.Length}.");
-        var deviceKeys = Accelerator.Allocate1D(keys);
-        var deviceValues = Accelerator.Allocate1D(values);
-        return new DeviceKeysValues(deviceKeys, deviceValues, heads, length, length, headSize);
-    }
+    public abstract DeviceKeysValues Upload(float[] keys, float[] values, int heads, int length, int headSize);
 
     /// <summary>Resident room for keys and values of <paramref name="heads"/> rows, none used yet.</summary>
-    public DeviceKeysValues Reserve(int heads, int capacity, int headSize)
-    {
-        long elements = (long)heads * capacity * headSize;
-        return new DeviceKeysValues(Accelerator.Allocate1D<float>(elements), Accelerator.Allocate1D<float>(elements), heads, capacity, 0, headSize);
-    }
+    public abstract DeviceKeysValues Reserve(int heads, int capacity, int headSize);
 
     /// <summary>
     /// Appends <paramref name="count"/> positions [heads, count, head size] to resident keys/values, growing
     /// them (by doubling, on the device) when full: only the new positions cross the bus.
     /// </summary>
-    public void Append(DeviceKeysValues resident, float[] keys, float[] values, int count)
-    {
-        long expected = (long)resident.Heads * count * resident.HeadSize;
-        if (keys.Length != expected || values.Length != expected)
-            throw new ArgumentException($"New positions must hold {resident.Heads} × {count} × {resident.HeadSize} = {expected} numbers; they hold {keys.Length} and {values.Length}.");
-        if (resident.Length + count > resident.Capacity)
-            Grow(resident, Math.Max(resident.Length + count, 2 * resident.Capacity));
-        using var newKeys = Accelerator.Allocate1D(keys);
-        using var newValues = Accelerator.Allocate1D(values);
-        CopyPositions(newKeys, count, resident.Keys, resident, count);
-        CopyPositions(newValues, count, resident.Values, resident, count);
-        resident.Length += count;
-    }
-
-    void Grow(DeviceKeysValues resident, int capacity)
-    {
-        long elements = (long)resident.Heads * capacity * resident.HeadSize;
-        var keys = Accelerator.Allocate1D<float>(elements);
-        var values = Accelerator.Allocate1D<float>(elements);
-        var grown = new DeviceKeysValues(keys, values, resident.Heads, capacity, 0, resident.HeadSize);
-        CopyPositions(resident.Keys, resident.Capacity, keys, grown, resident.Length);
-        CopyPositions(resident.Values, resident.Capacity, values, grown, resident.Length);
-        resident.Dispose();
-        (resident.Keys, resident.Values, resident.Capacity) = (keys, values, capacity);
-    }
-
-    /// <summary>Copies the first <paramref name="count"/> positions of each row of <paramref name="source"/> (rows of <paramref name="sourceStride"/> positions) after the used positions of <paramref name="target"/>.</summary>
-    void CopyPositions(MemoryBuffer1D<float, Stride1D.Dense> source, int sourceStride, MemoryBuffer1D<float, Stride1D.Dense> targetBuffer, DeviceKeysValues target, int count)
-    {
-        if (count == 0)
-            return;
-        var layout = new PositionCopy(target.HeadSize, count, sourceStride, target.Capacity, target.Length);
-        _copyPositions((int)((long)target.Heads * count * target.HeadSize), source.View, targetBuffer.View, layout);
-    }
+    public abstract void Append(DeviceKeysValues resident, float[] keys, float[] values, int count);
 
     /// <summary>
     /// softmax(q·kᵀ/√d)·v for <paramref name="queries"/> [sequences × heads, count, head size] against
@@ -217,8 +199,91 @@ internal sealed class IlgpuAttention : IDisposable
     /// Returns [sequences × heads, count, head size]. Many queries (a group's worth or more, head size ≤ 64) take
     /// the tiled kernel, few the flash-decoding one, unless <paramref name="kernel"/> says which.
     /// </summary>
-    public float[] Attend(float[] queries, int count, DeviceKeysValues keysValues, int causalOffset = -1, AttentionKernel kernel = AttentionKernel.Auto)
+    public abstract float[] Attend(float[] queries, int count, DeviceKeysValues keysValues, int causalOffset = -1, AttentionKernel kernel = AttentionKernel.Auto);
+
+    /// <inheritdoc />
+    public void Dispose()
     {
+        Accelerator.Dispose();
+        _context.Dispose();
+    }
+}
+
+/// <summary><see cref="IlgpuAttention"/> with keys and values stored as <typeparamref name="T"/>.</summary>
+internal sealed class IlgpuAttention<T, TNumbers> : IlgpuAttention
+    where T : unmanaged
+    where TNumbers : struct, IStoredNumbers<T>
+{
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<T>, ArrayView<T>, ArrayView<float>, ArrayView<float>, AttentionShape> _attendChunk;
+    readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape> _mergeChunks;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<T>, ArrayView<T>, ArrayView<float>, AttentionShape> _attendTile;
+    readonly Action<Index1D, ArrayView<T>, ArrayView<T>, PositionCopy> _copyPositions;
+
+    public IlgpuAttention(Context context, Accelerator accelerator, KeyValueStorage storage) : base(context, accelerator)
+    {
+        Storage = storage;
+        _attendChunk = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<T>, ArrayView<T>, ArrayView<float>, ArrayView<float>, AttentionShape>(
+            AttentionKernels.AttendChunk<T, TNumbers>);
+        _mergeChunks = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionShape>(AttentionKernels.MergeChunks);
+        _attendTile = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<T>, ArrayView<T>, ArrayView<float>, AttentionShape>(AttentionKernels.AttendTile<T, TNumbers>);
+        _copyPositions = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, PositionCopy>(AttentionKernels.CopyPositions);
+    }
+
+    public override KeyValueStorage Storage { get; }
+
+    public override DeviceKeysValues Upload(float[] keys, float[] values, int heads, int length, int headSize)
+    {
+        long expected = (long)heads * length * headSize;
+        if (keys.Length != expected || values.Length != expected)
+            throw new ArgumentException($"Keys and values must hold {heads} × {length} × {headSize} = {expected} numbers; they hold {keys.Length} and {values.Length}.");
+        var deviceKeys = Accelerator.Allocate1D(Stored(keys));
+        var deviceValues = Accelerator.Allocate1D(Stored(values));
+        return new DeviceKeysValues<T>(deviceKeys, deviceValues, heads, length, length, headSize);
+    }
+
+    public override DeviceKeysValues Reserve(int heads, int capacity, int headSize) => Allocate(heads, capacity, headSize);
+
+    DeviceKeysValues<T> Allocate(int heads, int capacity, int headSize)
+    {
+        long elements = (long)heads * capacity * headSize;
+        return new DeviceKeysValues<T>(Accelerator.Allocate1D<T>(elements), Accelerator.Allocate1D<T>(elements), heads, capacity, 0, headSize);
+    }
+
+    public override void Append(DeviceKeysValues keysValues, float[] keys, float[] values, int count)
+    {
+        var resident = Typed(keysValues);
+        long expected = (long)resident.Heads * count * resident.HeadSize;
+        if (keys.Length != expected || values.Length != expected)
+            throw new ArgumentException($"New positions must hold {resident.Heads} × {count} × {resident.HeadSize} = {expected} numbers; they hold {keys.Length} and {values.Length}.");
+        if (resident.Length + count > resident.Capacity)
+            Grow(resident, Math.Max(resident.Length + count, 2 * resident.Capacity));
+        using var newKeys = Accelerator.Allocate1D(Stored(keys));
+        using var newValues = Accelerator.Allocate1D(Stored(values));
+        CopyPositions(newKeys, count, resident.Keys, resident, count);
+        CopyPositions(newValues, count, resident.Values, resident, count);
+        resident.Length += count;
+    }
+
+    void Grow(DeviceKeysValues<T> resident, int capacity)
+    {
+        var grown = Allocate(resident.Heads, capacity, resident.HeadSize);
+        CopyPositions(resident.Keys, resident.Capacity, grown.Keys, grown, resident.Length);
+        CopyPositions(resident.Values, resident.Capacity, grown.Values, grown, resident.Length);
+        resident.Replace(grown);
+    }
+
+    /// <summary>Copies the first <paramref name="count"/> positions of each row of <paramref name="source"/> (rows of <paramref name="sourceStride"/> positions) after the used positions of <paramref name="target"/>.</summary>
+    void CopyPositions(MemoryBuffer1D<T, Stride1D.Dense> source, int sourceStride, MemoryBuffer1D<T, Stride1D.Dense> targetBuffer, DeviceKeysValues target, int count)
+    {
+        if (count == 0)
+            return;
+        var layout = new PositionCopy(target.HeadSize, count, sourceStride, target.Capacity, target.Length);
+        _copyPositions((int)((long)target.Heads * count * target.HeadSize), source.View, targetBuffer.View, layout);
+    }
+
+    public override float[] Attend(float[] queries, int count, DeviceKeysValues resident, int causalOffset = -1, AttentionKernel kernel = AttentionKernel.Auto)
+    {
+        var keysValues = Typed(resident);
         int size = keysValues.HeadSize;
         if (size > AttentionKernels.MaxHeadSize)
             throw new ArgumentException($"Head size {size} is above the kernels' limit of {AttentionKernels.MaxHeadSize}.");
@@ -253,10 +318,15 @@ internal sealed class IlgpuAttention : IDisposable
         return output.GetAsArray1D();
     }
 
-    /// <inheritdoc />
-    public void Dispose()
+    static T[] Stored(float[] numbers)
     {
-        Accelerator.Dispose();
-        _context.Dispose();
+        var converter = default(TNumbers);
+        var stored = new T[numbers.Length];
+        for (int i = 0; i < numbers.Length; i++)
+            stored[i] = converter.Store(numbers[i]);
+        return stored;
     }
+
+    static DeviceKeysValues<T> Typed(DeviceKeysValues keysValues) => keysValues as DeviceKeysValues<T>
+        ?? throw new ArgumentException("These keys and values were uploaded by another accelerator or in another storage type.", nameof(keysValues));
 }

@@ -5,12 +5,26 @@ using static TorchSharp.torch;
 namespace SpeechToText.Tests.Modeling;
 
 /// <summary>One ILGPU CPU accelerator for the tests of a class: opening one compiles the kernels (seconds).</summary>
-public sealed class CpuAccelerator : IDisposable
+public class CpuAccelerator : IDisposable
 {
-    internal IlgpuAttention Attention { get; } = IlgpuAttention.Open(IlgpuDevice.Cpu, out _);
+    internal CpuAccelerator(KeyValueStorage storage) => Attention = IlgpuAttention.Open(IlgpuDevice.Cpu, out _, storage);
 
-    public void Dispose() => Attention.Dispose();
+    public CpuAccelerator()
+        : this(KeyValueStorage.Fp32)
+    {
+    }
+
+    internal IlgpuAttention Attention { get; }
+
+    public void Dispose()
+    {
+        Attention.Dispose();
+        GC.SuppressFinalize(this);
+    }
 }
+
+/// <summary>The CPU accelerator with keys and values stored in fp16, as on a GPU.</summary>
+public sealed class Fp16CpuAccelerator() : CpuAccelerator(KeyValueStorage.Fp16);
 
 public class IlgpuAttentionTests(CpuAccelerator accelerator) : IClassFixture<CpuAccelerator>
 {
@@ -18,21 +32,37 @@ public class IlgpuAttentionTests(CpuAccelerator accelerator) : IClassFixture<Cpu
 
     /// <summary>The ILGPU kernels' answer and TorchSharp's for the same random queries, keys and values.</summary>
     (float[] Ilgpu, float[] Torch) Both(int sequences, int heads, int queries, int keys, int headSize, int causalOffset, int seed,
-        AttentionKernel kernel = AttentionKernel.Chunked)
+        AttentionKernel kernel = AttentionKernel.Chunked) => Compare(accelerator.Attention, sequences, heads, queries, keys, headSize, causalOffset, seed, kernel);
+
+    /// <summary>
+    /// The kernels' answer and TorchSharp's for the same random queries, keys and values; TorchSharp gets the
+    /// keys and values as the accelerator stores them (rounded to fp16 if it stores fp16).
+    /// </summary>
+    internal static (float[] Ilgpu, float[] Torch) Compare(IlgpuAttention attention, int sequences, int heads, int queries, int keys, int headSize,
+        int causalOffset, int seed, AttentionKernel kernel)
     {
         torch.manual_seed(seed);
         using var q = torch.randn(sequences, heads, queries, headSize);
-        using var k = torch.randn(sequences, heads, keys, headSize);
-        using var v = torch.randn(sequences, heads, keys, headSize);
+        using var k = AsStored(torch.randn(sequences, heads, keys, headSize), attention.Storage);
+        using var v = AsStored(torch.randn(sequences, heads, keys, headSize), attention.Storage);
         var kind = causalOffset >= 0 ? AttentionKind.DecoderSelf : AttentionKind.Cross;
         using var expected = ModelKernels.Torch.Attend(kind, q, k, v);
 
-        using var resident = accelerator.Attention.Upload(k.data<float>().ToArray(), v.data<float>().ToArray(), sequences * heads, keys, headSize);
-        var actual = accelerator.Attention.Attend(q.data<float>().ToArray(), queries, resident, causalOffset, kernel);
+        using var resident = attention.Upload(k.data<float>().ToArray(), v.data<float>().ToArray(), sequences * heads, keys, headSize);
+        var actual = attention.Attend(q.data<float>().ToArray(), queries, resident, causalOffset, kernel);
         return (actual, expected.data<float>().ToArray());
     }
 
-    static double MaxDifference(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
+    static Tensor AsStored(Tensor values, KeyValueStorage storage)
+    {
+        if (storage == KeyValueStorage.Fp32)
+            return values;
+        using (values)
+        using (var half = values.to_type(ScalarType.Float16))
+            return half.to_type(ScalarType.Float32);
+    }
+
+    internal static double MaxDifference(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
 
     [Theory]
     [InlineData(1, 1, 1, 1, 64)]       // one key
@@ -133,5 +163,41 @@ public class IlgpuAttentionTests(CpuAccelerator accelerator) : IClassFixture<Cpu
         Assert.Contains("Queries must hold", Assert.Throws<ArgumentException>(() => accelerator.Attention.Attend(new float[5], 1, resident)).Message);
         Assert.Contains("need 12 keys; there are 10", Assert.Throws<ArgumentException>(() => accelerator.Attention.Attend(new float[2 * 3 * 4], 3, resident, causalOffset: 9)).Message);
         Assert.Throws<ArgumentException>(() => accelerator.Attention.Upload(new float[3], new float[3], 1, 2, 2));
+    }
+}
+
+public class IlgpuFp16StorageTests(Fp16CpuAccelerator accelerator) : IClassFixture<Fp16CpuAccelerator>
+{
+    [Theory]
+    [InlineData(false, 5, 6, 1, 1500, 64, -1)] // five beams over a 30 s window
+    [InlineData(false, 2, 3, 4, 300, 17, 296)] // cached self-attention across a chunk boundary
+    [InlineData(true, 1, 4, 150, 150, 64, -1)] // the encoder of a 3 s clip, tiled
+    public void Attention_over_fp16_keys_and_values_matches_torch_over_the_same_rounded_numbers(
+        bool tiled, int sequences, int heads, int queries, int keys, int headSize, int causalOffset)
+    {
+        var kernel = tiled ? AttentionKernel.Tiled : AttentionKernel.Chunked;
+        var (ilgpu, expected) = IlgpuAttentionTests.Compare(accelerator.Attention, sequences, heads, queries, keys, headSize, causalOffset, seed: keys, kernel);
+
+        Assert.Equal(KeyValueStorage.Fp16, accelerator.Attention.Storage);
+        Assert.True(IlgpuAttentionTests.MaxDifference(ilgpu, expected) < 1e-4, $"max difference {IlgpuAttentionTests.MaxDifference(ilgpu, expected):E2}");
+    }
+
+    [Fact]
+    public void Appending_to_fp16_resident_keys_keeps_every_position()
+    {
+        torch.manual_seed(9);
+        using var keys = torch.randn(1, 2, 20, 8).to_type(ScalarType.Float16).to_type(ScalarType.Float32);
+        using var resident = accelerator.Attention.Reserve(2, capacity: 2, 8);
+        for (int position = 0; position < 20; position++)
+        {
+            using var next = keys.narrow(2, position, 1).contiguous();
+            accelerator.Attention.Append(resident, next.data<float>().ToArray(), next.data<float>().ToArray(), 1);
+        }
+        using var query = torch.randn(1, 2, 1, 8);
+        using var expected = ModelKernels.Torch.Attend(AttentionKind.DecoderSelf, query, keys, keys);
+
+        var actual = accelerator.Attention.Attend(query.data<float>().ToArray(), 1, resident, causalOffset: 19);
+
+        Assert.True(IlgpuAttentionTests.MaxDifference(actual, expected.data<float>().ToArray()) < 1e-4);
     }
 }
