@@ -34,7 +34,7 @@ internal class ModelKernels
     /// </summary>
     public virtual Tensor Attend(AttentionKind kind, Tensor queries, Tensor keys, Tensor values)
     {
-        long count = queries.shape[2], offset = keys.shape[2] - count;
+        long count = queries.size(2), offset = keys.size(2) - count;
         if (kind != AttentionKind.DecoderSelf || count == 1)
             return nn.functional.scaled_dot_product_attention(queries, keys, values);
         if (offset == 0)
