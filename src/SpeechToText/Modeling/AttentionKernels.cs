@@ -61,12 +61,13 @@ internal readonly struct Fp16Numbers : IStoredNumbers<Half>
 internal readonly record struct PositionCopy(int HeadSize, int Count, int SourceStride, int TargetStride, int TargetOffset);
 
 /// <summary>
-/// Attention as ILGPU kernels, in two passes (flash-decoding): every thread group attends one query over one
-/// chunk of the keys with an online softmax, keeping only a running maximum, a running sum and a weighted sum
-/// of values; a second kernel merges the chunks of each query, rescaling each by its maximum so that the
-/// merge is exact and stable. Splitting keys across groups keeps a GPU busy when there are few queries (one
-/// per head and beam at each decoding step) and many keys (1,500 audio positions). Keys and values are read
-/// through <see cref="IStoredNumbers{T}"/> (fp32 or fp16); queries, scores and accumulation are fp32.
+/// Attention as ILGPU kernels. For few queries, two passes (flash-decoding): every thread group attends one
+/// query over one chunk of the keys with an online softmax, keeping only a running maximum, a running sum and
+/// a weighted sum of values; a second kernel merges the chunks of each query, rescaling each by its maximum
+/// so that the merge is exact and stable. Splitting keys across groups keeps a GPU busy when there are few
+/// queries (one per head and beam at each decoding step) and many keys (1,500 audio positions). For many
+/// queries, <see cref="AttendTile"/>. Keys and values are read through <see cref="IStoredNumbers{T}"/> (fp32
+/// or fp16); queries, scores and accumulation are fp32. <see cref="CopyPositions"/> moves resident keys/values.
 /// </summary>
 internal static class AttentionKernels
 {
