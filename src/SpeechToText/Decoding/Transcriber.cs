@@ -57,14 +57,14 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         Language = special.Multilingual ? options.Language : "en";
         if (!special.HasTimestamps)
             options = options with { Timestamps = false };
-        var pieces = special.HasTimestamps ? null : PauseSplitter.Split(mel, contentFrames, maxWindowFrames);
+        var pieces = special.HasTimestamps ? null : PauseSplitter.Split(mel, contentFrames, ClipFeatures.MaxAudioFrames(model, maxWindowFrames));
 
         for (int seek = 0, piece = 0; seek < contentFrames;)
         {
             cancellation.ThrowIfCancellationRequested();
             int windowFrames = pieces != null ? pieces[piece++].Length : Math.Min(maxWindowFrames, contentFrames - seek);
             double offset = seek * (double)LogMelSpectrogram.HopLength / LogMelSpectrogram.SampleRate;
-            using var audio = Encode(mel, seek, windowFrames, model.VariableLengthAudio ? windowFrames : maxWindowFrames);
+            using var audio = Encode(mel, seek, windowFrames, ClipFeatures.Width(model, windowFrames, maxWindowFrames));
             if (special.Multilingual && languageToken == null)
             {
                 (languageToken, double probability) = LanguageDetector.Detect(model, special, audio);
