@@ -195,7 +195,8 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         int bins = model.Dimensions.MelBins;
         var features = examples.Select(e =>
         {
-            var (values, frames) = ClipFeatures.Of(model, e.Samples);
+            // As the bundled model was trained: no explicit tail, only the batch's padding (see ClipFeatures).
+            var (values, frames) = ClipFeatures.Of(model, e.Samples, tail: false);
             if (augment != null)
             {
                 VocalTractWarp.Apply(values, bins, frames, 0.9 + 0.25 * augment.NextDouble());

@@ -30,12 +30,16 @@ public static class ClipFeatures
     public static int MaxAudioFrames(WhisperModel model, int window) =>
         model.VariableLengthAudio ? (int)(window / (1 + VariableLengthTail)) : window;
 
-    /// <summary>Row-major [mel bins, <c>Frames</c>] values for <paramref name="samples"/> (16 kHz mono).</summary>
-    public static (float[] Values, int Frames) Of(WhisperModel model, ReadOnlySpan<float> samples)
+    /// <summary>
+    /// Row-major [mel bins, <c>Frames</c>] values for <paramref name="samples"/> (16 kHz mono). Without
+    /// <paramref name="tail"/>, a variable-length model gets its audio's frames alone (training batches, whose
+    /// padding to the longest utterance is the cue the tail reproduces).
+    /// </summary>
+    public static (float[] Values, int Frames) Of(WhisperModel model, ReadOnlySpan<float> samples, bool tail = true)
     {
         int bins = model.Dimensions.MelBins, window = 2 * model.Dimensions.AudioContext;
         var mel = LogMelSpectrogram.Compute(samples, bins, model.VariableLengthAudio ? 0 : LogMelSpectrogram.WindowSamples);
-        int frames = Math.Min(mel.Frames, window), width = Width(model, frames, window);
+        int frames = Math.Min(mel.Frames, window), width = tail || !model.VariableLengthAudio ? Width(model, frames, window) : frames;
         return (mel.Window(0, frames, width), width);
     }
 }

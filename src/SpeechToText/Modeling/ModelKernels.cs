@@ -39,7 +39,7 @@ internal class ModelKernels
             return nn.functional.scaled_dot_product_attention(queries, keys, values);
         if (offset == 0)
             return nn.functional.scaled_dot_product_attention(queries, keys, values, is_casual: true);
-        using var allowed = torch.ones(count, keys.shape[2], ScalarType.Bool, queries.device).tril(offset);
+        using var allowed = torch.ones(count, count + offset, ScalarType.Bool, queries.device).tril(offset);
         return nn.functional.scaled_dot_product_attention(queries, keys, values, allowed);
     }
 

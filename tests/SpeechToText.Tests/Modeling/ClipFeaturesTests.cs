@@ -28,6 +28,14 @@ public class ClipFeaturesTests
     }
 
     [Fact]
+    public void Training_features_have_no_tail()
+    {
+        using var model = new WhisperModel(Small) { VariableLengthAudio = true };
+
+        Assert.Equal(60, ClipFeatures.Of(model, Tone(0.6), tail: false).Frames);
+    }
+
+    [Fact]
     public void The_tail_stays_within_the_window_and_pieces_leave_room_for_it()
     {
         using var model = new WhisperModel(Small) { VariableLengthAudio = true };
