@@ -13,12 +13,13 @@ public class WhisperModelTests
     /// <summary>A model with random weights (including biases and norms, which start at 0 and 1).</summary>
     internal static WhisperModel RandomModel(ModelDimensions dims, int seed)
     {
-        torch.manual_seed(seed);
+        // A generator of its own: tests running in parallel draw from the global one.
+        using var generator = new torch.Generator((ulong)seed);
         var model = new WhisperModel(dims);
         using (torch.no_grad())
         {
             foreach (var (_, parameter) in model.named_parameters())
-                parameter.copy_(torch.randn_like(parameter) * 0.2);
+                parameter.copy_(torch.randn(parameter.shape, generator: generator) * 0.2);
         }
         model.eval();
         return model;
