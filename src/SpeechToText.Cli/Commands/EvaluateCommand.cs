@@ -17,12 +17,13 @@ internal static class EvaluateCommand
         var model = new Argument<string>("model") { Description = "A model directory, ggml file or name" };
         var corpus = new Argument<string>("corpus") { Description = "A corpus built by stt corpus" };
         var limit = new Option<int?>("--limit") { Description = "At most this many utterances per split" };
-        var command = new Command("evaluate", "Measure word error rates on a corpus's test splits (greedy, temperature 0)") { model, corpus, limit };
+        var beamSize = new Option<int>("--beam-size") { Description = "Beams searched (1: greedy)", DefaultValueFactory = _ => 1 };
+        var command = new Command("evaluate", "Measure word error rates on a corpus's test splits (temperature 0)") { model, corpus, limit, beamSize };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
             string corpusDirectory = parsed.GetValue(corpus)!;
             using var recognizer = SpeechRecognizer.Load(ModelRegistry.Resolve(parsed.GetValue(model)!), loggers: loggers);
-            var options = new DecodingOptions { Temperatures = [0.0] };
+            var options = new DecodingOptions { Temperatures = [0.0], BeamSize = parsed.GetValue(beamSize) };
             output.WriteLine("| split | utterances | audio (min) | WER | real-time factor |");
             output.WriteLine("|---|---|---|---|---|");
             foreach (string split in new[] { Corpus.TestSeenVoices, Corpus.TestHeldOutVoices })

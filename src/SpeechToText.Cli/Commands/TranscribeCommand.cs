@@ -41,11 +41,14 @@ internal static class TranscribeCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var bestOf = new Option<int>("--best-of") { Description = "Candidates sampled at temperatures above 0", DefaultValueFactory = _ => 5 };
+        var beamSize = new Option<int>("--beam-size") { Description = "Beams searched at temperature 0 (1: greedy)", DefaultValueFactory = _ => 1 };
+        var patience = new Option<double>("--patience") { Description = "Beam search stops after beam-size x patience transcripts end", DefaultValueFactory = _ => 1.0 };
         var initialPrompt = new Option<string?>("--initial-prompt") { Description = "Text that precedes the audio (names, spelling, style)" };
 
         var command = new Command("transcribe", "Transcribe speech in audio files")
         {
-            files, model, language, task, format, outputDirectory, timestamps, noTimestamps, precision, threads, device, attention, temperature, bestOf, initialPrompt,
+            files, model, language, task, format, outputDirectory, timestamps, noTimestamps, precision, threads, device, attention, temperature, bestOf, beamSize, patience,
+            initialPrompt,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -63,6 +66,8 @@ internal static class TranscribeCommand
                 Timestamps = !parsed.GetValue(noTimestamps),
                 Temperatures = parsed.GetValue(temperature) is { Length: > 0 } t ? t : new DecodingOptions().Temperatures,
                 BestOf = parsed.GetValue(bestOf),
+                BeamSize = parsed.GetValue(beamSize),
+                Patience = parsed.GetValue(patience),
                 InitialPrompt = parsed.GetValue(initialPrompt),
             };
             var log = loggers.CreateLogger("transcribe");

@@ -12,7 +12,7 @@ public enum DecodingTask
 
 /// <summary>
 /// Options of transcription (openai/whisper's DecodingOptions and transcribe arguments). The defaults are
-/// the reference defaults with greedy decoding.
+/// the reference defaults (greedy decoding unless a beam size is given).
 /// </summary>
 public sealed record DecodingOptions
 {
@@ -27,6 +27,12 @@ public sealed record DecodingOptions
 
     /// <summary>Temperatures tried in turn when a window's result fails the quality thresholds; a single 0 disables fallback.</summary>
     public IReadOnlyList<double> Temperatures { get; init; } = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0];
+
+    /// <summary>Beams of the beam search at temperature 0 (the reference command line uses 5); 1 decodes greedily.</summary>
+    public int BeamSize { get; init; } = 1;
+
+    /// <summary>The beam search stops once <see cref="BeamSize"/> × patience transcripts have ended (the reference's 1.0 by default).</summary>
+    public double Patience { get; init; } = 1.0;
 
     /// <summary>Candidates sampled at temperatures above 0; the most likely one is kept.</summary>
     public int BestOf { get; init; } = 5;

@@ -24,6 +24,31 @@ internal static class LogitMath
         return max;
     }
 
+    /// <summary>
+    /// The indices of the <paramref name="count"/> largest finite values, largest first (the lower index first
+    /// among equals); fewer when fewer are finite.
+    /// </summary>
+    public static int[] TopK(ReadOnlySpan<float> values, int count)
+    {
+        if (count <= 0)
+            return [];
+        var top = new List<int>(count + 1);
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (float.IsNegativeInfinity(values[i]) || float.IsNaN(values[i]))
+                continue;
+            if (top.Count == count && values[i] <= values[top[^1]])
+                continue;
+            int at = top.Count;
+            while (at > 0 && values[i] > values[top[at - 1]])
+                at--;
+            top.Insert(at, i);
+            if (top.Count > count)
+                top.RemoveAt(count);
+        }
+        return [.. top];
+    }
+
     /// <summary>The index of the largest value; the lowest index wins ties.</summary>
     public static int ArgMax(ReadOnlySpan<float> values)
     {

@@ -41,6 +41,10 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         var special = tokenizer.Special;
         if (options.Task == DecodingTask.Translate && !special.Multilingual)
             throw new ArgumentException("Translation needs a multilingual model; this one is English-only.", nameof(options));
+        if (options.BeamSize < 1)
+            throw new ArgumentException($"The beam size must be at least 1 (1 decodes greedily); {options.BeamSize} was given.", nameof(options));
+        if (!(options.Patience > 0) || double.IsInfinity(options.Patience))
+            throw new ArgumentException($"The patience must be a positive number; {options.Patience} was given.", nameof(options));
         var prompts = new PromptBuilder(special, (int)model.Decoder.Context);
         // The reference samples at most half the text context, leaving the other half for the previous text;
         // a model that cannot be prompted with previous text may use the whole context.
@@ -107,14 +111,18 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     WindowResult DecodeWithFallback(CrossAttentionCache audio, IReadOnlyList<int> prompt, int startIndex, int maxTokens,
         DecodingOptions options, Random random, CancellationToken cancellation)
     {
-        var decoder = new WindowDecoder(model, tokenizer, Filters(options));
+        var filters = Filters(options);
+        var decoder = new WindowDecoder(model, tokenizer, filters);
+        var beamSearch = options.BeamSize > 1 ? new BeamSearchDecoder(model, tokenizer, filters, options.BeamSize, options.Patience) : null;
         WindowResult? result = null;
         foreach (double temperature in options.Temperatures)
         {
             int candidates = temperature > 0 ? Math.Max(1, options.BestOf) : 1;
-            result = Enumerable.Range(0, candidates)
-                .Select(_ => decoder.Decode(audio, prompt, startIndex, maxTokens, temperature, random, cancellation))
-                .MaxBy(r => r.AverageLogProbability)!;
+            result = temperature <= 0 && beamSearch != null
+                ? beamSearch.Decode(audio, prompt, startIndex, maxTokens, cancellation)
+                : Enumerable.Range(0, candidates)
+                    .Select(_ => decoder.Decode(audio, prompt, startIndex, maxTokens, temperature, random, cancellation))
+                    .MaxBy(r => r.AverageLogProbability)!;
             bool tooRepetitive = options.CompressionRatioThreshold is { } ratio && result.CompressionRatio > ratio;
             bool tooUnlikely = options.LogProbabilityThreshold is { } logProbability && result.AverageLogProbability < logProbability;
             bool silent = options.NoSpeechThreshold is { } noSpeech && result.NoSpeechProbability > noSpeech;

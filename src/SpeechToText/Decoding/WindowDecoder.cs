@@ -43,7 +43,7 @@ public sealed class WindowDecoder(WhisperModel model, WhisperTokenizer tokenizer
         maxTokens = (int)Math.Min(maxTokens, decoder.Context - prompt.Count);
         random ??= new Random(0);
         var sampled = new List<int>();
-        var result = new List<DecodedToken>();
+        var tokens = new List<DecodedToken>();
         double noSpeech = 0, sumLogProbability = 0;
         using var cache = new DecoderCache(decoder.Layers);
         using var inference = torch.inference_mode();
@@ -54,13 +54,10 @@ public sealed class WindowDecoder(WhisperModel model, WhisperTokenizer tokenizer
             float[] logits;
             using (NewDisposeScope())
             {
-                using var tokens = torch.tensor(next, [1, next.Length]);
-                using var all = decoder.Forward(tokens, audio, cache);
-                if (step == 0 && special.NoSpeech != SpecialTokens.Absent)
-                {
-                    var atStart = all[0, startOfTranscriptIndex].data<float>().ToArray();
-                    noSpeech = Math.Exp(atStart[special.NoSpeech] - LogitMath.LogSumExp(atStart));
-                }
+                using var input = torch.tensor(next, [1, next.Length]);
+                using var all = decoder.Forward(input, audio, cache);
+                if (step == 0)
+                    noSpeech = NoSpeechProbability(all, startOfTranscriptIndex, special);
                 logits = all[0, -1].data<float>().ToArray();
             }
             foreach (var filter in filters)
@@ -68,16 +65,35 @@ public sealed class WindowDecoder(WhisperModel model, WhisperTokenizer tokenizer
             double logTotal = LogitMath.LogSumExp(logits);
             int token = temperature <= 0 ? LogitMath.ArgMax(logits) : Sample(logits, temperature, random);
             double logProbability = logits[token] - logTotal;
-            result.Add(new DecodedToken(token, (float)Math.Exp(logProbability), (float)logProbability));
             sumLogProbability += logProbability;
             if (token == special.EndOfText)
                 break;
+            tokens.Add(new DecodedToken(token, (float)Math.Exp(logProbability), (float)logProbability));
             sampled.Add(token);
             next = [token];
         }
-        var text = tokenizer.Decode(sampled);
-        var textTokens = result.Where(t => t.Id != special.EndOfText).ToList();
-        return new WindowResult(textTokens, text, sumLogProbability / (textTokens.Count + 1), noSpeech, temperature, CompressionRatio(text));
+        return Result(tokenizer, tokens, sumLogProbability, noSpeech, temperature);
+    }
+
+    /// <summary>
+    /// The probability of &lt;|nospeech|&gt; at &lt;|startoftranscript|&gt; (position <paramref name="index"/>
+    /// of the prompt's logits [1, tokens, vocabulary]), before any filter; 0 for a model without that token.
+    /// </summary>
+    internal static double NoSpeechProbability(Tensor promptLogits, int index, SpecialTokens special)
+    {
+        if (special.NoSpeech == SpecialTokens.Absent)
+            return 0;
+        using var row = promptLogits[0, index];
+        var logits = row.data<float>().ToArray();
+        return Math.Exp(logits[special.NoSpeech] - LogitMath.LogSumExp(logits));
+    }
+
+    /// <summary>A window's result from its sampled <paramref name="tokens"/> (the end excluded) and their log-probability (the end included).</summary>
+    internal static WindowResult Result(WhisperTokenizer tokenizer, IReadOnlyList<DecodedToken> tokens, double sumLogProbability,
+        double noSpeech, double temperature)
+    {
+        var text = tokenizer.Decode(tokens.Select(t => t.Id));
+        return new WindowResult(tokens, text, sumLogProbability / (tokens.Count + 1), noSpeech, temperature, CompressionRatio(text));
     }
 
     static int Sample(float[] logits, double temperature, Random random)

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SpeechToText.Modeling;
@@ -49,6 +50,33 @@ public sealed class KeyValueCache : IDisposable
         }
         Length += added;
         return (_keys.narrow(2, 0, Length), _values.narrow(2, 0, Length));
+    }
+
+    /// <summary>
+    /// Makes sequence i of the cache a copy of sequence <paramref name="sources"/>[i] (beam search keeps the
+    /// continuations of some sequences and drops others); the number of sequences may change.
+    /// </summary>
+    internal void Reorder(IReadOnlyList<long> sources)
+    {
+        if (_keys is null || _values is null)
+            throw new InvalidOperationException("An empty cache has no sequences to reorder.");
+        long sequences = _keys.shape[0];
+        if (sources.Any(source => source < 0 || source >= sequences))
+            throw new ArgumentOutOfRangeException(nameof(sources), $"The cache holds {sequences} sequences; sources must lie in [0, {sequences}).");
+        if (sources.Count == sequences && sources.Select((source, i) => source == i).All(same => same))
+            return;
+        using var index = torch.tensor(sources.ToArray(), device: _keys.device);
+        _keys = Selected(_keys, index);
+        _values = Selected(_values, index);
+        DeviceCopy?.Dispose(); // a kernel's copy no longer matches; it is made again from the cache
+        DeviceCopy = null;
+    }
+
+    static Tensor Selected(Tensor buffer, Tensor index)
+    {
+        var selected = buffer.index_select(0, index).DetachFromDisposeScope();
+        buffer.Dispose();
+        return selected;
     }
 
     void Grow(long capacity)

@@ -72,8 +72,22 @@ internal sealed class ResidualAttentionBlock : Module
             ? attn.AttendCached(normed, cache, keys, values)
             : attn.Attend(normed, keys, values, causal ? AttentionKind.DecoderSelf : AttentionKind.EncoderSelf));
         if (cross_attn != null && cross_attn_ln != null && cross is { } audio)
-            x = x + cross_attn.Attend(cross_attn_ln.call(x), audio.Keys, audio.Values, AttentionKind.Cross);
+            x = x + CrossAttend(cross_attn, cross_attn_ln.call(x), audio);
         x = x + _mlpLayers.Project.call(Kernels.Gelu(_mlpLayers.Expand.call(mlp_ln.call(x))));
         return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Cross-attention of <paramref name="x"/> [sequences, time, state] to the audio. Several sequences
+    /// decoded against one audio (beams) attend as one sequence of all their queries: cross-attention has no
+    /// mask, so each query is independent, and the audio's keys/values are neither copied nor broadcast.
+    /// </summary>
+    static Tensor CrossAttend(MultiHeadAttention attention, Tensor x, (Tensor Keys, Tensor Values) audio)
+    {
+        if (audio.Keys.shape[0] != 1 || x.shape[0] == 1)
+            return attention.Attend(x, audio.Keys, audio.Values, AttentionKind.Cross);
+        using var folded = x.reshape(1, -1, x.shape[2]);
+        using var attended = attention.Attend(folded, audio.Keys, audio.Values, AttentionKind.Cross);
+        return attended.reshape(x.shape);
     }
 }

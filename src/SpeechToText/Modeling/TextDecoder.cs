@@ -136,7 +136,7 @@ public sealed class CrossAttentionCache : IDisposable
     }
 }
 
-/// <summary>The self-attention caches of every decoder block for one sequence being decoded.</summary>
+/// <summary>The self-attention caches of every decoder block for the sequences being decoded together.</summary>
 public sealed class DecoderCache : IDisposable
 {
     readonly KeyValueCache[] _layers;
@@ -148,6 +148,13 @@ public sealed class DecoderCache : IDisposable
     public long Length => _layers.Length == 0 ? 0 : _layers[0].Length;
 
     internal KeyValueCache Layer(int index) => _layers[index];
+
+    /// <summary>Makes sequence i a copy of sequence <paramref name="sources"/>[i] in every block (see <see cref="KeyValueCache.Reorder"/>).</summary>
+    internal void Reorder(IReadOnlyList<long> sources)
+    {
+        foreach (var layer in _layers)
+            layer.Reorder(sources);
+    }
 
     /// <inheritdoc />
     public void Dispose()

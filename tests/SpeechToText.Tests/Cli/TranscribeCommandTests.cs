@@ -33,6 +33,22 @@ public sealed class TranscribeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Beam_search_follows_the_timestamp_rules_in_every_beam()
+    {
+        var result = SttCommandLine.Run("transcribe", Jfk, "-m", Model, "-f", "json", "--temperature", "0", "--beam-size", "3");
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        var segments = JsonDocument.Parse(result.Output).RootElement.GetProperty("segments");
+        Assert.True(segments.GetArrayLength() > 0);
+        foreach (var segment in segments.EnumerateArray())
+        {
+            var tokens = segment.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()).ToList();
+            Assert.True(tokens[0] >= 50363, $"segment opens with {tokens[0]}, not a timestamp");
+            Assert.True(segment.GetProperty("end").GetDouble() >= segment.GetProperty("start").GetDouble());
+        }
+    }
+
+    [Fact]
     public void Format_all_writes_every_format_into_the_output_directory()
     {
         string directory = Path.Combine(_temp.Path, "out");
@@ -103,6 +119,8 @@ public sealed class TranscribeCommandTests : IDisposable
     [InlineData("--timestamps", "--no-timestamps")]
     [InlineData("--task", "translate")]
     [InlineData("--format", "docx")]
+    [InlineData("--beam-size", "0")]
+    [InlineData("--beam-size", "2", "--patience", "-1")]
     public void Contradictory_or_impossible_options_are_usage_errors(params string[] options)
     {
         var result = SttCommandLine.Run(["transcribe", Jfk, "-m", Model, .. options]);

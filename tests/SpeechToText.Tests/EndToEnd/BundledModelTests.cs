@@ -53,19 +53,21 @@ public class BundledModelTests
         Assert.True(agreed >= 0.8 * fp32.Length, $"bf16 \"{bf16}\" against fp32 \"{fp32}\": the first {agreed} characters agree");
     }
 
-    [Fact]
-    public async Task The_ilgpu_attention_kernels_decode_the_same_tokens_as_torchsharp()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task The_ilgpu_attention_kernels_decode_the_same_tokens_as_torchsharp(int beamSize)
     {
         string wav = Path.Combine(Repository, "audio", "short.wav");
         using var torchSharp = SpeechRecognizer.Load(ModelPath, new RecognizerOptions(Attention: AttentionBackend.Torch));
         using var ilgpu = SpeechRecognizer.Load(ModelPath, new RecognizerOptions(Attention: AttentionBackend.Ilgpu));
-        var greedy = new DecodingOptions { Temperatures = [0.0] };
+        var options = new DecodingOptions { Temperatures = [0.0], BeamSize = beamSize };
 
         var expected = new List<int>();
-        await foreach (var segment in torchSharp.TranscribeAsync(wav, greedy))
+        await foreach (var segment in torchSharp.TranscribeAsync(wav, options))
             expected.AddRange(segment.Tokens);
         var actual = new List<int>();
-        await foreach (var segment in ilgpu.TranscribeAsync(wav, greedy))
+        await foreach (var segment in ilgpu.TranscribeAsync(wav, options))
             actual.AddRange(segment.Tokens);
 
         Assert.True(expected.Count > 20, $"only {expected.Count} tokens decoded");

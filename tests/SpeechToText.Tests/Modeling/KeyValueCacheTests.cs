@@ -60,6 +60,40 @@ public class KeyValueCacheTests
     }
 
     [Fact]
+    public void Reordering_makes_each_sequence_a_copy_of_its_source_and_appending_continues_from_there()
+    {
+        using var inference = torch.inference_mode();
+        using var cache = new KeyValueCache();
+        var (keys, values) = (Positions(2, 3, 1), Positions(2, 3, 2));
+        cache.Append(keys, values);
+
+        cache.Reorder([1, 1, 0]);
+        var (newKeys, newValues) = (Positions(3, 1, 3), Positions(3, 1, 4));
+        var (allKeys, allValues) = cache.Append(newKeys, newValues);
+
+        Assert.Equal([3L, 3, 4, 5], allKeys.shape);
+        long[] sources = [1, 1, 0];
+        for (int i = 0; i < sources.Length; i++)
+        {
+            Assert.True(allKeys[i, .., ..3].eq(keys[sources[i]]).all().item<bool>(), $"keys of sequence {i}");
+            Assert.True(allValues[i, .., ..3].eq(values[sources[i]]).all().item<bool>(), $"values of sequence {i}");
+            Assert.True(allKeys[i, .., 3].eq(newKeys[i, .., 0]).all().item<bool>(), $"new key of sequence {i}");
+        }
+    }
+
+    [Fact]
+    public void Reordering_refuses_sources_it_does_not_hold_and_an_empty_cache()
+    {
+        using var inference = torch.inference_mode();
+        using var cache = new KeyValueCache();
+        Assert.Throws<InvalidOperationException>(() => cache.Reorder([0]));
+        cache.Append(Positions(2, 3, 1), Positions(2, 3, 2));
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => cache.Reorder([0, 2]));
+        Assert.Contains("holds 2 sequences", error.Message);
+    }
+
+    [Fact]
     public void Disposing_empties_it()
     {
         using var inference = torch.inference_mode();

@@ -1,0 +1,130 @@
+using SpeechToText.Modeling;
+using SpeechToText.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpeechToText.Decoding;
+
+/// <summary>
+/// Decodes one audio window by beam search (the reference's decoding at temperature 0 with a beam size):
+/// the <c>beamSize</c> most likely unfinished continuations are decoded together, as one batch against the
+/// window's cross-attention keys/values. At each step every beam proposes its <c>beamSize + 1</c> most likely
+/// next tokens under the logit filters; proposals are taken in order of total log-probability until
+/// <c>beamSize</c> unfinished ones are kept, and the proposals ending the transcript met on the way are set
+/// aside. The search stops once <c>beamSize × patience</c> transcripts have ended (or at the token limit,
+/// when the unfinished beams join them); the result is the one with the highest log-probability per token.
+/// </summary>
+public sealed class BeamSearchDecoder
+{
+    readonly WhisperModel _model;
+    readonly WhisperTokenizer _tokenizer;
+    readonly IReadOnlyList<ILogitFilter> _filters;
+    readonly int _beamSize;
+    readonly int _finishedWanted;
+
+    /// <summary>A transcript being written: its tokens after the prompt and their summed log-probability.</summary>
+    sealed record Hypothesis(IReadOnlyList<DecodedToken> Tokens, double LogProbability)
+    {
+        public IReadOnlyList<int> Ids { get; } = Tokens.Select(t => t.Id).ToList();
+
+        /// <summary>The ranking score: log-probability per sampled token (the reference's ranking without a length penalty).</summary>
+        public double Score => LogProbability / Math.Max(1, Tokens.Count);
+    }
+
+    /// <summary>Creates a decoder keeping <paramref name="beamSize"/> beams that stops after <paramref name="beamSize"/> × <paramref name="patience"/> transcripts end.</summary>
+    public BeamSearchDecoder(WhisperModel model, WhisperTokenizer tokenizer, IReadOnlyList<ILogitFilter> filters, int beamSize, double patience = 1.0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(beamSize, 1);
+        if (!(patience > 0) || double.IsInfinity(patience))
+            throw new ArgumentOutOfRangeException(nameof(patience), patience, "The patience must be a positive number.");
+        (_model, _tokenizer, _filters, _beamSize) = (model, tokenizer, filters, beamSize);
+        _finishedWanted = Math.Max(1, (int)Math.Round(beamSize * patience));
+    }
+
+    /// <summary>
+    /// Decodes at most <paramref name="maxTokens"/> tokens after <paramref name="prompt"/>.
+    /// <paramref name="startOfTranscriptIndex"/> is where &lt;|startoftranscript|&gt; stands in the prompt.
+    /// </summary>
+    public WindowResult Decode(CrossAttentionCache audio, IReadOnlyList<int> prompt, int startOfTranscriptIndex, int maxTokens,
+        CancellationToken cancellation = default)
+    {
+        var decoder = _model.Decoder;
+        maxTokens = (int)Math.Min(maxTokens, decoder.Context - prompt.Count);
+        var beams = new List<Hypothesis> { new([], 0) };
+        var finished = new List<Hypothesis>();
+        double noSpeech = 0;
+        using var cache = new DecoderCache(decoder.Layers);
+        using var inference = torch.inference_mode();
+        long[,] input = new long[1, prompt.Count];
+        for (int i = 0; i < prompt.Count; i++)
+            input[0, i] = prompt[i];
+        for (int step = 0; step < maxTokens && finished.Count < _finishedWanted && beams.Count > 0; step++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            float[][] logits;
+            using (NewDisposeScope())
+            {
+                using var tokens = torch.tensor(input);
+                using var all = decoder.Forward(tokens, audio, cache);
+                if (step == 0)
+                    noSpeech = WindowDecoder.NoSpeechProbability(all, startOfTranscriptIndex, _tokenizer.Special);
+                using var last = all[.., -1];
+                var flat = last.data<float>().ToArray();
+                int vocabulary = (int)last.shape[1];
+                logits = Enumerable.Range(0, beams.Count).Select(b => flat.AsSpan(b * vocabulary, vocabulary).ToArray()).ToArray();
+            }
+            var (kept, sources, ended) = Advance(beams, logits);
+            finished.AddRange(ended.Take(_finishedWanted - finished.Count));
+            beams = kept;
+            if (beams.Count == 0)
+                break;
+            cache.Reorder(sources);
+            input = new long[beams.Count, 1];
+            for (int b = 0; b < beams.Count; b++)
+                input[b, 0] = beams[b].Tokens[^1].Id;
+        }
+        // Beams still unfinished at the token limit compete with the ended ones, as the reference does.
+        finished.AddRange(beams.OrderByDescending(b => b.LogProbability).Take(Math.Max(0, _beamSize - finished.Count)));
+        var best = finished.MaxBy(h => h.Score) ?? new Hypothesis([], 0);
+        return WindowDecoder.Result(_tokenizer, best.Tokens, best.LogProbability, noSpeech, temperature: 0);
+    }
+
+    /// <summary>
+    /// One step of the search: the next beams (with the index of the beam each continues) and the transcripts
+    /// that ended, each list most likely first.
+    /// </summary>
+    (List<Hypothesis> Kept, List<long> Sources, List<Hypothesis> Ended) Advance(List<Hypothesis> beams, float[][] logits)
+    {
+        int endOfText = _tokenizer.Special.EndOfText;
+        var proposals = new List<(int Beam, int Token, double LogProbability, double Total)>();
+        for (int b = 0; b < beams.Count; b++)
+        {
+            var row = logits[b];
+            foreach (var filter in _filters)
+                filter.Apply(row, beams[b].Ids);
+            double logTotal = LogitMath.LogSumExp(row);
+            foreach (int token in LogitMath.TopK(row, _beamSize + 1))
+            {
+                double logProbability = row[token] - logTotal;
+                proposals.Add((b, token, logProbability, beams[b].LogProbability + logProbability));
+            }
+        }
+        var kept = new List<Hypothesis>();
+        var sources = new List<long>();
+        var ended = new List<Hypothesis>();
+        foreach (var (beam, token, logProbability, total) in proposals.OrderByDescending(p => p.Total))
+        {
+            if (token == endOfText)
+            {
+                ended.Add(new Hypothesis(beams[beam].Tokens, total));
+                continue;
+            }
+            var decoded = new DecodedToken(token, (float)Math.Exp(logProbability), (float)logProbability);
+            kept.Add(new Hypothesis([.. beams[beam].Tokens, decoded], total));
+            sources.Add(beam);
+            if (kept.Count == _beamSize)
+                break;
+        }
+        return (kept, sources, ended);
+    }
+}

@@ -1,0 +1,144 @@
+using SpeechToText.Decoding;
+using SpeechToText.Modeling;
+using SpeechToText.Tests.Modeling;
+using SpeechToText.Text;
+using TorchSharp;
+
+namespace SpeechToText.Tests.Decoding;
+
+/// <summary>
+/// Beam search over one window: on a scripted distribution it finds the likely transcript greedy decoding
+/// misses; on a real (random) model, each beam's probabilities are those of its own history, as if decoded alone.
+/// </summary>
+public sealed class BeamSearchDecoderTests : IDisposable
+{
+    const string Characters = " abcdefghijklmnopqrstuvwxyz'";
+
+    readonly WhisperTokenizer _tokenizer = CharacterTokenizer();
+    readonly WhisperModel _model = WhisperModelTests.RandomModel(new ModelDimensions(80, 100, 32, 2, 1, Characters.Length + 2, 64, 32, 2, 2), 7);
+    readonly CrossAttentionCache _audio;
+
+    public BeamSearchDecoderTests()
+    {
+        using var inference = torch.inference_mode();
+        using var generator = new torch.Generator(3);
+        using var mel = torch.randn([1, 80, 200], generator: generator);
+        using var features = _model.Encoder.Forward(mel);
+        _audio = _model.Decoder.CrossAttention(features);
+    }
+
+    public void Dispose()
+    {
+        _audio.Dispose();
+        _model.Dispose();
+    }
+
+    static WhisperTokenizer CharacterTokenizer()
+    {
+        var ranks = Characters.Select(c => new[] { (byte)c }).ToArray();
+        var ids = new Dictionary<string, int> { ["<|endoftext|>"] = ranks.Length, ["<|startoftranscript|>"] = ranks.Length + 1 };
+        return WhisperTokenizer.FromRanks(ranks, SpecialTokens.FromNames(ids, multilingual: false, vocabularySize: ranks.Length + 2)!);
+    }
+
+    int[] Prompt => [_tokenizer.Special.StartOfTranscript];
+
+    /// <summary>Replaces the model's logits by a fixed distribution over the next token for each text written so far.</summary>
+    sealed class ScriptedDistribution(WhisperTokenizer tokenizer, Dictionary<string, Dictionary<string, double>> next) : ILogitFilter
+    {
+        public void Apply(Span<float> logits, IReadOnlyList<int> sampled)
+        {
+            logits.Fill(float.NegativeInfinity);
+            foreach (var (token, probability) in next.GetValueOrDefault(tokenizer.Decode(sampled)) ?? [])
+            {
+                int id = token == "<end>" ? tokenizer.Special.EndOfText : tokenizer.Encode(token).Single();
+                logits[id] = (float)Math.Log(probability);
+            }
+        }
+    }
+
+    /// <summary>"a" is likelier than "b", but everything after "a" is uncertain while "b" is surely followed by "x".</summary>
+    ScriptedDistribution GreedyTrap() => new(_tokenizer, new()
+    {
+        [""] = new() { ["a"] = 0.5, ["b"] = 0.4, ["z"] = 0.1 },
+        ["a"] = new() { ["c"] = 0.34, ["d"] = 0.33, ["e"] = 0.33 },
+        ["b"] = new() { ["x"] = 0.99, ["y"] = 0.01 },
+        ["ac"] = new() { ["<end>"] = 1 }, ["ad"] = new() { ["<end>"] = 1 }, ["ae"] = new() { ["<end>"] = 1 },
+        ["bx"] = new() { ["<end>"] = 1 }, ["by"] = new() { ["<end>"] = 1 }, ["z"] = new() { ["<end>"] = 1 },
+    });
+
+    [Fact]
+    public void Finds_the_likelier_transcript_that_greedy_decoding_misses()
+    {
+        ILogitFilter[] script = [GreedyTrap()];
+
+        var greedy = new WindowDecoder(_model, _tokenizer, script).Decode(_audio, Prompt, 0, 10);
+        var beam = new BeamSearchDecoder(_model, _tokenizer, script, beamSize: 2).Decode(_audio, Prompt, 0, 10);
+
+        Assert.Equal("ac", greedy.Text);
+        Assert.Equal("bx", beam.Text);
+        Assert.Equal([0.4f, 0.99f], beam.Tokens.Select(t => t.Probability), (a, b) => Math.Abs(a - b) < 1e-5);
+        Assert.Equal((Math.Log(0.4) + Math.Log(0.99) + Math.Log(1)) / 3, beam.AverageLogProbability, 1e-5);
+        Assert.Equal(0, beam.Temperature);
+    }
+
+    [Fact]
+    public void At_the_token_limit_the_unfinished_beams_are_ranked_too()
+    {
+        var beam = new BeamSearchDecoder(_model, _tokenizer, [GreedyTrap()], beamSize: 2).Decode(_audio, Prompt, 0, maxTokens: 1);
+
+        Assert.Equal("a", beam.Text);
+        Assert.Equal(Math.Log(0.5) / 2, beam.AverageLogProbability, 1e-5);
+    }
+
+    [Fact]
+    public void With_one_beam_it_is_greedy_decoding()
+    {
+        var greedy = new WindowDecoder(_model, _tokenizer, []).Decode(_audio, Prompt, 0, 40);
+        var beam = new BeamSearchDecoder(_model, _tokenizer, [], beamSize: 1).Decode(_audio, Prompt, 0, 40);
+
+        Assert.Equal(greedy.Tokens.Select(t => t.Id), beam.Tokens.Select(t => t.Id));
+        Assert.Equal(greedy.AverageLogProbability, beam.AverageLogProbability, 1e-5);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(5)]
+    public void Every_token_has_the_probability_its_own_history_gives_it(int beamSize)
+    {
+        ILogitFilter[] filters = [SuppressBlank.For(_tokenizer)];
+        var result = new BeamSearchDecoder(_model, _tokenizer, filters, beamSize).Decode(_audio, Prompt, 0, 30);
+
+        // The chosen transcript decoded alone, in one forward pass over the prompt and its tokens.
+        var ids = result.Tokens.Select(t => t.Id).ToList();
+        float[,] logits;
+        using (torch.inference_mode())
+        using (var cache = new DecoderCache(_model.Decoder.Layers))
+        using (var input = torch.tensor(Prompt.Concat(ids).Select(t => (long)t).ToArray(), [1, Prompt.Length + ids.Count]))
+        using (var all = _model.Decoder.Forward(input, _audio, cache))
+        using (var rows = all[0])
+        {
+            var flat = rows.data<float>().ToArray();
+            int vocabulary = (int)rows.shape[1];
+            logits = new float[rows.shape[0], vocabulary];
+            Buffer.BlockCopy(flat, 0, logits, 0, flat.Length * sizeof(float));
+        }
+        Assert.NotEmpty(ids);
+        for (int i = 0; i < ids.Count; i++)
+        {
+            var row = Enumerable.Range(0, logits.GetLength(1)).Select(v => logits[Prompt.Length - 1 + i, v]).ToArray();
+            foreach (var filter in filters)
+                filter.Apply(row, ids[..i]);
+            double expected = row[ids[i]] - LogitMath.LogSumExp(row);
+            Assert.True(Math.Abs(expected - result.Tokens[i].LogProbability) < 1e-4,
+                $"token {i}: log-probability {result.Tokens[i].LogProbability} in the search, {expected} alone");
+        }
+    }
+
+    [Fact]
+    public void Refuses_a_beam_size_below_one_and_a_patience_that_is_not_positive()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BeamSearchDecoder(_model, _tokenizer, [], beamSize: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BeamSearchDecoder(_model, _tokenizer, [], beamSize: 2, patience: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BeamSearchDecoder(_model, _tokenizer, [], beamSize: 2, patience: double.NaN));
+    }
+}
