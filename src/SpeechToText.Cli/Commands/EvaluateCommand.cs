@@ -17,7 +17,7 @@ internal static class EvaluateCommand
         var model = new Argument<string>("model") { Description = "A model directory, ggml file or name" };
         var corpus = new Argument<string>("corpus") { Description = "A corpus built by stt corpus" };
         var limit = new Option<int?>("--limit") { Description = "At most this many utterances per split" };
-        var beamSize = new Option<int>("--beam-size") { Description = "Beams searched (1: greedy)", DefaultValueFactory = _ => 1 };
+        var beamSize = new Option<int>("--beam-size") { Description = "Beams searched (1: greedy decoding); as stt transcribe by default", DefaultValueFactory = _ => TranscribeCommand.DefaultBeamSize };
         var command = new Command("evaluate", "Measure word error rates on a corpus's test splits (temperature 0)") { model, corpus, limit, beamSize };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {

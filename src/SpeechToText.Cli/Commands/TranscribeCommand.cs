@@ -13,6 +13,9 @@ internal static class TranscribeCommand
 {
     const string AllFormats = "all";
 
+    /// <summary>The beam size of the command line: 5, as in the reference's, whisper.cpp's and faster-whisper's command lines.</summary>
+    internal const int DefaultBeamSize = 5;
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var files = new Argument<string[]>("files") { Description = "Audio files (any format ffmpeg reads), or - for stdin", Arity = ArgumentArity.OneOrMore };
@@ -41,7 +44,7 @@ internal static class TranscribeCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var bestOf = new Option<int>("--best-of") { Description = "Candidates sampled at temperatures above 0", DefaultValueFactory = _ => 5 };
-        var beamSize = new Option<int>("--beam-size") { Description = "Beams searched at temperature 0 (1: greedy)", DefaultValueFactory = _ => 1 };
+        var beamSize = new Option<int>("--beam-size") { Description = "Beams searched at temperature 0 (1: greedy decoding)", DefaultValueFactory = _ => DefaultBeamSize };
         var patience = new Option<double>("--patience") { Description = "Beam search stops after beam-size x patience transcripts end", DefaultValueFactory = _ => 1.0 };
         var initialPrompt = new Option<string?>("--initial-prompt") { Description = "Text that precedes the audio (names, spelling, style)" };
 

@@ -28,7 +28,7 @@ public sealed record DecodingOptions
     /// <summary>Temperatures tried in turn when a window's result fails the quality thresholds; a single 0 disables fallback.</summary>
     public IReadOnlyList<double> Temperatures { get; init; } = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0];
 
-    /// <summary>Beams of the beam search at temperature 0 (the reference command line uses 5); 1 decodes greedily.</summary>
+    /// <summary>Beams of the beam search at temperature 0; 1 decodes greedily (the reference's default here, while its command line, like <c>stt transcribe</c>, uses 5).</summary>
     public int BeamSize { get; init; } = 1;
 
     /// <summary>The beam search stops once <see cref="BeamSize"/> × patience transcripts have ended (the reference's 1.0 by default).</summary>

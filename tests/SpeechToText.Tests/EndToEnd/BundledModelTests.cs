@@ -28,7 +28,9 @@ public class BundledModelTests
         using var recognizer = SpeechRecognizer.Load(ModelPath);
         string reference = EnglishTextNormalizer.Normalize(File.ReadAllText(Path.Combine(Repository, "audio", "long.txt")));
 
-        string hypothesis = EnglishTextNormalizer.Normalize(await Transcribe(recognizer, Path.Combine(Repository, "audio", "long.wav")));
+        var asTheCommandLine = new DecodingOptions { BeamSize = 5 };
+
+        string hypothesis = EnglishTextNormalizer.Normalize(await Transcribe(recognizer, Path.Combine(Repository, "audio", "long.wav"), asTheCommandLine));
 
         var (errors, words) = WordErrorRate.Count(reference, hypothesis);
         double characterErrors = (double)WordErrorRate.EditDistance(reference.ToCharArray(), hypothesis.ToCharArray()) / reference.Length;
