@@ -72,8 +72,9 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         if (log.BaseStream.Length == 0)
             log.WriteLine("step\tseconds\tloss\tctc\tcross_entropy\tlearning_rate\taudio_seconds");
 
-        // Batches are prepared on this thread: preparing the next one on another thread during a step gained
-        // nothing on 2 cores (28.7 against 29.1 s of audio per second, measured), libtorch using both.
+        // Batches are prepared between steps (the examples of one in parallel): preparing the next batch on
+        // another thread during a step gained nothing on 2 cores (28.7 against 29.1 s of audio per second,
+        // measured), libtorch using both.
         foreach (var batch in PreparedBatches(model, targets, train, random))
         {
             if (step >= options.Steps || cancellation.IsCancellationRequested || TimeUp(clock, secondsBefore))
@@ -175,37 +176,55 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         return (loss, ctc, crossEntropy);
     }
 
-    /// <summary>Endless epochs of prepared batches; all of the run's randomness after initialisation is drawn here, in order.</summary>
+    /// <summary>
+    /// Endless epochs of prepared batches; all of the run's randomness after initialisation is drawn here, in
+    /// order. Each example draws from a generator of its own, seeded in turn from the run's, so that the
+    /// examples of a batch are prepared in parallel (libtorch waits meanwhile, so every core is free) and a
+    /// run still repeats exactly.
+    /// </summary>
     IEnumerable<PreparedBatch> PreparedBatches(WhisperModel model, TranscriptTargets targets, List<Utterance> train, Random random)
     {
         int maxFrames = MaxFrames(model);
         while (true)
         {
             foreach (var batch in Batches(model, train, random))
-                yield return Prepare(model, targets, batch.Select(u => Load(u, train, maxFrames, random)).ToList(), random);
+            {
+                var seeds = batch.Select(_ => random.Next()).ToArray();
+                var examples = new Example[batch.Count];
+                var features = new (float[] Values, int Frames)[batch.Count];
+                Parallel.For(0, batch.Count, i =>
+                {
+                    var own = new Random(seeds[i]);
+                    examples[i] = Load(batch[i], train, maxFrames, own);
+                    features[i] = Features(model, examples[i].Samples, own);
+                });
+                yield return Prepared(targets, examples, features);
+            }
         }
     }
 
+    /// <summary>Unaugmented examples (validation), prepared in order.</summary>
+    static PreparedBatch Prepare(WhisperModel model, TranscriptTargets targets, IReadOnlyList<Example> examples) =>
+        Prepared(targets, examples, [.. examples.Select(e => Features(model, e.Samples, augment: null))]);
+
+    static PreparedBatch Prepared(TranscriptTargets targets, IReadOnlyList<Example> examples, IReadOnlyList<(float[] Values, int Frames)> features) =>
+        new([.. features], [.. examples.Select(e => targets.Encode(e.Text))], examples.Sum(e => e.Samples.Length) / (double)AudioInput.SampleRate);
+
     /// <summary>
-    /// Log-mel features (unpadded, or 30 s windows for models trained on them) and target tokens; given a
-    /// random source, a vocal tract warp (factor 0.9 to 1.15) and SpecAugment.
+    /// Log-mel features (unpadded, or 30 s windows for models trained on them); given a random source, a vocal
+    /// tract warp (factor 0.9 to 1.15) and SpecAugment.
     /// </summary>
-    static PreparedBatch Prepare(WhisperModel model, TranscriptTargets targets, List<Example> examples, Random? augment)
+    static (float[] Values, int Frames) Features(WhisperModel model, float[] samples, Random? augment)
     {
         int bins = model.Dimensions.MelBins;
-        var features = examples.Select(e =>
+        // As the bundled model was trained: no explicit tail, only the batch's padding (see ClipFeatures).
+        var (values, frames) = ClipFeatures.Of(model, samples, tail: false);
+        if (augment != null)
         {
-            // As the bundled model was trained: no explicit tail, only the batch's padding (see ClipFeatures).
-            var (values, frames) = ClipFeatures.Of(model, e.Samples, tail: false);
-            if (augment != null)
-            {
-                VocalTractWarp.Apply(values, bins, frames, 0.9 + 0.25 * augment.NextDouble());
-                SpecAugment.Apply(values, bins, frames, augment);
-            }
-            return (values, frames);
-        }).ToList();
-        return new PreparedBatch(features, examples.Select(e => targets.Encode(e.Text)).ToList(),
-            examples.Sum(e => e.Samples.Length) / (double)AudioInput.SampleRate);
+            VocalTractWarp.Apply(values, bins, frames, 0.9 + 0.25 * augment.NextDouble());
+            SpecAugment.Apply(values, bins, frames, augment);
+        }
+        return (values, frames);
     }
 
     /// <summary>The longest example in mel frames: just under the encoder's audio positions.</summary>
@@ -301,7 +320,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         {
             using var scope = NewDisposeScope();
             var examples = chunk.Select(u => new Example(u.Text, AudioInput.ReadAll(u.Path))).ToList();
-            var (loss, _, _) = Losses(trainee.Model, trainee.CtcHead, trainee.Tokenizer, targets.Prompt, Prepare(trainee.Model, targets, examples, augment: null));
+            var (loss, _, _) = Losses(trainee.Model, trainee.CtcHead, trainee.Tokenizer, targets.Prompt, Prepare(trainee.Model, targets, examples));
             total += loss.item<float>() * chunk.Length;
         }
         return total / validation.Count;
