@@ -26,20 +26,31 @@ internal static class EvaluateCommand
             var options = new DecodingOptions { Temperatures = [0.0], BeamSize = parsed.GetValue(beamSize) };
             output.WriteLine("| split | utterances | audio (min) | WER | real-time factor |");
             output.WriteLine("|---|---|---|---|---|");
+            var byEngine = new List<string>();
             foreach (string split in new[] { Corpus.TestSeenVoices, Corpus.TestHeldOutVoices })
             {
                 var utterances = Corpus.Read(corpusDirectory).Where(u => u.Split == split).Take(parsed.GetValue(limit) ?? int.MaxValue).ToList();
                 var clock = Stopwatch.StartNew();
-                var pairs = utterances.Select(u =>
+                var results = utterances.Select(u =>
                 {
                     var samples = AudioInput.ReadAll(u.Path);
                     var segments = recognizer.TranscribeAsync(samples, options, cancellation).ToBlockingEnumerable(cancellation);
-                    return (u.Text, string.Concat(segments.Select(s => s.Text)));
+                    return (Utterance: u, Pair: (u.Text, string.Concat(segments.Select(s => s.Text))));
                 }).ToList();
                 double minutes = utterances.Sum(u => u.Seconds) / 60;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {split} | {utterances.Count} | {minutes:F1} | {100 * WordErrorRate.Of(pairs):F1}% | {minutes * 60 / clock.Elapsed.TotalSeconds:F0}x |"));
+                    $"| {split} | {utterances.Count} | {minutes:F1} | {100 * WordErrorRate.Of(results.Select(r => r.Pair)):F1}% | {minutes * 60 / clock.Elapsed.TotalSeconds:F0}x |"));
+                foreach (var engine in results.GroupBy(r => r.Utterance.Voice.Split(':')[0]).OrderBy(g => g.Key, StringComparer.Ordinal))
+                {
+                    byEngine.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"| {split} | {engine.Key} | {engine.Count()} | {100 * WordErrorRate.Of(engine.Select(r => r.Pair)):F1}% |"));
+                }
             }
+            output.WriteLine();
+            output.WriteLine("| split | engine | utterances | WER |");
+            output.WriteLine("|---|---|---|---|");
+            foreach (string row in byEngine)
+                output.WriteLine(row);
             return ExitCode.Ok;
         })));
         return command;
