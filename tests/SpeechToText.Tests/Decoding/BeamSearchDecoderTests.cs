@@ -12,10 +12,9 @@ namespace SpeechToText.Tests.Decoding;
 /// </summary>
 public sealed class BeamSearchDecoderTests : IDisposable
 {
-    const string Characters = " abcdefghijklmnopqrstuvwxyz'";
-
-    readonly WhisperTokenizer _tokenizer = CharacterTokenizer();
-    readonly WhisperModel _model = WhisperModelTests.RandomModel(new ModelDimensions(80, 100, 32, 2, 1, Characters.Length + 2, 64, 32, 2, 2), 7);
+    readonly WhisperTokenizer _tokenizer = CustomVocabularyModelTests.CharacterTokenizer();
+    readonly WhisperModel _model = WhisperModelTests.RandomModel(
+        new ModelDimensions(80, 100, 32, 2, 1, CustomVocabularyModelTests.Characters.Length + 2, 64, 32, 2, 2), 7);
     readonly CrossAttentionCache _audio;
 
     public BeamSearchDecoderTests()
@@ -31,13 +30,6 @@ public sealed class BeamSearchDecoderTests : IDisposable
     {
         _audio.Dispose();
         _model.Dispose();
-    }
-
-    static WhisperTokenizer CharacterTokenizer()
-    {
-        var ranks = Characters.Select(c => new[] { (byte)c }).ToArray();
-        var ids = new Dictionary<string, int> { ["<|endoftext|>"] = ranks.Length, ["<|startoftranscript|>"] = ranks.Length + 1 };
-        return WhisperTokenizer.FromRanks(ranks, SpecialTokens.FromNames(ids, multilingual: false, vocabularySize: ranks.Length + 2)!);
     }
 
     int[] Prompt => [_tokenizer.Special.StartOfTranscript];

@@ -12,12 +12,13 @@ namespace SpeechToText.Tests.Decoding;
 /// </summary>
 public sealed class CustomVocabularyModelTests : IDisposable
 {
-    const string Characters = " abcdefghijklmnopqrstuvwxyz'";
+    internal const string Characters = " abcdefghijklmnopqrstuvwxyz'";
     readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 
-    static WhisperTokenizer CharacterTokenizer()
+    /// <summary>The tokenizer of a character model: space, a-z, apostrophe, then &lt;|endoftext|&gt; and &lt;|startoftranscript|&gt;.</summary>
+    internal static WhisperTokenizer CharacterTokenizer()
     {
         var ranks = Characters.Select(c => new[] { (byte)c }).ToArray();
         var ids = new Dictionary<string, int> { ["<|endoftext|>"] = ranks.Length, ["<|startoftranscript|>"] = ranks.Length + 1 };
