@@ -27,7 +27,7 @@ public sealed record TrainingProgress(int Step, int Steps, double Loss);
 public sealed class Trainer(TrainingOptions options, ILogger logger)
 {
     const string ModelDirectory = "model", StateFile = "training_state.json", LogFile = "train_log.tsv", ValidationFile = "validation.tsv";
-    const string CtcHeadFile = "ctc_head.safetensors";
+    const string CtcHeadFile = "ctc_head.safetensors", MomentsFile = "optimizer.safetensors";
 
     sealed record Example(string Text, float[] Samples);
 
@@ -65,6 +65,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
 
         var parameters = model.parameters().Concat(ctcHead?.parameters() ?? []).ToList();
         using var optimizer = optim.AdamW(parameters, options.PeakLearningRate, 0.9, 0.98, 1e-8, options.WeightDecay);
+        int warmUpFrom = Resume(optimizer, state.Step);
         var clock = Stopwatch.StartNew();
         double secondsBefore = state.Seconds;
         int step = state.Step;
@@ -80,7 +81,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             if (step >= options.Steps || cancellation.IsCancellationRequested || TimeUp(clock, secondsBefore))
                 break;
             model.train();
-            double learningRate = LearningRate(step, state.Step);
+            double learningRate = LearningRate(step, warmUpFrom);
             foreach (var group in optimizer.ParamGroups)
                 group.LearningRate = learningRate;
             var (loss, ctc, crossEntropy) = Step(model, ctcHead, tokenizer, targets.Prompt, batch);
@@ -104,16 +105,35 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             if (step % options.ValidateEvery == 0)
             {
                 Validate(trainee, targets, validation, step);
-                Save(trainee with { State = new TrainingState(step, seconds) });
+                Save(trainee with { State = new TrainingState(step, seconds) }, optimizer);
             }
         }
         if (step % options.ValidateEvery != 0 || step == state.Step)
         {
             // Not just validated and saved inside the loop (or nothing ran): do it now.
             Validate(trainee, targets, validation, step);
-            Save(trainee with { State = new TrainingState(step, secondsBefore + clock.Elapsed.TotalSeconds) });
+            Save(trainee with { State = new TrainingState(step, secondsBefore + clock.Elapsed.TotalSeconds) }, optimizer);
         }
         LossPlot.Write(Path.Combine(options.OutputDirectory, LogFile), Path.Combine(options.OutputDirectory, "loss.png"));
+    }
+
+    /// <summary>
+    /// A resumed run continues with the AdamW moments saved beside its checkpoint. Returns the step from which
+    /// the learning rate warms up: 0 (the schedule's own warm-up only) when there was nothing to resume or the
+    /// moments were restored; else the resumed step, as moments restarted from zero need a new warm-up.
+    /// </summary>
+    int Resume(AdamW optimizer, int step)
+    {
+        if (step == 0)
+            return 0;
+        string? why = OptimizerMoments.TryRestore(optimizer, Path.Combine(options.OutputDirectory, MomentsFile));
+        if (why == null)
+        {
+            logger.LogInformation("optimiser moments restored");
+            return 0;
+        }
+        logger.LogInformation("optimiser moments restart ({Why}); the learning rate warms up again", why);
+        return step;
     }
 
     bool TimeUp(Stopwatch clock, double secondsBefore) =>
@@ -274,14 +294,14 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     }
 
     /// <summary>
-    /// Linear warm-up, then cosine decay to a tenth. A resumed run warms up again from where it resumed,
-    /// because AdamW's moments restart empty.
+    /// Linear warm-up, then cosine decay to a tenth. A run resumed without its AdamW moments warms up again
+    /// from <paramref name="warmUpFrom"/>, the step where they restarted (0: no second warm-up).
     /// </summary>
-    double LearningRate(int step, int resumedAt)
+    double LearningRate(int step, int warmUpFrom)
     {
         double scheduled = Scheduled(step);
-        int sinceResume = step - resumedAt;
-        return resumedAt > 0 && sinceResume < options.WarmupSteps ? scheduled * (sinceResume + 1) / options.WarmupSteps : scheduled;
+        int sinceRestart = step - warmUpFrom;
+        return warmUpFrom > 0 && sinceRestart < options.WarmupSteps ? scheduled * (sinceRestart + 1) / options.WarmupSteps : scheduled;
     }
 
     double Scheduled(int step)
@@ -403,7 +423,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
                 ctcHead.weight!.copy_(heads["weight"]);
                 ctcHead.bias!.copy_(heads["bias"]);
             }
-            logger.LogInformation("resuming at step {Step} ({Seconds:F0} s trained); optimiser moments restart", state.Step, state.Seconds);
+            logger.LogInformation("resuming at step {Step} ({Seconds:F0} s trained)", state.Step, state.Seconds);
             return new Trainee(model, tokenizer, ctcHead, state);
         }
         if (options.InitialModel is { } initial)
@@ -420,7 +440,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         return new Trainee(fresh, recipeTokenizer, head, new TrainingState(0, 0));
     }
 
-    void Save(Trainee trainee)
+    void Save(Trainee trainee, AdamW optimizer)
     {
         var model = trainee.Model;
         HuggingFaceCheckpoint.Write(Path.Combine(options.OutputDirectory, ModelDirectory), model.Dimensions, model.state_dict(), trainee.Tokenizer,
@@ -428,6 +448,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         if (trainee.CtcHead is { } ctcHead)
             SafeTensorsFile.Write(Path.Combine(options.OutputDirectory, CtcHeadFile),
                 new Dictionary<string, Tensor> { ["weight"] = ctcHead.weight!, ["bias"] = ctcHead.bias! });
-        File.WriteAllText(Path.Combine(options.OutputDirectory, StateFile), JsonSerializer.Serialize(trainee.State));
+        OptimizerMoments.Save(optimizer, Path.Combine(options.OutputDirectory, MomentsFile));
+        File.WriteAllText(Path.Combine(options.OutputDirectory, StateFile), JsonSerializer.Serialize(trainee.State)); // last: the checkpoint is complete
     }
 }

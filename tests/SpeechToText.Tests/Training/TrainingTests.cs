@@ -74,7 +74,7 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
-    public void A_resumed_run_starts_from_exactly_the_saved_weights()
+    public void A_resumed_run_starts_from_exactly_the_saved_weights_and_optimiser_moments()
     {
         string corpus = _temp.File("corpus2"), output = _temp.File("run2");
         Corpus.Build(corpus, trainUtterances: 4, testUtterances: 1, seed: 6, workers: 2);
@@ -85,13 +85,47 @@ public sealed class TrainingTests : IDisposable
         };
         new Trainer(options, NullLogger.Instance).Run();
         var saved = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
+        var moments = SafeTensorsFile.Read(Path.Combine(output, "optimizer.safetensors"));
 
         // A run whose schedule is already complete only loads, validates and saves again.
         new Trainer(options, NullLogger.Instance).Run();
         var again = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
+        var momentsAgain = SafeTensorsFile.Read(Path.Combine(output, "optimizer.safetensors"));
 
         foreach (var (name, tensor) in saved)
             Assert.True(tensor.eq(again[name]).all().item<bool>(), name);
+        Assert.Equal(3, (int)moments["step"].item<float>());
+        Assert.True(moments["0.exp_avg_sq"].abs().sum().item<float>() > 0);
+        foreach (var (name, tensor) in moments)
+            Assert.True(tensor.eq(momentsAgain[name]).all().item<bool>(), name);
+    }
+
+    [Fact]
+    public void A_run_resumed_without_its_optimiser_moments_warms_up_again_and_one_with_them_does_not()
+    {
+        string corpus = _temp.File("corpus3"), withMoments = _temp.File("with"), without = _temp.File("without");
+        Corpus.Build(corpus, trainUtterances: 4, testUtterances: 1, seed: 8, workers: 2);
+        var options = new TrainingOptions
+        {
+            CorpusDirectory = corpus, OutputDirectory = withMoments, Steps = 3, WarmupSteps = 2, Width = 64, EncoderLayers = 1,
+            DecoderLayers = 1, MaxBatchFrames = 4000, ValidateEvery = 1000, ValidationUtterances = 1,
+        };
+        new Trainer(options, NullLogger.Instance).Run();
+        Directory.CreateDirectory(without);
+        foreach (string file in Directory.EnumerateFiles(withMoments, "*", SearchOption.AllDirectories))
+        {
+            string copy = Path.Combine(without, Path.GetRelativePath(withMoments, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+        File.Delete(Path.Combine(without, "optimizer.safetensors"));
+
+        new Trainer(options with { Steps = 5 }, NullLogger.Instance).Run();
+        new Trainer(options with { Steps = 5, OutputDirectory = without }, NullLogger.Instance).Run();
+
+        double FourthStepRate(string run) => double.Parse(
+            File.ReadLines(Path.Combine(run, "train_log.tsv")).Skip(4).First().Split('\t')[5], CultureInfo.InvariantCulture);
+        Assert.Equal(FourthStepRate(withMoments) / options.WarmupSteps, FourthStepRate(without), 1e-9);
     }
 
     [Fact]
