@@ -6,11 +6,11 @@ namespace SpeechToText.Training;
 
 /// <summary>Prosody of one synthesised utterance.</summary>
 /// <param name="Rate">Relative speaking rate (1 = the voice's default).</param>
-/// <param name="Pitch">Relative pitch, 0.7 to 1.3 (espeak-ng: around its default; flite: 80 to 230 Hz).</param>
+/// <param name="Pitch">Relative pitch, 0.7 to 1.3 (espeak-ng: around its default; flite and festival: 80 to 230 Hz).</param>
 /// <param name="WordGap">Extra pause between words, in units of 10 ms (espeak-ng only).</param>
 public sealed record Prosody(double Rate, double Pitch, int WordGap);
 
-/// <summary>Speaks text with espeak-ng or flite (Debian packages) and returns 16 kHz mono samples.</summary>
+/// <summary>Speaks text with espeak-ng, flite or festival (Debian packages) and returns 16 kHz mono samples.</summary>
 public static class SpeechSynthesizer
 {
     /// <summary>Synthesises <paramref name="text"/>.</summary>
@@ -18,6 +18,7 @@ public static class SpeechSynthesizer
     public static float[] Speak(string text, Voice voice, Prosody prosody)
     {
         string temporary = Path.Combine(Path.GetTempPath(), $"stt-tts-{Guid.NewGuid():N}.wav");
+        string textFile = Path.ChangeExtension(temporary, ".txt"); // festival reads its text from a file
         try
         {
             var start = voice.Engine switch
@@ -38,6 +39,14 @@ public static class SpeechSynthesizer
                         "--setf", $"int_f0_target_mean={Invariant(FliteF0(prosody.Pitch))}", "-t", text, "-o", temporary,
                     },
                 },
+                "festival" => new ProcessStartInfo("text2wave")
+                {
+                    ArgumentList =
+                    {
+                        "-eval", $"(voice_{voice.Name})", "-eval", $"(Parameter.set 'Duration_Stretch {Invariant(1 / prosody.Rate)})",
+                        "-eval", FestivalPitch(prosody.Pitch), "-o", temporary, WriteText(textFile, text),
+                    },
+                },
                 _ => throw new ArgumentException($"Unknown engine {voice.Engine}", nameof(voice)),
             };
             start.RedirectStandardError = true;
@@ -49,7 +58,8 @@ public static class SpeechSynthesizer
             }
             catch (System.ComponentModel.Win32Exception e)
             {
-                throw new MissingDependencyException($"{voice.Engine} is not installed (apt-get install {voice.Engine}).", e);
+                string packages = voice.Engine == "festival" ? "festival festvox-kallpc16k festvox-kdlpc16k" : voice.Engine;
+                throw new MissingDependencyException($"{voice.Engine} is not installed (apt-get install {packages}).", e);
             }
             using (process)
             {
@@ -63,7 +73,14 @@ public static class SpeechSynthesizer
         finally
         {
             File.Delete(temporary);
+            File.Delete(textFile);
         }
+    }
+
+    static string WriteText(string path, string text)
+    {
+        File.WriteAllText(path, text);
+        return path;
     }
 
     /// <summary>
@@ -71,6 +88,16 @@ public static class SpeechSynthesizer
     /// speak at the pitch of women's and children's voices.
     /// </summary>
     static double FliteF0(double pitch) => 80 + 150 * Math.Clamp((pitch - 0.7) / 0.6, 0, 1);
+
+    /// <summary>
+    /// The festival expression setting a diphone voice's intonation targets: the mean pitch as for flite, a
+    /// spread of a seventh of it (the linear-regression model's own statistics, 170 ± 34 Hz, stay).
+    /// </summary>
+    static string FestivalPitch(double pitch)
+    {
+        double mean = FliteF0(pitch);
+        return $"(set! int_lr_params '((target_f0_mean {Invariant(mean)}) (target_f0_std {Invariant(mean / 7)}) (model_f0_mean 170) (model_f0_std 34)))";
+    }
 
     static string Invariant(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,6 @@
 namespace SpeechToText.Training;
 
-/// <summary>A speech synthesis voice: engine and voice name (espeak-ng voice + variant, or flite voice).</summary>
+/// <summary>A speech synthesis voice: engine and voice name (espeak-ng voice + variant, flite voice, or festival voice).</summary>
 public sealed record Voice(string Engine, string Name)
 {
     /// <summary>espeak-ng's English voices.</summary>
@@ -12,21 +12,25 @@ public sealed record Voice(string Engine, string Name)
     /// <summary>flite's 16 kHz voices.</summary>
     public static readonly string[] FliteVoices = ["kal16", "awb", "rms", "slt"];
 
+    /// <summary>festival's English diphone voices in Debian (two American men).</summary>
+    public static readonly string[] FestivalVoices = ["kal_diphone", "ked_diphone"];
+
     /// <summary>Voices never used in training: a female flite voice and the Caribbean espeak-ng voice.</summary>
     public static readonly Voice[] HeldOut = [new("flite", "slt"), new("espeak-ng", "en-029")];
 
     /// <summary>Whether this voice is held out of training.</summary>
     public bool IsHeldOut => HeldOut.Any(h => h.Engine == Engine && (Name == h.Name || Name.StartsWith(h.Name + "+", StringComparison.Ordinal)));
 
-    /// <summary>Every training voice: each espeak-ng voice with each variant, and the flite voices not held out.</summary>
+    /// <summary>Every training voice: each espeak-ng voice with each variant, and the flite and festival voices not held out.</summary>
     public static IReadOnlyList<Voice> Training { get; } =
     [
         .. EspeakVoices.SelectMany(v => EspeakVariants.Select(x => new Voice("espeak-ng", x.Length == 0 ? v : $"{v}+{x}"))).Where(v => !v.IsHeldOut),
         .. FliteVoices.Select(v => new Voice("flite", v)).Where(v => !v.IsHeldOut),
+        .. FestivalVoices.Select(v => new Voice("festival", v)),
     ];
 
     /// <summary>
-    /// A random training voice: first the engine, each as likely as the other, then one of its voices. (Drawing
+    /// A random training voice: first the engine, each as likely as the others, then one of its voices. (Drawing
     /// among all voices at once gave espeak-ng's 112 voice-variant pairs 97% of a corpus and flite's
     /// three voices 1% each, while a held-out voice is flite's.)
     /// </summary>

@@ -30,14 +30,33 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
-    public void Training_voices_are_drawn_engine_first_so_that_flite_is_half_of_a_corpus()
+    public void Training_voices_are_drawn_engine_first_so_that_each_engine_speaks_a_third_of_a_corpus()
     {
         var random = new Random(1);
         var voices = Enumerable.Range(0, 10_000).Select(_ => Voice.PickTraining(random)).ToList();
 
-        Assert.InRange(voices.Count(v => v.Engine == "flite"), 4_700, 5_300);
+        foreach (string engine in new[] { "espeak-ng", "flite", "festival" })
+            Assert.InRange(voices.Count(v => v.Engine == engine), 3_000, 3_700);
         Assert.All(voices, v => Assert.False(v.IsHeldOut, v.ToString()));
         Assert.Equal(Voice.Training.Count, voices.Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData("espeak-ng", "en-gb+f3")]
+    [InlineData("flite", "awb")]
+    [InlineData("festival", "kal_diphone")]
+    [InlineData("festival", "ked_diphone")]
+    public void Every_engine_speaks_slower_at_a_lower_rate(string engine, string name)
+    {
+        const string Text = "the direction in which a compass needle points";
+        var voice = new Voice(engine, name);
+
+        var slow = SpeechSynthesizer.Speak(Text, voice, new Prosody(0.8, 0.8, 0));
+        var fast = SpeechSynthesizer.Speak(Text, voice, new Prosody(1.25, 1.2, 0));
+
+        Assert.InRange(fast.Length / 16000.0, 1.0, 4.0);
+        Assert.True(slow.Length > 1.3 * fast.Length, $"{voice}: {slow.Length} samples at rate 0.8, {fast.Length} at 1.25");
+        Assert.True(fast.Max(Math.Abs) > 0.05f, $"{voice}: silent");
     }
 
     [Fact]
