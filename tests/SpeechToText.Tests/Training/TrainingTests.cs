@@ -93,6 +93,26 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void An_unreadable_training_recording_stops_the_run_with_an_error_naming_it()
+    {
+        string corpus = _temp.File("corpus4"), output = _temp.File("run4");
+        var recorded = Corpus.Build(corpus, trainUtterances: 4, testUtterances: 1, seed: 9, workers: 2);
+        string broken = Path.Combine(corpus, recorded.First(u => u.Split == Corpus.Train).Path);
+        File.WriteAllBytes(broken, [(byte)'R', (byte)'I', (byte)'F', (byte)'F', 1, 2]);
+        var options = new TrainingOptions
+        {
+            CorpusDirectory = corpus, OutputDirectory = output, Steps = 2, WarmupSteps = 1, Width = 64, EncoderLayers = 1,
+            DecoderLayers = 1, MaxBatchFrames = 100_000, ValidateEvery = 1000, ValidationUtterances = 1,
+        };
+
+        var error = Record.Exception(() => new Trainer(options, NullLogger.Instance).Run());
+
+        Assert.NotNull(error);
+        Assert.IsNotType<AggregateException>(error);
+        Assert.Contains(Path.GetFileName(broken), error.Message);
+    }
+
+    [Fact]
     public void A_resumed_run_starts_from_exactly_the_saved_weights_and_optimiser_moments()
     {
         string corpus = _temp.File("corpus2"), output = _temp.File("run2");
