@@ -50,7 +50,8 @@ public class BundledModelTests
 
         // Greedy decoding follows one path: once bf16 rounding flips a near-tie, the rest may differ. Measured:
         // identical at 1,600 steps; the last word differs at 3,288 steps; at 4,709 steps the two agree on the first
-        // 37 of 42 characters ("the derect senon in which a some bean" + "ileds" / " old points").
+        // 37 of 42 characters ("the derect senon in which a some bean" + "ileds" / " old points"); identical at
+        // 6,673 steps (greedy and with 5 beams).
         int agreed = fp32.Zip(bf16).TakeWhile(pair => pair.First == pair.Second).Count();
         Assert.True(agreed >= 0.8 * fp32.Length, $"bf16 \"{bf16}\" against fp32 \"{fp32}\": the first {agreed} characters agree");
     }
@@ -85,11 +86,11 @@ public class BundledModelTests
 internal static class BundledModel
 {
     /// <summary>
-    /// Measured 1.061 with the default decoding options (4,709 steps; the held-out voice is still barely
-    /// recognised and the decoder inserts words; 0.964 at 3,288 steps before the end-of-audio tail, 1.072 with it).
+    /// Measured 0.903 with the command line's decoding (5 beams; 6,673 steps; greedy: 1.086). The held-out voice
+    /// is still barely recognised (1.061 at 4,709 steps, greedy).
     /// </summary>
-    public const double MaxSampleWordErrorRate = 1.15;
+    public const double MaxSampleWordErrorRate = 1.0;
 
-    /// <summary>Measured 0.734 (0.724 at 3,288 steps, 0.698 at 1,600); an empty or unrelated transcript scores 1.0 or more.</summary>
-    public const double MaxSampleCharacterErrorRate = 0.8;
+    /// <summary>Measured 0.603 (greedy 0.704; 0.734 at 4,709 steps); an empty or unrelated transcript scores 1.0 or more.</summary>
+    public const double MaxSampleCharacterErrorRate = 0.68;
 }
