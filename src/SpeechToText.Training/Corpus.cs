@@ -28,11 +28,15 @@ public static class Corpus
     /// <summary>Held-out sentences read by held-out voices.</summary>
     public const string TestHeldOutVoices = "test-heldout-voices";
 
-    const string ManifestFile = "manifest.tsv";
+    const string ManifestFile = "manifest.tsv", RecipeFile = "recipe.txt";
 
     sealed record Job(int Index, string Text, Voice Voice, Prosody Prosody, string Split);
 
-    /// <summary>Synthesises a corpus into <paramref name="directory"/>.</summary>
+    /// <summary>
+    /// Synthesises a corpus into <paramref name="directory"/>. An interrupted build resumes: recordings already
+    /// written by a build of the same recipe (seed, sizes, voices; kept in recipe.txt) are kept.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The directory holds recordings of another recipe.</exception>
     public static IReadOnlyList<Utterance> Build(string directory, int trainUtterances, int testUtterances, int seed, int workers,
         IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
@@ -53,6 +57,7 @@ public static class Corpus
             jobs.Add(new Job(jobs.Count, test[(testUtterances + i) % test.Count], held, RandomProsody(), TestHeldOutVoices));
         }
 
+        UseRecipe(directory, $"seed {seed}, {trainUtterances} training and {testUtterances} test utterances per split, voices {string.Join(' ', Voice.Training)}");
         var utterances = new Utterance[jobs.Count];
         int done = 0;
         Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellation }, job =>
@@ -60,8 +65,13 @@ public static class Corpus
             string relative = Path.Combine("wav", job.Split, $"{job.Index:D6}.wav");
             string path = Path.Combine(directory, relative);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var samples = Trim(SpeechSynthesizer.Speak(job.Text, job.Voice, job.Prosody));
-            WavWriter.Write(path, samples);
+            var samples = Existing(path);
+            if (samples == null)
+            {
+                samples = Trim(SpeechSynthesizer.Speak(job.Text, job.Voice, job.Prosody));
+                WavWriter.Write(path + ".partial", samples);
+                File.Move(path + ".partial", path, overwrite: true);
+            }
             utterances[job.Index] = new Utterance(relative, job.Text, job.Voice.ToString(), job.Split, samples.Length / (double)AudioInput.SampleRate);
             progress?.Report(Interlocked.Increment(ref done));
         });
@@ -106,6 +116,44 @@ public static class Corpus
                 splitColumn < 0 ? Train : fields[splitColumn], seconds));
         }
         return utterances;
+    }
+
+    /// <summary>Records the recipe of a new corpus directory, or checks that an existing one was built with it.</summary>
+    static void UseRecipe(string directory, string recipe)
+    {
+        Directory.CreateDirectory(directory);
+        string path = Path.Combine(directory, RecipeFile);
+        if (File.Exists(path))
+        {
+            string existing = File.ReadAllText(path).Trim();
+            if (existing != recipe)
+                throw new InvalidDataException($"{directory} holds a corpus of another recipe ({existing}); choose another directory");
+            return;
+        }
+        if (Directory.Exists(Path.Combine(directory, "wav")))
+            throw new InvalidDataException($"{directory} holds recordings without {RecipeFile}; choose another directory");
+        File.WriteAllText(path, recipe + "\n");
+    }
+
+    /// <summary>A recording kept from an interrupted build, or null when there is none, or it is cut short or unreadable.</summary>
+    static float[]? Existing(string path)
+    {
+        if (!File.Exists(path))
+            return null;
+        try
+        {
+            using var reader = WavReader.Open(path);
+            var samples = new List<float>();
+            var buffer = new float[AudioInput.SampleRate];
+            int read;
+            while ((read = reader.Read(buffer)) > 0)
+                samples.AddRange(buffer.AsSpan(0, read));
+            return reader.Truncated || reader.SampleRate != AudioInput.SampleRate ? null : [.. samples];
+        }
+        catch (Exception e) when (e is InvalidDataException or AudioInputException or IOException)
+        {
+            return null;
+        }
     }
 
     static void WriteManifest(string directory, IEnumerable<Utterance> utterances)

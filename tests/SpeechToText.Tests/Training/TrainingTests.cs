@@ -30,6 +30,30 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void An_interrupted_corpus_build_resumes_keeping_what_it_wrote_and_refuses_another_recipe()
+    {
+        string directory = _temp.File("resumed");
+        var first = Corpus.Build(directory, trainUtterances: 4, testUtterances: 1, seed: 3, workers: 2);
+        var kept = Path.Combine(directory, first[0].Path);
+        var lost = Path.Combine(directory, first[1].Path);
+        var keptTime = File.GetLastWriteTimeUtc(kept);
+        var cut = Path.Combine(directory, first[2].Path);
+        File.Delete(lost);
+        using (var file = File.OpenWrite(cut))
+            file.SetLength(file.Length / 2); // as a build killed while writing it leaves it
+        File.Delete(Path.Combine(directory, "manifest.tsv"));
+
+        var resumed = Corpus.Build(directory, trainUtterances: 4, testUtterances: 1, seed: 3, workers: 2);
+
+        Assert.Equal(first, resumed);
+        Assert.Equal(keptTime, File.GetLastWriteTimeUtc(kept));
+        Assert.True(File.Exists(lost));
+        Assert.Equal(first[2].Seconds, resumed[2].Seconds); // the cut recording was made again
+        var error = Assert.Throws<InvalidDataException>(() => Corpus.Build(directory, trainUtterances: 5, testUtterances: 1, seed: 3, workers: 2));
+        Assert.Contains("another recipe", error.Message);
+    }
+
+    [Fact]
     public void Training_voices_are_drawn_engine_first_so_that_each_engine_speaks_a_third_of_a_corpus()
     {
         var random = new Random(1);
