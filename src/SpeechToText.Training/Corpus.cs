@@ -127,7 +127,11 @@ public static class Corpus
         {
             string existing = File.ReadAllText(path).Trim();
             if (existing != recipe)
-                throw new InvalidDataException($"{directory} holds a corpus of another recipe ({existing}); choose another directory");
+            {
+                string Short(string r) => r.Split(", voices", 2)[0];
+                string difference = Short(existing) == Short(recipe) ? "other voices" : Short(existing);
+                throw new InvalidDataException($"{directory} holds a corpus of another recipe ({difference}); choose another directory");
+            }
             return;
         }
         if (Directory.Exists(Path.Combine(directory, "wav")))
