@@ -147,12 +147,8 @@ public static class Corpus
         try
         {
             using var reader = WavReader.Open(path);
-            var samples = new List<float>();
-            var buffer = new float[AudioInput.SampleRate];
-            int read;
-            while ((read = reader.Read(buffer)) > 0)
-                samples.AddRange(buffer.AsSpan(0, read));
-            return reader.Truncated || reader.SampleRate != AudioInput.SampleRate ? null : [.. samples];
+            var samples = reader.ReadToEnd();
+            return reader.Truncated || reader.SampleRate != AudioInput.SampleRate ? null : samples;
         }
         catch (Exception e) when (e is InvalidDataException or AudioInputException or IOException)
         {

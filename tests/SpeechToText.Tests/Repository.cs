@@ -17,6 +17,10 @@ internal static class Repository
         }
     }
 
+    /// <summary>The bundled model: the one directory under models/ that holds a config.json.</summary>
+    public static string BundledModel =>
+        Directory.GetDirectories(Path.Combine(Root, "models")).Single(d => File.Exists(Path.Combine(d, "config.json")));
+
     /// <summary>A bundled sample recording under audio/.</summary>
     public static string Sample(string name) => Path.Combine(Root, "audio", name);
 }

@@ -10,8 +10,6 @@ public sealed class EvaluateCommandTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    static string BundledModel => Directory.GetDirectories(Path.Combine(Repository.Root, "models")).Single(d => File.Exists(Path.Combine(d, "config.json")));
-
     /// <summary>The cells of the markdown table rows whose first cell is <paramref name="split"/>.</summary>
     static List<string[]> Rows(string output, string split) =>
         [.. output.Split('\n').Where(l => l.StartsWith($"| {split} |", StringComparison.Ordinal))
@@ -23,7 +21,7 @@ public sealed class EvaluateCommandTests : IDisposable
         string corpus = _temp.File("corpus");
         Corpus.Build(corpus, trainUtterances: 2, testUtterances: 3, seed: 4, workers: 2);
 
-        var result = SttCommandLine.Run("evaluate", BundledModel, corpus, "--limit", "3", "--beam-size", "2");
+        var result = SttCommandLine.Run("evaluate", Repository.BundledModel, corpus, "--limit", "3", "--beam-size", "2");
 
         Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
         foreach (string split in new[] { Corpus.TestSeenVoices, Corpus.TestHeldOutVoices })

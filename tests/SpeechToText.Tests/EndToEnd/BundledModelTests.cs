@@ -12,7 +12,7 @@ public class BundledModelTests
 {
     static string Repository => SpeechToText.Tests.Repository.Root;
 
-    static string ModelPath => Directory.GetDirectories(Path.Combine(Repository, "models")).Single(d => File.Exists(Path.Combine(d, "config.json")));
+    static string ModelPath => SpeechToText.Tests.Repository.BundledModel;
 
     static async Task<string> Transcribe(SpeechRecognizer recognizer, string wav, DecodingOptions? options = null)
     {
