@@ -18,18 +18,25 @@ internal static class BenchCommand
         var precision = new Option<string>("--precision") { Description = "fp32 or bf16", DefaultValueFactory = _ => "fp32" };
         precision.AcceptOnlyFromAmong("fp32", "bf16");
         var threads = new Option<int>("--threads", "-t") { Description = "CPU threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var beamSize = new Option<int>("--beam-size")
+        {
+            Description = "Beams of the whole transcription at temperature 0 (1: greedy)", DefaultValueFactory = _ => TranscribeCommand.DefaultBeamSize,
+        };
         var json = new Option<bool>("--json") { Description = "Print the measurements as JSON" };
         var command = new Command("bench", "Measure load, features, encoder, time to first token, decode latency and real-time factor")
         {
-            model, audio, precision, threads, json,
+            model, audio, precision, threads, beamSize, json,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, _ =>
         {
             string modelPath = BundledModel.Or(parsed.GetValue(model));
+            int beams = parsed.GetValue(beamSize);
+            if (beams < 1)
+                throw new UsageException($"--beam-size must be at least 1, not {beams}");
             string audioPath = parsed.GetValue(audio) ?? BundledModel.Sample("long.wav")
                 ?? throw new UsageException("no --audio given, and the bundled samples are not installed");
             var report = InferenceBenchmark.Run(modelPath, AudioInput.ReadAll(audioPath, cancellation: cancellation),
-                parsed.GetValue(precision) == "bf16" ? Precision.Bf16 : Precision.Fp32, parsed.GetValue(threads), cancellation);
+                parsed.GetValue(precision) == "bf16" ? Precision.Bf16 : Precision.Fp32, parsed.GetValue(threads), beams, cancellation);
             if (parsed.GetValue(json))
                 output.WriteLine(JsonSerializer.Serialize(report, Indented));
             else
@@ -38,6 +45,8 @@ internal static class BenchCommand
         })));
         return command;
     }
+
+    static string BeamsText(int beams) => beams == 1 ? "greedy" : $"{beams} beams";
 
     static void WriteTable(TextWriter output, BenchmarkReport r)
     {
@@ -52,7 +61,7 @@ internal static class BenchCommand
             ("time to first token", F($"{r.TimeToFirstTokenMs:F1} ms")),
             ("decode step p50 / p95", F($"{r.DecodeStepP50Ms:F2} / {r.DecodeStepP95Ms:F2} ms ({r.DecodeSteps} steps)")),
             ("tokens per second", F($"{r.TokensPerSecond:F0}")),
-            ("real-time factor", F($"{r.RealTimeFactor:F3} ({r.AudioSeconds:F1} s of audio, {1 / r.RealTimeFactor:F0}x real time)")),
+            ("real-time factor", F($"{r.RealTimeFactor:F3} ({r.AudioSeconds:F1} s of audio, {BeamsText(r.BeamSize)}, {1 / r.RealTimeFactor:F0}x real time)")),
             ("peak RSS", F($"{r.PeakRssBytes / 1e6:F0} MB")),
             ("matmul peak (this machine)", F($"{r.MatmulGflops:F1} GFLOP/s")),
             ("encoder rate", F($"{r.EncoderGflops:F1} GFLOP/s = {100 * r.EncoderFractionOfPeak:F0}% of peak")),

@@ -22,6 +22,7 @@ namespace SpeechToText.Benchmarking;
 /// <param name="DecodeSteps">Steps timed.</param>
 /// <param name="TokensPerSecond">1000 / the mean step time.</param>
 /// <param name="AudioSeconds">Length of the audio transcribed.</param>
+/// <param name="BeamSize">Beams of that transcription at temperature 0 (1: greedy).</param>
 /// <param name="RealTimeFactor">Wall time of the whole transcription divided by the audio's length (below 1: faster than real time).</param>
 /// <param name="PeakRssBytes">The process's peak resident memory.</param>
 /// <param name="MatmulGflops">This machine's measured matmul rate at the chosen precision (square 1024 matrices).</param>
@@ -34,7 +35,7 @@ namespace SpeechToText.Benchmarking;
 public sealed record BenchmarkReport(
     string Model, string Precision, int Threads, double LoadMs, double MelMsPer30Seconds, double EncoderMs, int EncoderPositions,
     double TimeToFirstTokenMs, double DecodeStepP50Ms, double DecodeStepP95Ms, int DecodeSteps, double TokensPerSecond,
-    double AudioSeconds, double RealTimeFactor, long PeakRssBytes, double MatmulGflops, double EncoderGflops,
+    double AudioSeconds, int BeamSize, double RealTimeFactor, long PeakRssBytes, double MatmulGflops, double EncoderGflops,
     double MemoryGBps, long DecoderWeightBytes, double DecodeStepBoundMs, long OperationsPerStep, double OperationMicroseconds)
 {
     /// <summary>The encoder's share of the measured matmul rate.</summary>
@@ -56,15 +57,19 @@ public static class InferenceBenchmark
 {
     const int MatrixSize = 1024, DecodeSteps = 64, Repeats = 5;
 
-    /// <summary>Measures the checkpoint at <paramref name="modelPath"/> on <paramref name="samples"/> (16 kHz mono).</summary>
-    public static BenchmarkReport Run(string modelPath, float[] samples, Precision precision, int threads, CancellationToken cancellation = default)
+    /// <summary>
+    /// Measures the checkpoint at <paramref name="modelPath"/> on <paramref name="samples"/> (16 kHz mono), the whole
+    /// transcription with <paramref name="beamSize"/> beams (the per-step figures are of one greedy sequence).
+    /// </summary>
+    public static BenchmarkReport Run(string modelPath, float[] samples, Precision precision, int threads, int beamSize = 1, CancellationToken cancellation = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(beamSize, 1);
         TorchRuntime.EnsureAvailable();
         int previousThreads = torch.get_num_threads();
         torch.set_num_threads(threads);
         try
         {
-            return Measure(modelPath, samples, precision, threads, cancellation);
+            return Measure(modelPath, samples, precision, threads, beamSize, cancellation);
         }
         finally
         {
@@ -72,7 +77,7 @@ public static class InferenceBenchmark
         }
     }
 
-    static BenchmarkReport Measure(string modelPath, float[] samples, Precision precision, int threads, CancellationToken cancellation)
+    static BenchmarkReport Measure(string modelPath, float[] samples, Precision precision, int threads, int beamSize, CancellationToken cancellation)
     {
         var dtype = precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         var clock = Stopwatch.StartNew();
@@ -93,7 +98,7 @@ public static class InferenceBenchmark
         cancellation.ThrowIfCancellationRequested();
 
         clock.Restart();
-        foreach (var _ in new Transcriber(model, tokenizer).Transcribe(samples, new DecodingOptions { Temperatures = [0.0] }, cancellation))
+        foreach (var _ in new Transcriber(model, tokenizer).Transcribe(samples, new DecodingOptions { Temperatures = [0.0], BeamSize = beamSize }, cancellation))
         {
         }
         double audioSeconds = samples.Length / (double)LogMelSpectrogram.SampleRate;
@@ -106,7 +111,7 @@ public static class InferenceBenchmark
         return new BenchmarkReport(
             modelPath, precision == Precision.Bf16 ? "bf16" : "fp32", threads, loadMs, melMs, encoderMs, positions,
             firstTokenMs, Percentile(sorted, 0.5), Percentile(sorted, 0.95), sorted.Length, 1000 / steps.Average(),
-            audioSeconds, realTimeFactor, Process.GetCurrentProcess().PeakWorkingSet64, matmul,
+            audioSeconds, beamSize, realTimeFactor, Process.GetCurrentProcess().PeakWorkingSet64, matmul,
             EncoderFlops(model.Dimensions, positions) / (encoderMs * 1e6), bandwidth, weightBytes, weightBytes / (bandwidth * 1e6),
             operations, OperationMicroseconds());
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SpeechToText.Cli;
 
 namespace SpeechToText.Tests.Cli;
 
@@ -17,6 +18,25 @@ public sealed class BenchCommandTests
         Assert.True(report.GetProperty("DecodeStepP95Ms").GetDouble() >= report.GetProperty("DecodeStepP50Ms").GetDouble());
         Assert.Equal(64, report.GetProperty("DecodeSteps").GetInt32());
         Assert.Equal("fp32", report.GetProperty("Precision").GetString());
+        Assert.Equal(5, report.GetProperty("BeamSize").GetInt32());
+    }
+
+    [Fact]
+    public void Bench_transcribes_with_the_beams_it_is_given()
+    {
+        var result = SttCommandLine.Run("bench", "--audio", Repository.Sample("short.wav"), "--threads", "1", "--beam-size", "1");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Matches(@"real-time factor\s+[0-9.]+ \([0-9.]+ s of audio, greedy, \d+x real time\)", result.Output);
+    }
+
+    [Fact]
+    public void Bench_refuses_a_beam_size_below_one()
+    {
+        var result = SttCommandLine.Run("bench", "--audio", Repository.Sample("short.wav"), "--beam-size", "0");
+
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+        Assert.Contains("--beam-size", result.Error);
     }
 
     [Fact]
