@@ -1,0 +1,105 @@
+using SpeechToText.Decoding;
+using SpeechToText.Streaming;
+
+namespace SpeechToText.Tests.Streaming;
+
+public sealed class LocalAgreementTests
+{
+    /// <summary>Words one per 0.5 s from <paramref name="start"/>: "a b c" gives a at start, b at start + 0.5, ...</summary>
+    static List<Word> Words(string text, double start = 0) =>
+        [.. text.Split(' ').Select((w, i) => new Word(start + 0.5 * i, start + 0.5 * i + 0.4, " " + w, 0.9))];
+
+    static string Text(IEnumerable<Word> words) => string.Concat(words.Select(w => w.Text)).Trim();
+
+    [Fact]
+    public void A_first_hypothesis_commits_nothing_and_is_tentative()
+    {
+        var agreement = new LocalAgreement();
+
+        Assert.Empty(agreement.Update(Words("the quick brown")));
+        Assert.Equal("the quick brown", Text(agreement.Tentative));
+        Assert.Empty(agreement.Committed);
+    }
+
+    [Fact]
+    public void Two_hypotheses_commit_their_common_prefix_and_the_rest_stays_tentative()
+    {
+        var agreement = new LocalAgreement();
+        agreement.Update(Words("the quick brown"));
+
+        var committed = agreement.Update(Words("the quick frown fox"));
+
+        Assert.Equal("the quick", Text(committed));
+        Assert.Equal("frown fox", Text(agreement.Tentative));
+        Assert.Equal(0.9, agreement.CommittedEnd, 9);
+    }
+
+    [Fact]
+    public void Agreement_ignores_case_and_punctuation_and_keeps_the_newer_spelling()
+    {
+        var agreement = new LocalAgreement();
+        agreement.Update(Words("hello world"));
+
+        var committed = agreement.Update(Words("Hello, world."));
+
+        Assert.Equal("Hello, world.", Text(committed));
+    }
+
+    [Fact]
+    public void Committed_words_are_never_retracted_by_a_later_hypothesis()
+    {
+        var agreement = new LocalAgreement();
+        agreement.Update(Words("one two three"));
+        agreement.Update(Words("one two four"));
+
+        agreement.Update(Words("uno dos four five"));
+        agreement.Update(Words("uno dos four five"));
+
+        Assert.Equal("one two", Text(agreement.Committed.Take(2)));
+    }
+
+    [Fact]
+    public void Words_of_audio_already_committed_are_dropped_from_a_hypothesis()
+    {
+        var agreement = new LocalAgreement();
+        agreement.Update(Words("one two three"));
+        agreement.Update(Words("one two three four")); // commits one two three, ending at 1.4 s
+
+        // The buffer still holds the committed audio: its words come again with the new ones.
+        var committed = agreement.Update(Words("one two three four five"));
+
+        Assert.Equal("four", Text(committed));
+        Assert.Equal("one two three four", Text(agreement.Committed));
+        Assert.Equal("five", Text(agreement.Tentative));
+    }
+
+    [Fact]
+    public void A_hypothesis_that_starts_by_repeating_the_committed_end_loses_the_repetition()
+    {
+        var agreement = new LocalAgreement();
+        agreement.Update(Words("see the cat"));
+        agreement.Update(Words("see the cat sat")); // commits see the cat, ending at 1.4 s
+
+        // After the buffer was cut, the decoder writes the last committed words again, timed just after them.
+        var committed = agreement.Update(Words("the cat sat on", 1.5));
+
+        Assert.Equal("sat", Text(committed));
+        Assert.Equal("see the cat sat", Text(agreement.Committed));
+        Assert.Equal("on", Text(agreement.Tentative));
+    }
+
+    [Fact]
+    public void Flush_commits_the_tentative_words()
+    {
+        var agreement = new LocalAgreement();
+        agreement.Update(Words("good"));
+        agreement.Update(Words("good morning all"));
+
+        var flushed = agreement.Flush();
+
+        Assert.Equal("morning all", Text(flushed));
+        Assert.Equal("good morning all", Text(agreement.Committed));
+        Assert.Empty(agreement.Tentative);
+        Assert.Empty(agreement.Flush());
+    }
+}
