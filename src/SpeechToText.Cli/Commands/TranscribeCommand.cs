@@ -47,11 +47,12 @@ internal static class TranscribeCommand
         var beamSize = new Option<int>("--beam-size") { Description = "Beams searched at temperature 0 (1: greedy decoding)", DefaultValueFactory = _ => DefaultBeamSize };
         var patience = new Option<double>("--patience") { Description = "Beam search stops after beam-size x patience transcripts end", DefaultValueFactory = _ => 1.0 };
         var initialPrompt = new Option<string?>("--initial-prompt") { Description = "Text that precedes the audio (names, spelling, style)" };
+        var wordTimestamps = new Option<bool>("--word-timestamps") { Description = "Time every word from the cross-attention (JSON: each segment's \"words\")" };
 
         var command = new Command("transcribe", "Transcribe speech in audio files")
         {
             files, model, language, task, format, outputDirectory, timestamps, noTimestamps, precision, threads, device, attention, temperature, bestOf, beamSize, patience,
-            initialPrompt,
+            initialPrompt, wordTimestamps,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -72,6 +73,7 @@ internal static class TranscribeCommand
                 BeamSize = parsed.GetValue(beamSize),
                 Patience = parsed.GetValue(patience),
                 InitialPrompt = parsed.GetValue(initialPrompt),
+                WordTimestamps = parsed.GetValue(wordTimestamps),
             };
             var log = loggers.CreateLogger("transcribe");
             string modelPath = BundledModel.Or(parsed.GetValue(model));

@@ -17,6 +17,8 @@ public static class CheckpointReader
             using var checkpoint = HuggingFaceCheckpoint.Read(path);
             var model = Build(checkpoint.Dimensions, checkpoint.Tensors, path);
             model.VariableLengthAudio = checkpoint.VariableLengthAudio;
+            if (checkpoint.AlignmentHeads != null)
+                model.AlignmentHeads = checkpoint.AlignmentHeads;
             return (model, checkpoint.Tokenizer);
         }
         if (!File.Exists(path))

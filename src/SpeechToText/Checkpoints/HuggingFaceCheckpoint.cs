@@ -32,13 +32,18 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     /// <summary>The config.json key this project uses for models trained on unpadded audio.</summary>
     public const string VariableLengthAudioKey = "variable_length_audio";
 
-    HuggingFaceCheckpoint(ModelDimensions dimensions, Dictionary<string, Tensor> tensors, WhisperTokenizer tokenizer, bool variableLengthAudio)
+    HuggingFaceCheckpoint(ModelDimensions dimensions, Dictionary<string, Tensor> tensors, WhisperTokenizer tokenizer, bool variableLengthAudio,
+        IReadOnlyList<AlignmentHead>? alignmentHeads)
     {
         Dimensions = dimensions;
         Tensors = tensors;
         Tokenizer = tokenizer;
         VariableLengthAudio = variableLengthAudio;
+        AlignmentHeads = alignmentHeads;
     }
+
+    /// <summary>The alignment heads generation_config.json names ("alignment_heads": [[layer, head], ...]), or null.</summary>
+    public IReadOnlyList<AlignmentHead>? AlignmentHeads { get; }
 
     /// <summary>Whether config.json says the model was trained on unpadded audio (see <see cref="WhisperModel.VariableLengthAudio"/>).</summary>
     public bool VariableLengthAudio { get; }
@@ -64,6 +69,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         var generation = ReadJson(directory, GenerationConfigFile);
         bool multilingual = Flag(generation, "is_multilingual", Path.Combine(directory, GenerationConfigFile)) ?? dimensions.VocabularySize >= 51865;
         var tokenizer = ReadTokenizer(directory, dimensions.VocabularySize, multilingual);
+        var alignmentHeads = ParseAlignmentHeads(generation, dimensions, Path.Combine(directory, GenerationConfigFile));
 
         var tensors = new Dictionary<string, Tensor>();
         try
@@ -84,7 +90,8 @@ public sealed class HuggingFaceCheckpoint : IDisposable
                 tensor.Dispose();
             throw;
         }
-        return new HuggingFaceCheckpoint(dimensions, tensors, tokenizer, Flag(config, VariableLengthAudioKey, Path.Combine(directory, ConfigFile)) ?? false);
+        return new HuggingFaceCheckpoint(dimensions, tensors, tokenizer, Flag(config, VariableLengthAudioKey, Path.Combine(directory, ConfigFile)) ?? false,
+            alignmentHeads);
     }
 
     /// <summary>
@@ -205,6 +212,20 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         if (Flag(config, "scale_embedding", path) == true)
             throw new InvalidDataException($"{path}: scale_embedding = true is not supported (Whisper does not scale embeddings)");
         return dims;
+    }
+
+    static IReadOnlyList<AlignmentHead>? ParseAlignmentHeads(JsonNode? generation, ModelDimensions dimensions, string path)
+    {
+        var node = generation?["alignment_heads"];
+        if (node == null)
+            return null;
+        if (node is not JsonArray pairs)
+            throw new InvalidDataException($"{path}: alignment_heads is not a list of [layer, head] pairs");
+        var heads = pairs.Select(pair => pair is JsonArray { Count: 2 } p && p[0] is JsonValue layer && layer.TryGetValue(out int l)
+                && p[1] is JsonValue head && head.TryGetValue(out int h)
+            ? new AlignmentHead(l, h)
+            : throw new InvalidDataException($"{path}: alignment_heads holds {pair?.ToJsonString() ?? "null"}, not a [layer, head] pair of integers")).ToList();
+        return Modeling.AlignmentHeads.Validate(heads, dimensions, path);
     }
 
     static WhisperTokenizer ReadTokenizer(string directory, int vocabularySize, bool multilingual)

@@ -55,6 +55,9 @@ public sealed record DecodingOptions
     /// <summary>The latest time in seconds the first timestamp of a window may have.</summary>
     public double MaxInitialTimestamp { get; init; } = 1.0;
 
+    /// <summary>Whether to time each word from the cross-attention (<see cref="WordAligner"/>) and give segments their words.</summary>
+    public bool WordTimestamps { get; init; }
+
     /// <summary>Whether a window's first token may not be a blank or the end.</summary>
     public bool SuppressBlank { get; init; } = true;
 

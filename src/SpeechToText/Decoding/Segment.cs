@@ -10,6 +10,8 @@ namespace SpeechToText.Decoding;
 /// <param name="NoSpeechProbability">Probability of &lt;|nospeech|&gt; at the window's start.</param>
 /// <param name="Temperature">The temperature the window was decoded at.</param>
 /// <param name="CompressionRatio">Gzip compression ratio of the window's text.</param>
+/// <param name="Words">The segment's timed words, when word timestamps were asked for (<see cref="DecodingOptions.WordTimestamps"/>).</param>
 public sealed record Segment(
     double Start, double End, string Text, IReadOnlyList<int> Tokens, IReadOnlyList<float> Probabilities,
-    double AverageLogProbability, double NoSpeechProbability, double Temperature, double CompressionRatio);
+    double AverageLogProbability, double NoSpeechProbability, double Temperature, double CompressionRatio,
+    IReadOnlyList<Word>? Words = null);

@@ -86,6 +86,8 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
                 continue;
             }
             var (segments, consumedFrames) = Split(result, offset, windowFrames, options.Timestamps, tokenizer);
+            if (options.WordTimestamps)
+                segments = WithWords(segments, audio, windowFrames, prompts.Build([], languageToken, options.Task, timestamps: false).Tokens, offset);
             seek += consumedFrames;
             // Instantaneous or empty segments are dropped, and so are their tokens from the next prompt.
             foreach (var segment in segments.Where(s => s.Text.Trim().Length > 0 && s.End > s.Start))
@@ -153,6 +155,18 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             filters.Add(SuppressTokens.Timestamps(special, model.Dimensions.VocabularySize));
         }
         return [.. filters];
+    }
+
+    /// <summary>
+    /// <paramref name="segments"/> of one window with their words (aligned together against <paramref name="audio"/>),
+    /// each segment spanning its words, as the reference has it.
+    /// </summary>
+    List<Segment> WithWords(List<Segment> segments, CrossAttentionCache audio, int windowFrames, IReadOnlyList<int> prompt, double offset)
+    {
+        var words = new WordAligner(model, tokenizer).Align(audio, windowFrames, prompt, [.. segments.Select(s => s.Tokens)], offset, Language);
+        return [.. segments.Select((segment, i) => words[i].Count > 0 && words[i][^1].End > words[i][0].Start
+            ? segment with { Start = words[i][0].Start, End = words[i][^1].End, Words = words[i] }
+            : segment with { Words = words[i] })];
     }
 
     static bool IsSilence(WindowResult result, DecodingOptions options) =>

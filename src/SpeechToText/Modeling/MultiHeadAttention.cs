@@ -55,6 +55,17 @@ internal sealed class MultiHeadAttention : Module
         return @out.call(merged);
     }
 
+    /// <summary>
+    /// The attention scores of <paramref name="x"/> [batch, time, state] against <paramref name="keys"/>
+    /// [batch, heads, key time, head size] before the softmax: q·kᵀ/√(head size), [batch, heads, time, key time].
+    /// </summary>
+    public Tensor Scores(Tensor x, Tensor keys)
+    {
+        using var q = SplitHeads(query.call(x));
+        using var scores = torch.matmul(q, keys.transpose(-2, -1));
+        return scores.mul(1.0 / Math.Sqrt(q.shape[3]));
+    }
+
     /// <summary>Appends <paramref name="count"/> all-zero positions to keys and values [batch, heads, time, head size].</summary>
     public static (Tensor Keys, Tensor Values) AppendZeroPositions(Tensor keys, Tensor values, int count)
     {

@@ -58,9 +58,11 @@ internal sealed class ResidualAttentionBlock : Module
     /// Runs the block on <paramref name="x"/> [batch, time, state]. <paramref name="cache"/> holds the
     /// self-attention keys/values of earlier positions and receives those of <paramref name="x"/>.
     /// <paramref name="zeroKeys"/> all-zero positions are appended to the self-attention keys (see
-    /// <see cref="WhisperModel.AudioKeyPadding"/>).
+    /// <see cref="WhisperModel.AudioKeyPadding"/>). <paramref name="crossScores"/>, when given, receives the
+    /// cross-attention scores before the softmax, [batch, heads, time, audio positions] (see <see cref="MultiHeadAttention.Scores"/>).
     /// </summary>
-    public Tensor Forward(Tensor x, bool causal, KeyValueCache? cache, (Tensor Keys, Tensor Values)? cross, int zeroKeys = 0)
+    public Tensor Forward(Tensor x, bool causal, KeyValueCache? cache, (Tensor Keys, Tensor Values)? cross, int zeroKeys = 0,
+        List<Tensor>? crossScores = null)
     {
         using var scope = NewDisposeScope();
         using var normed = attn_ln.call(x);
@@ -72,7 +74,11 @@ internal sealed class ResidualAttentionBlock : Module
             ? attn.AttendCached(normed, cache, keys, values)
             : attn.Attend(normed, keys, values, causal ? AttentionKind.DecoderSelf : AttentionKind.EncoderSelf));
         if (cross_attn != null && cross_attn_ln != null && cross is { } audio)
-            x = x + CrossAttend(cross_attn, cross_attn_ln.call(x), audio);
+        {
+            var normedForCross = cross_attn_ln.call(x);
+            crossScores?.Add(cross_attn.Scores(normedForCross, audio.Keys).MoveToOuterDisposeScope());
+            x = x + CrossAttend(cross_attn, normedForCross, audio);
+        }
         x = x + _mlpLayers.Project.call(Kernels.Gelu(_mlpLayers.Expand.call(mlp_ln.call(x))));
         return x.MoveToOuterDisposeScope();
     }

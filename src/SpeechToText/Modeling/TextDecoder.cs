@@ -68,15 +68,32 @@ public sealed class TextDecoder : Module
     /// Logits [batch, tokens, vocabulary] for <paramref name="tokens"/> [batch, tokens], which continue the
     /// positions already in <paramref name="cache"/>.
     /// </summary>
-    public Tensor Forward(Tensor tokens, CrossAttentionCache audio, DecoderCache cache)
+    public Tensor Forward(Tensor tokens, CrossAttentionCache audio, DecoderCache cache) => Run(tokens, audio, cache, crossScores: null);
+
+    /// <summary>
+    /// Logits [batch, tokens, vocabulary] of <paramref name="tokens"/> [batch, tokens] decoded from the first
+    /// position, and each block's cross-attention scores before the softmax, [batch, heads, tokens, audio
+    /// positions] (what word timing aligns).
+    /// </summary>
+    public (Tensor Logits, Tensor[] CrossScores) ForwardWithCrossScores(Tensor tokens, CrossAttentionCache audio)
+    {
+        var scores = new List<Tensor>();
+        var logits = Run(tokens, audio, cache: null, scores);
+        return (logits, [.. scores]);
+    }
+
+    Tensor Run(Tensor tokens, CrossAttentionCache audio, DecoderCache? cache, List<Tensor>? crossScores)
     {
         using var scope = NewDisposeScope();
-        long offset = cache.Length, count = tokens.shape[1];
+        long offset = cache?.Length ?? 0, count = tokens.shape[1];
         if (offset + count > Context)
             throw new ArgumentException($"The decoder takes at most {Context} tokens; {offset + count} were given.", nameof(tokens));
         var x = token_embedding.call(tokens) + positional_embedding.narrow(0, offset, count);
+        var scores = crossScores == null ? null : new List<Tensor>();
         for (int i = 0; i < blocks.Count; i++)
-            x = blocks[i].Forward(x, causal: true, cache.Layer(i), audio.Layer(i));
+            x = blocks[i].Forward(x, causal: true, cache?.Layer(i), audio.Layer(i), crossScores: scores);
+        foreach (var score in scores ?? [])
+            crossScores!.Add(score.MoveToOuterDisposeScope());
         x = ln.call(x);
         if (x.dtype != ScalarType.Float32)
             x = x.to_type(ScalarType.Float32);

@@ -22,6 +22,7 @@ public sealed class WhisperModel : Module
         Dimensions = dimensions;
         encoder = new AudioEncoder(dimensions);
         decoder = new TextDecoder(dimensions);
+        AlignmentHeads = Modeling.AlignmentHeads.For(dimensions);
         RegisterComponents();
     }
 
@@ -39,6 +40,13 @@ public sealed class WhisperModel : Module
     /// encoder runs only over the positions the audio needs (Hugging Face config: "variable_length_audio").
     /// </summary>
     public bool VariableLengthAudio { get; set; }
+
+    /// <summary>The cross-attention heads word timing aligns (see <see cref="Modeling.AlignmentHeads"/>).</summary>
+    public IReadOnlyList<AlignmentHead> AlignmentHeads
+    {
+        get;
+        set => field = Modeling.AlignmentHeads.Validate(value, Dimensions, "alignment heads");
+    }
 
     /// <summary>The element type of the weights (float32, or bfloat16 for faster CPU inference).</summary>
     public ScalarType DType => decoder.parameters().First().dtype;

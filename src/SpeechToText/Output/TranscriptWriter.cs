@@ -137,7 +137,11 @@ sealed class TsvWriter(TextWriter output) : TranscriptWriter(output)
 
 sealed class JsonWriter(TextWriter output) : TranscriptWriter(output)
 {
-    static readonly JsonSerializerOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    static readonly JsonSerializerOptions Options = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull, // "words" only when timed
+    };
     readonly List<string> _texts = [];
 
     protected override void WriteHeader() => Output.Write("{\"segments\": [");
@@ -157,6 +161,7 @@ sealed class JsonWriter(TextWriter output) : TranscriptWriter(output)
             no_speech_prob = Math.Round(segment.NoSpeechProbability, 6),
             temperature = segment.Temperature,
             compression_ratio = Math.Round(segment.CompressionRatio, 4),
+            words = segment.Words?.Select(w => new { word = w.Text, start = Math.Round(w.Start, 3), end = Math.Round(w.End, 3), probability = Math.Round(w.Probability, 4) }),
         };
         Output.Write(index == 1 ? "\n  " : ",\n  ");
         Output.Write(JsonSerializer.Serialize(json, Options));

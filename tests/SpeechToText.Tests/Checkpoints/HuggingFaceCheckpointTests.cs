@@ -155,6 +155,46 @@ public sealed class HuggingFaceCheckpointTests : IDisposable, IClassFixture<Text
     }
 
     [Fact]
+    public void Alignment_heads_come_from_generation_config_or_default_to_the_upper_half_of_the_decoder()
+    {
+        string directory = _temp.File("heads");
+        HuggingFaceCheckpoint.Write(directory, StandardShape, new WhisperModel(StandardShape).state_dict(), English);
+        using (var byDefault = CheckpointReader.Load(directory).Model)
+            Assert.Equal([new AlignmentHead(1, 0), new AlignmentHead(1, 1)], byDefault.AlignmentHeads);
+
+        SetGenerationConfig(directory, "alignment_heads", "[[0, 1], [1, 0]]");
+        using var named = CheckpointReader.Load(directory).Model;
+
+        Assert.Equal([new AlignmentHead(0, 1), new AlignmentHead(1, 0)], named.AlignmentHeads);
+    }
+
+    [Theory]
+    [InlineData("[[2, 0]]", "alignment head (layer 2, head 0) is outside the decoder's 2 layers of 2 heads")]
+    [InlineData("[[0, 1], [0, 1]]", "names a head twice")]
+    [InlineData("[[0]]", "alignment_heads holds [0], not a [layer, head] pair of integers")]
+    [InlineData("{}", "alignment_heads is not a list of [layer, head] pairs")]
+    [InlineData("[]", "the alignment heads list is empty")]
+    public void Bad_alignment_heads_are_named(string value, string message)
+    {
+        string directory = _temp.File("bad-heads");
+        HuggingFaceCheckpoint.Write(directory, StandardShape, new WhisperModel(StandardShape).state_dict(), English);
+        SetGenerationConfig(directory, "alignment_heads", value);
+
+        var error = Assert.Throws<InvalidDataException>(() => CheckpointReader.Load(directory)).Message;
+
+        Assert.Contains("generation_config.json", error);
+        Assert.Contains(message, error);
+    }
+
+    static void SetGenerationConfig(string directory, string field, string value)
+    {
+        string path = Path.Combine(directory, "generation_config.json");
+        var config = JsonNode.Parse(File.ReadAllText(path))!;
+        config[field] = JsonNode.Parse(value);
+        File.WriteAllText(path, config.ToJsonString());
+    }
+
+    [Fact]
     public void Missing_tensors_are_named()
     {
         string directory = _temp.File("missing");

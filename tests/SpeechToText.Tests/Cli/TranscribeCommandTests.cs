@@ -35,6 +35,33 @@ public sealed class TranscribeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Word_timestamps_give_each_segment_its_words_in_order_within_it()
+    {
+        var plain = SttCommandLine.Run("transcribe", Jfk, "-m", Model, "-f", "json", "--temperature", "0", "--beam-size", "1");
+        var timed = SttCommandLine.Run("transcribe", Jfk, "-m", Model, "-f", "json", "--temperature", "0", "--beam-size", "1", "--word-timestamps");
+
+        Assert.True(timed.ExitCode == ExitCode.Ok, timed.Error);
+        Assert.DoesNotContain("\"words\"", plain.Output);
+        var segments = JsonDocument.Parse(timed.Output).RootElement.GetProperty("segments").EnumerateArray().ToList();
+        Assert.NotEmpty(segments);
+        double previousEnd = 0;
+        foreach (var segment in segments)
+        {
+            var words = segment.GetProperty("words").EnumerateArray().ToList();
+            Assert.Equal(segment.GetProperty("text").GetString(), string.Concat(words.Select(w => w.GetProperty("word").GetString())));
+            foreach (var word in words)
+            {
+                double start = word.GetProperty("start").GetDouble(), end = word.GetProperty("end").GetDouble();
+                Assert.True(previousEnd <= start && start <= end && end <= 11.1, $"{word}: after {previousEnd}");
+                Assert.InRange(word.GetProperty("probability").GetDouble(), 0, 1);
+                previousEnd = end;
+            }
+            Assert.Equal(words[0].GetProperty("start").GetDouble(), segment.GetProperty("start").GetDouble());
+            Assert.Equal(words[^1].GetProperty("end").GetDouble(), segment.GetProperty("end").GetDouble());
+        }
+    }
+
+    [Fact]
     public void Beam_search_follows_the_timestamp_rules_in_every_beam()
     {
         var result = SttCommandLine.Run("transcribe", Jfk, "-m", Model, "-f", "json", "--temperature", "0", "--beam-size", "3");

@@ -1,0 +1,55 @@
+using SpeechToText.Decoding;
+using SpeechToText.Modeling;
+
+namespace SpeechToText.Tests.Decoding;
+
+public sealed class WordAlignerTests
+{
+    [Fact]
+    public void Each_token_starts_where_the_warping_path_first_reaches_its_row()
+    {
+        // Three tokens attending to columns 0-2, 3-6 and 7-8 in turn.
+        var matrix = new double[3, 9];
+        foreach (var (row, from, to) in new[] { (0, 0, 2), (1, 3, 6), (2, 7, 8) })
+            for (int column = from; column <= to; column++)
+                matrix[row, column] = 1;
+
+        Assert.Equal([0, 3, 7], WordAligner.TokenStarts(matrix));
+    }
+
+    [Fact]
+    public void A_token_without_attention_of_its_own_still_gets_a_start_in_order()
+    {
+        var matrix = new double[3, 6];
+        matrix[0, 0] = matrix[0, 1] = matrix[0, 2] = 1;
+        matrix[2, 3] = matrix[2, 4] = matrix[2, 5] = 1;
+
+        var starts = WordAligner.TokenStarts(matrix);
+
+        Assert.Equal(0, starts[0]);
+        Assert.True(starts[0] <= starts[1] && starts[1] <= starts[2] && starts[2] <= 3, string.Join(",", starts));
+    }
+
+    [Fact]
+    public void The_median_filter_removes_a_spike_and_reflects_at_the_ends()
+    {
+        float[] row = [5, 1, 1, 9, 1, 1, 1, 1];
+
+        var filtered = WordAligner.MedianFilter(row, rows: 1, columns: 8, width: 3);
+
+        // Column 0 sees 1 (reflected), 5, 1; column 3 sees 1, 9, 1.
+        Assert.Equal([1f, 1, 1, 1, 1, 1, 1, 1], filtered);
+    }
+
+    [Fact]
+    public void Default_alignment_heads_are_every_head_of_the_upper_half_and_official_shapes_get_theirs()
+    {
+        var bundledShape = new ModelDimensions(80, 1000, 256, 4, 4, 30, 448, 256, 4, 2);
+        Assert.Equal([new AlignmentHead(1, 0), new AlignmentHead(1, 1), new AlignmentHead(1, 2), new AlignmentHead(1, 3)],
+            AlignmentHeads.For(bundledShape));
+
+        var baseEnglish = new ModelDimensions(80, 1500, 512, 8, 6, 51864, 448, 512, 8, 6);
+        Assert.Equal([new AlignmentHead(3, 3), new AlignmentHead(4, 7), new AlignmentHead(5, 1), new AlignmentHead(5, 5), new AlignmentHead(5, 7)],
+            AlignmentHeads.For(baseEnglish));
+    }
+}
