@@ -1,0 +1,126 @@
+namespace SpeechToText.Audio;
+
+/// <summary>Speech began (<paramref name="IsSpeech"/>) or ended at <paramref name="Seconds"/> from the start of the stream.</summary>
+public readonly record struct VoiceActivityChange(bool IsSpeech, double Seconds);
+
+/// <summary>
+/// An energy voice-activity detector for 16 kHz mono audio pushed in chunks of any size. Speech is where the
+/// audio is clearly louder than its own background.
+/// </summary>
+/// <remarks>
+/// Each 10 ms frame's level is its mean square in dB (full scale = 0 dB). The background is the 10th
+/// percentile of the levels of the last 5 s (pauses between words keep it at the background even in
+/// continuous speech; a steady noise becomes the background within a second). A frame is loud when it is at
+/// least <see cref="ThresholdDb"/> above the background and above <see cref="MinimumLevelDb"/>. Speech begins at
+/// the first of <see cref="OnsetFrames"/> loud frames in a row (a click is not speech) and ends at the first of
+/// <see cref="HangoverFrames"/> quiet frames in a row (a pause within a sentence is not its end). The result
+/// does not depend on how the audio is cut into chunks.
+/// </remarks>
+public sealed class VoiceActivityDetector
+{
+    /// <summary>Samples per frame: 10 ms at 16 kHz.</summary>
+    public const int FrameSamples = AudioInput.SampleRate / 100;
+
+    const int HistoryFrames = 500;     // 5 s of levels for the background
+    const double BackgroundPercentile = 0.1;
+    const double Silence = -100;       // the level of digital silence, dB
+
+    readonly Queue<double> _history = new();
+    readonly float[] _frame = new float[FrameSamples];
+    int _frameFill;
+    long _frames;
+    int _run;           // consecutive frames disagreeing with the current state
+    long _runStart;     // the frame where that run began
+
+    /// <summary>dB above the background a frame must be to count as loud (default 12).</summary>
+    public double ThresholdDb { get; init; } = 12;
+
+    /// <summary>The level below which nothing is speech, dB full scale (default -55).</summary>
+    public double MinimumLevelDb { get; init; } = -55;
+
+    /// <summary>Loud frames in a row that begin speech (default 3: 30 ms).</summary>
+    public int OnsetFrames { get; init; } = 3;
+
+    /// <summary>Quiet frames in a row that end speech (default 30: 0.3 s).</summary>
+    public int HangoverFrames { get; init; } = 30;
+
+    /// <summary>Whether the audio so far ends in speech.</summary>
+    public bool InSpeech { get; private set; }
+
+    /// <summary>Seconds of audio classified so far (whole frames).</summary>
+    public double Seconds => _frames / 100.0;
+
+    /// <summary>Classifies <paramref name="samples"/> and returns the changes they complete, in order.</summary>
+    public IReadOnlyList<VoiceActivityChange> Push(ReadOnlySpan<float> samples)
+    {
+        var changes = new List<VoiceActivityChange>();
+        while (samples.Length > 0)
+        {
+            int take = Math.Min(samples.Length, FrameSamples - _frameFill);
+            samples[..take].CopyTo(_frame.AsSpan(_frameFill));
+            _frameFill += take;
+            samples = samples[take..];
+            if (_frameFill == FrameSamples)
+            {
+                _frameFill = 0;
+                if (Classify(Level(_frame)) is { } change)
+                    changes.Add(change);
+            }
+        }
+        return changes;
+    }
+
+    /// <summary>Ends the stream: speech still going ends where the audio does (the partial last frame ignored).</summary>
+    public IReadOnlyList<VoiceActivityChange> Complete()
+    {
+        if (!InSpeech)
+            return [];
+        InSpeech = false;
+        _run = 0;
+        return [new VoiceActivityChange(false, Seconds)];
+    }
+
+    /// <summary>The speech regions (start, end in seconds) of a whole recording.</summary>
+    public static IReadOnlyList<(double Start, double End)> Regions(ReadOnlySpan<float> samples)
+    {
+        var detector = new VoiceActivityDetector();
+        var changes = detector.Push(samples).Concat(detector.Complete()).ToList();
+        return [.. Enumerable.Range(0, changes.Count / 2).Select(i => (changes[2 * i].Seconds, changes[2 * i + 1].Seconds))];
+    }
+
+    VoiceActivityChange? Classify(double level)
+    {
+        _history.Enqueue(level);
+        if (_history.Count > HistoryFrames)
+            _history.Dequeue();
+        bool loud = level >= MinimumLevelDb && level >= Background() + ThresholdDb;
+        long frame = _frames++;
+        if (loud == InSpeech)
+        {
+            _run = 0;
+            return null;
+        }
+        if (_run++ == 0)
+            _runStart = frame;
+        if (_run < (InSpeech ? HangoverFrames : OnsetFrames))
+            return null;
+        InSpeech = !InSpeech;
+        _run = 0;
+        return new VoiceActivityChange(InSpeech, _runStart / 100.0);
+    }
+
+    double Background()
+    {
+        var sorted = _history.Order().ToArray();
+        return sorted[(int)(BackgroundPercentile * (sorted.Length - 1))];
+    }
+
+    static double Level(ReadOnlySpan<float> frame)
+    {
+        double sum = 0;
+        foreach (float sample in frame)
+            sum += (double)sample * sample;
+        double meanSquare = sum / frame.Length;
+        return meanSquare > 0 ? Math.Max(Silence, 10 * Math.Log10(meanSquare)) : Silence;
+    }
+}

@@ -1,0 +1,112 @@
+using SpeechToText.Audio;
+
+namespace SpeechToText.Tests.Audio;
+
+public sealed class VoiceActivityDetectorTests
+{
+    const int Rate = AudioInput.SampleRate;
+
+    /// <summary>Background noise of amplitude <paramref name="background"/> with bursts of louder noise at the given times.</summary>
+    static float[] Signal(double seconds, double background, params (double Start, double End, double Amplitude)[] bursts)
+    {
+        var samples = TestAudio.Noise((int)(seconds * Rate), seed: 5, amplitude: background);
+        var loud = TestAudio.Noise(samples.Length, seed: 6, amplitude: 1);
+        foreach (var (start, end, amplitude) in bursts)
+            for (int i = (int)(start * Rate); i < (int)(end * Rate); i++)
+                samples[i] += (float)(amplitude * loud[i]);
+        return samples;
+    }
+
+    static List<VoiceActivityChange> Run(float[] samples, int chunk)
+    {
+        var detector = new VoiceActivityDetector();
+        var changes = new List<VoiceActivityChange>();
+        for (int i = 0; i < samples.Length; i += chunk)
+            changes.AddRange(detector.Push(samples.AsSpan(i, Math.Min(chunk, samples.Length - i))));
+        changes.AddRange(detector.Complete());
+        return changes;
+    }
+
+    [Fact]
+    public void Speech_in_quiet_is_found_where_it_begins_and_ends()
+    {
+        var samples = Signal(3, background: 0.0003, (1.0, 2.0, 0.1));
+
+        var changes = Run(samples, 1600);
+
+        Assert.Equal(2, changes.Count);
+        Assert.True(changes[0].IsSpeech);
+        Assert.InRange(changes[0].Seconds, 0.99, 1.01);
+        Assert.False(changes[1].IsSpeech);
+        Assert.InRange(changes[1].Seconds, 1.99, 2.01);
+    }
+
+    [Fact]
+    public void A_steady_noise_becomes_the_background_and_louder_speech_still_stands_out()
+    {
+        var noiseOnly = Signal(4, background: 0.01);
+        var withSpeech = Signal(4, background: 0.01, (2.5, 3.2, 0.2));
+
+        Assert.Empty(Run(noiseOnly, 800));
+        var changes = Run(withSpeech, 800);
+        Assert.Equal([true, false], changes.Select(c => c.IsSpeech));
+        Assert.InRange(changes[0].Seconds, 2.49, 2.51);
+        Assert.InRange(changes[1].Seconds, 3.19, 3.21);
+    }
+
+    [Fact]
+    public void A_click_is_not_speech_and_a_short_pause_does_not_end_it()
+    {
+        var samples = Signal(4, background: 0.0003, (0.5, 0.52, 0.3), (1.0, 1.6, 0.1), (1.8, 2.5, 0.1));
+
+        var changes = Run(samples, 160);
+
+        Assert.Equal(2, changes.Count);
+        Assert.InRange(changes[0].Seconds, 0.99, 1.01);   // not at the 20 ms click
+        Assert.InRange(changes[1].Seconds, 2.49, 2.51);   // through the 0.2 s pause
+    }
+
+    [Fact]
+    public void Speech_running_at_the_end_of_the_stream_ends_there()
+    {
+        var samples = Signal(2, background: 0.0003, (1.0, 2.0, 0.1));
+
+        var changes = Run(samples, 4000);
+
+        Assert.Equal(new VoiceActivityChange(false, 2.0), changes[^1]);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(159)]
+    [InlineData(777)]
+    [InlineData(48000)]
+    public void The_result_does_not_depend_on_the_chunk_size(int chunk)
+    {
+        var samples = Signal(5, background: 0.002, (0.7, 1.9, 0.05), (2.6, 2.8, 0.2), (3.5, 4.5, 0.1));
+
+        Assert.Equal(Run(samples, samples.Length), Run(samples, chunk));
+    }
+
+    [Fact]
+    public void Digital_silence_and_audio_below_the_minimum_level_are_never_speech()
+    {
+        var silence = new float[3 * Rate];
+        var faint = Signal(3, background: 0, (1.0, 2.0, 0.0005)); // about -70 dB
+
+        Assert.Empty(Run(silence, 1000));
+        Assert.Empty(Run(faint, 1000));
+    }
+
+    [Fact]
+    public void The_bundled_short_sample_is_one_stretch_of_speech()
+    {
+        var samples = AudioInput.ReadAll(Repository.Sample("short.wav"));
+
+        var regions = VoiceActivityDetector.Regions(samples);
+
+        var (start, end) = Assert.Single(regions);
+        double duration = samples.Length / (double)Rate;
+        Assert.True(start < 0.3 && end > duration - 0.5 && end <= duration, $"{start:F2}-{end:F2} of {duration:F2} s");
+    }
+}
