@@ -4,6 +4,7 @@ using SpeechToText.Audio;
 using SpeechToText.Checkpoints;
 using SpeechToText.Decoding;
 using SpeechToText.Modeling;
+using SpeechToText.Streaming;
 using SpeechToText.Text;
 using TorchSharp;
 
@@ -106,6 +107,10 @@ public sealed class SpeechRecognizer : IDisposable
             await Task.Yield();
         }
     }
+
+    /// <summary>Starts transcribing a live stream: push its audio to the result as it arrives (see <see cref="StreamingTranscriber"/>).</summary>
+    public StreamingTranscriber CreateStream(StreamingOptions? options = null) =>
+        new(_model, Tokenizer, options, _loggers?.CreateLogger<StreamingTranscriber>());
 
     static torch.Device ResolveDevice(string device)
     {

@@ -132,7 +132,18 @@ public sealed class LogMelSpectrogram
             frames.AddRange(stream.Push(zeros.AsSpan(0, Math.Min(left, zeros.Length))));
     }
 
-    static LogMelSpectrogram FromFrames(List<float[]> frames, int melBins)
+    /// <summary>
+    /// The spectrogram of raw log10 frames (as <see cref="StreamingLogMel"/> emits them, each of
+    /// <paramref name="melBins"/> values), normalised over them all (see <see cref="Normalize"/>).
+    /// </summary>
+    public static LogMelSpectrogram FromRawFrames(IReadOnlyList<float[]> frames, int melBins)
+    {
+        if (frames.Any(f => f.Length != melBins))
+            throw new ArgumentException($"Every frame must have {melBins} mel values.", nameof(frames));
+        return FromFrames(frames, melBins);
+    }
+
+    static LogMelSpectrogram FromFrames(IReadOnlyList<float[]> frames, int melBins)
     {
         int count = frames.Count;
         var values = new float[(long)melBins * count];

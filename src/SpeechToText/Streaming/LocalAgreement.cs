@@ -11,7 +11,8 @@ namespace SpeechToText.Streaming;
 /// Each hypothesis is given in stream time. Its words that end before the last committed word do not count
 /// (the buffer may still hold audio already committed), and neither does a run of one to five words at its
 /// start that only repeats the end of the committed text. Words agree when they read the same once case,
-/// punctuation and spaces are set aside; a committed word is taken from the newer hypothesis.
+/// punctuation and spaces are set aside; a committed word is taken from the newer hypothesis, and starts no
+/// earlier than the committed word before it ends (word times may overlap by a few hundredths of a second).
 /// </remarks>
 public sealed class LocalAgreement
 {
@@ -43,18 +44,29 @@ public sealed class LocalAgreement
         int agreed = 0;
         while (agreed < current.Count && agreed < _previous.Count && Same(current[agreed], _previous[agreed]))
             agreed++;
-        var committed = current.GetRange(0, agreed);
-        _committed.AddRange(committed);
         _previous = current.GetRange(agreed, current.Count - agreed);
-        return committed;
+        return Commit(current.GetRange(0, agreed));
     }
 
     /// <summary>Commits the tentative words (at the end of the stream, or at a pause) and returns them.</summary>
     public IReadOnlyList<Word> Flush()
     {
-        var committed = _previous;
-        _committed.AddRange(committed);
+        var words = _previous;
         _previous = [];
+        return Commit(words);
+    }
+
+    /// <summary>Appends <paramref name="words"/> to the committed text, each starting no earlier than the one before ends.</summary>
+    List<Word> Commit(List<Word> words)
+    {
+        var committed = new List<Word>(words.Count);
+        foreach (var word in words)
+        {
+            double start = Math.Max(word.Start, CommittedEnd);
+            var timed = word with { Start = start, End = Math.Max(word.End, start) };
+            _committed.Add(timed);
+            committed.Add(timed);
+        }
         return committed;
     }
 

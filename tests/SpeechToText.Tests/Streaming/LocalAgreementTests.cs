@@ -102,4 +102,16 @@ public sealed class LocalAgreementTests
         Assert.Empty(agreement.Tentative);
         Assert.Empty(agreement.Flush());
     }
+
+    [Fact]
+    public void Committed_words_never_start_before_the_previous_one_ends()
+    {
+        var agreement = new LocalAgreement();
+        List<Word> overlapping = [new(0.0, 0.5, " one", 0.9), new(0.45, 0.9, " two", 0.9), new(0.95, 0.92, " three", 0.9)];
+        agreement.Update(overlapping);
+
+        agreement.Update(overlapping);
+
+        Assert.Equal([(0.0, 0.5), (0.5, 0.9), (0.95, 0.95)], agreement.Committed.Select(w => (w.Start, w.End)));
+    }
 }

@@ -1,0 +1,121 @@
+using SpeechToText.Audio;
+using SpeechToText.Decoding;
+using SpeechToText.Streaming;
+using SpeechToText.Text;
+using Xunit.Abstractions;
+
+namespace SpeechToText.Tests.Streaming;
+
+/// <summary>Streaming transcription with the bundled model, the samples pushed in chunks as a live source would.</summary>
+public sealed class StreamingTranscriberTests(ITestOutputHelper output)
+{
+    const int Rate = AudioInput.SampleRate;
+
+    static (List<StreamingEvent> Events, double LargestBuffer) Stream(StreamingTranscriber stream, float[] samples, int chunk, bool complete = true)
+    {
+        var events = new List<StreamingEvent>();
+        double largestBuffer = 0;
+        for (int i = 0; i < samples.Length; i += chunk)
+        {
+            events.AddRange(stream.Push(samples.AsSpan(i, Math.Min(chunk, samples.Length - i))));
+            largestBuffer = Math.Max(largestBuffer, stream.BufferSeconds);
+        }
+        if (complete)
+            events.AddRange(stream.Complete());
+        return (events, largestBuffer);
+    }
+
+    static string CommittedText(IEnumerable<StreamingEvent> events) => string.Concat(events.OfType<CommittedText>().Select(c => c.Text));
+
+    static double WordErrorRateOf(string reference, string hypothesis)
+    {
+        var (errors, words) = WordErrorRate.Count(EnglishTextNormalizer.Normalize(reference), EnglishTextNormalizer.Normalize(hypothesis));
+        return (double)errors / words;
+    }
+
+    [Fact]
+    public async Task The_long_sample_streams_in_order_within_a_bounded_buffer_and_nearly_as_well_as_offline()
+    {
+        using var recognizer = SpeechRecognizer.Load(Repository.BundledModel);
+        var samples = AudioInput.ReadAll(Repository.Sample("long.wav"));
+        string reference = File.ReadAllText(Path.Combine(Repository.Root, "audio", "long.txt"));
+        var options = new StreamingOptions();
+
+        var (events, largestBuffer) = Stream(recognizer.CreateStream(options), samples, Rate / 4);
+
+        var offline = new List<string>();
+        await foreach (var segment in recognizer.TranscribeAsync(samples, options.Decoding))
+            offline.Add(segment.Text);
+        double streamedWer = WordErrorRateOf(reference, CommittedText(events)), offlineWer = WordErrorRateOf(reference, string.Join(' ', offline));
+        output.WriteLine($"WER streamed {streamedWer:P1}, offline {offlineWer:P1}, largest buffer {largestBuffer:F2} s");
+
+        Assert.True(streamedWer <= offlineWer + 0.10, $"streamed WER {streamedWer:P1} against {offlineWer:P1} offline");
+        Assert.True(largestBuffer <= options.MaximumBufferSeconds + 0.25, $"the buffer reached {largestBuffer:F2} s");
+        var words = events.OfType<CommittedText>().SelectMany(c => c.Words).ToList();
+        Assert.All(words.Zip(words.Skip(1)), pair => Assert.True(pair.First.End <= pair.Second.Start && pair.Second.Start <= pair.Second.End,
+            $"{pair.First} then {pair.Second}"));
+        Assert.InRange(words[^1].End, 140, samples.Length / (double)Rate);
+        // The sample's sentences are read with pauses between them: each pause ends an utterance.
+        int utterances = events.OfType<EndOfUtterance>().Count();
+        Assert.InRange(utterances, 25, 40);
+    }
+
+    [Fact]
+    public void Every_utterance_ends_after_its_words_and_tentative_text_follows_the_committed_text()
+    {
+        using var recognizer = SpeechRecognizer.Load(Repository.BundledModel);
+        var sentence = AudioInput.ReadAll(Repository.Sample("short.wav"));
+        float[] twice = [.. sentence, .. new float[Rate], .. sentence];
+
+        var (events, _) = Stream(recognizer.CreateStream(), twice, Rate / 10);
+
+        double committedEnd = 0;
+        foreach (var e in events)
+        {
+            switch (e)
+            {
+                case CommittedText c:
+                    Assert.True(c.Start >= committedEnd, $"{c} after {committedEnd}");
+                    committedEnd = c.End;
+                    break;
+                case TentativeText t:
+                    Assert.True(t.Start >= committedEnd, $"{t} after {committedEnd}");
+                    break;
+                case EndOfUtterance end:
+                    Assert.True(end.Seconds >= committedEnd - 0.3, $"{end} after words ending at {committedEnd}");
+                    break;
+            }
+        }
+        Assert.Equal(2, events.OfType<EndOfUtterance>().Count());
+        Assert.IsType<EndOfUtterance>(events[^1]);
+    }
+
+    [Fact]
+    public void Silence_is_not_decoded_and_not_kept()
+    {
+        using var recognizer = SpeechRecognizer.Load(Repository.BundledModel);
+        var stream = recognizer.CreateStream();
+        var quiet = TestAudio.Noise(10 * Rate, seed: 3, amplitude: 0.001);
+
+        var (events, largestBuffer) = Stream(stream, quiet, Rate / 2);
+
+        Assert.Empty(events);
+        Assert.Equal(0, stream.Decodes);
+        Assert.True(largestBuffer <= 0.3 + 0.5, $"{largestBuffer} s kept");
+    }
+
+    [Fact]
+    public void Stopping_mid_utterance_commits_what_was_said()
+    {
+        using var recognizer = SpeechRecognizer.Load(Repository.BundledModel);
+        var samples = AudioInput.ReadAll(Repository.Sample("short.wav"));
+        var stream = recognizer.CreateStream();
+
+        var (events, _) = Stream(stream, samples[..(samples.Length * 2 / 3)], Rate / 4);
+
+        Assert.NotEmpty(CommittedText(events).Trim());
+        Assert.IsType<EndOfUtterance>(events[^1]);
+        Assert.Empty(stream.Complete());
+        Assert.Throws<InvalidOperationException>(() => stream.Push(samples));
+    }
+}
