@@ -28,6 +28,7 @@ public static class SttApp
             TrainCommand.Create(output, error),
             EvaluateCommand.Create(output, error),
             BenchCommand.Create(output, error),
+            LiveCommand.Create(output, error),
             InfoCommand.Create(output, error),
         };
         root.Options.Add(Verbose);

@@ -1,0 +1,244 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using SpeechToText.Audio;
+using SpeechToText.Decoding;
+using SpeechToText.Output;
+using SpeechToText.Streaming;
+
+namespace SpeechToText.Cli.Commands;
+
+/// <summary><c>stt live</c>: transcribes the microphone (or a file or raw PCM played as one) as it is spoken.</summary>
+internal static class LiveCommand
+{
+    const int ReadSamples = AudioInput.SampleRate / 20; // 50 ms per read
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var model = new Option<string?>("--model", "-m") { Description = "A model directory, ggml file or name (default: the bundled model)" };
+        var input = new Option<string?>("--input", "-i")
+        {
+            Description = "Transcribe this audio file instead of the microphone; - reads raw 16-bit little-endian 16 kHz mono PCM from standard input",
+        };
+        var realtime = new Option<bool>("--realtime") { Description = "Feed --input FILE at the pace of its own clock, as a microphone would" };
+        var device = new Option<string>("--capture-device", "-d") { Description = "The ALSA capture device (see --list-devices)", DefaultValueFactory = _ => "default" };
+        var listDevices = new Option<bool>("--list-devices") { Description = "List the capture devices and exit" };
+        var chunk = new Option<double>("--chunk") { Description = "Seconds of new audio between decodes", DefaultValueFactory = _ => 1.0 };
+        var outputFile = new Option<string?>("--output", "-o") { Description = "Write the final transcript to this file (format from -f, else its extension)" };
+        var format = new Option<string?>("--format", "-f") { Description = "Format of --output: txt, srt, vtt, json or tsv" };
+        format.AcceptOnlyFromAmong("txt", "srt", "vtt", "json", "tsv");
+        var stats = new Option<bool>("--stats") { Description = "Print latency figures at the end (committed time - time the word ended in the audio)" };
+        var threads = new Option<int?>("--threads", "-t") { Description = "CPU threads" };
+        var command = new Command("live", "Transcribe live audio as it is spoken: tentative text dimmed, committed text normal")
+        {
+            model, input, realtime, device, listDevices, chunk, outputFile, format, stats, threads,
+        };
+        command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
+        {
+            if (parsed.GetValue(listDevices))
+            {
+                foreach (var capture in AlsaMicrophone.Devices())
+                    output.WriteLine($"{capture.Name}\t{capture.Description}");
+                return ExitCode.Ok;
+            }
+            string? inputPath = parsed.GetValue(input);
+            if (parsed.GetValue(realtime) && inputPath == null)
+                throw new UsageException("--realtime needs --input FILE");
+            string? outputPath = parsed.GetValue(outputFile);
+            var outputFormat = OutputFormat(parsed.GetValue(format), outputPath);
+            double chunkSeconds = parsed.GetValue(chunk);
+            if (!(chunkSeconds >= 0.1 && chunkSeconds <= 10))
+                throw new UsageException($"--chunk must be between 0.1 and 10 seconds, not {chunkSeconds.ToString(CultureInfo.InvariantCulture)}");
+
+            using var recognizer = SpeechRecognizer.Load(BundledModel.Or(parsed.GetValue(model)), new RecognizerOptions(Threads: parsed.GetValue(threads)), loggers);
+            using var source = Open(inputPath, parsed.GetValue(realtime), parsed.GetValue(device)!);
+            var view = new LiveView(output, terminal: ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected);
+            var session = new LiveSession(recognizer.CreateStream(new StreamingOptions { MinimumChunkSeconds = chunkSeconds }), view);
+            session.Run(source, cancellation);
+            loggers.CreateLogger("live").LogInformation("{Source}: {Seconds:F1} s of audio, {Words} words committed", source.Name, session.AudioSeconds, session.Words.Count);
+            if (outputPath != null && outputFormat is { } chosen)
+                WriteTranscript(outputPath, chosen, session.Utterances);
+            if (parsed.GetValue(stats))
+                session.WriteStatistics(error, measured: inputPath == null || parsed.GetValue(realtime));
+            return ExitCode.Ok;
+        })));
+        return command;
+    }
+
+    static AudioSource Open(string? input, bool realtime, string device)
+    {
+        if (input == null)
+            return AlsaMicrophone.Open(device);
+        if (input == AudioInput.StandardInput)
+            return new RawPcmAudioSource(Console.OpenStandardInput(), "stdin");
+        var file = AudioInput.Open(input);
+        return realtime ? new RealTimeAudioSource(file) : file;
+    }
+
+    static TranscriptFormat? OutputFormat(string? format, string? path)
+    {
+        if (path == null)
+            return format == null ? null : throw new UsageException("--format needs --output FILE");
+        string name = format ?? Path.GetExtension(path).TrimStart('.');
+        return Enum.TryParse<TranscriptFormat>(name, ignoreCase: true, out var parsed) && name.Length > 0
+            ? parsed
+            : throw new UsageException($"cannot tell the format of --output {path}: give -f txt, srt, vtt, json or tsv");
+    }
+
+    static void WriteTranscript(string path, TranscriptFormat format, IReadOnlyList<Segment> utterances)
+    {
+        using (var file = new StreamWriter(path + ".partial"))
+        {
+            var writer = TranscriptWriter.For(format, file);
+            foreach (var utterance in utterances)
+                writer.Write(utterance);
+            writer.Finish();
+        }
+        File.Move(path + ".partial", path, overwrite: true);
+    }
+
+    /// <summary>Reads the source on its own thread and feeds the stream everything that has arrived whenever it is free.</summary>
+    sealed class LiveSession(StreamingTranscriber stream, LiveView view)
+    {
+        readonly List<Word> _utterance = [];
+        readonly List<double> _latencies = [];
+        readonly Stopwatch _clock = new();
+
+        public List<Word> Words { get; } = [];
+
+        public List<Segment> Utterances { get; } = [];
+
+        public double AudioSeconds { get; private set; }
+
+        public void Run(AudioSource source, CancellationToken cancellation)
+        {
+            var chunks = Channel.CreateUnbounded<float[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            var reader = Task.Run(() =>
+            {
+                try
+                {
+                    var buffer = new float[ReadSamples];
+                    int read;
+                    while (!cancellation.IsCancellationRequested && (read = source.Read(buffer)) > 0)
+                        chunks.Writer.TryWrite(buffer[..read]);
+                    chunks.Writer.TryComplete();
+                }
+                catch (Exception e)
+                {
+                    chunks.Writer.TryComplete(e);
+                }
+            }, CancellationToken.None);
+            _clock.Start();
+            try
+            {
+                while (chunks.Reader.WaitToReadAsync(cancellation).AsTask().GetAwaiter().GetResult())
+                {
+                    var arrived = new List<float>();
+                    while (chunks.Reader.TryRead(out var chunk))
+                        arrived.AddRange(chunk);
+                    AudioSeconds += arrived.Count / (double)AudioInput.SampleRate;
+                    Show(stream.Push([.. arrived], cancellation));
+                }
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                // Ctrl+C: what was heard is still committed below.
+            }
+            Show(stream.Complete(CancellationToken.None)); // flushed even after Ctrl+C
+            view.Finish();
+            if (reader.IsCompleted)
+                reader.GetAwaiter().GetResult(); // a capture error surfaces here
+        }
+
+        void Show(IReadOnlyList<StreamingEvent> events)
+        {
+            double now = _clock.Elapsed.TotalSeconds;
+            foreach (var e in events)
+            {
+                if (e is CommittedText committed)
+                {
+                    Words.AddRange(committed.Words);
+                    _utterance.AddRange(committed.Words);
+                    _latencies.AddRange(committed.Words.Select(w => now - w.End));
+                }
+                else if (e is EndOfUtterance && _utterance.Count > 0)
+                {
+                    Utterances.Add(Utterance(_utterance));
+                    _utterance.Clear();
+                }
+                view.Show(e);
+            }
+        }
+
+        static Segment Utterance(List<Word> words) => new(
+            words[0].Start, words[^1].End, string.Concat(words.Select(w => w.Text)), [], [],
+            AverageLogProbability: words.Average(w => Math.Log(Math.Max(w.Probability, 1e-10))), NoSpeechProbability: 0,
+            Temperature: 0, CompressionRatio: 0, Words: [.. words]);
+
+        public void WriteStatistics(TextWriter error, bool measured)
+        {
+            if (!measured)
+            {
+                error.WriteLine("latency: not measured (the input was read faster than real time; add --realtime)");
+                return;
+            }
+            if (_latencies.Count == 0)
+            {
+                error.WriteLine("latency: no word was committed");
+                return;
+            }
+            var sorted = _latencies.Order().ToArray();
+            double Percentile(double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"latency over {sorted.Length} committed words: p50 {Percentile(0.5):F2} s, p90 {Percentile(0.9):F2} s, max {sorted[^1]:F2} s; {stream.Decodes} decodes of {AudioSeconds:F1} s of audio"));
+        }
+    }
+
+    /// <summary>
+    /// Shows the stream: on a terminal, the current utterance on one line, committed words normal and tentative
+    /// ones dimmed, rewritten as they change; elsewhere, each commit as a line with its times.
+    /// </summary>
+    sealed class LiveView(TextWriter output, bool terminal)
+    {
+        const string Dim = "\u001b[2m", Normal = "\u001b[0m", ClearLine = "\r\u001b[K";
+        string _committed = "";
+        double? _start;
+
+        public void Show(StreamingEvent e)
+        {
+            switch (e)
+            {
+                case CommittedText committed when terminal:
+                    _start ??= committed.Start;
+                    _committed += committed.Text;
+                    Redraw("");
+                    break;
+                case CommittedText committed:
+                    output.WriteLine($"[{Time(committed.Start)} --> {Time(committed.End)}] {committed.Text.Trim()}");
+                    break;
+                case TentativeText tentative when terminal:
+                    _start ??= tentative.Text.Length > 0 ? tentative.Start : null;
+                    Redraw(tentative.Text);
+                    break;
+                case EndOfUtterance end when terminal && _start != null:
+                    output.Write($"{ClearLine}[{Time(_start.Value)} --> {Time(end.Seconds)}] {_committed.Trim()}\n");
+                    (_committed, _start) = ("", null);
+                    break;
+            }
+            output.Flush();
+        }
+
+        public void Finish()
+        {
+            if (terminal && _start != null)
+                output.WriteLine();
+        }
+
+        void Redraw(string tentative) =>
+            output.Write($"{ClearLine}[{Time(_start ?? 0)}] {_committed.Trim()}{(_committed.Length > 0 ? "" : " ")}{Dim}{tentative}{Normal}");
+
+        static string Time(double seconds) => TimeSpan.FromSeconds(seconds).ToString(@"mm\:ss\.ff", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,163 @@
+using System.Runtime.InteropServices;
+
+namespace SpeechToText.Audio;
+
+/// <summary>An ALSA capture device: its name (what <see cref="AlsaMicrophone.Open"/> takes) and description.</summary>
+public sealed record CaptureDevice(string Name, string Description);
+
+/// <summary>
+/// Captures 16 kHz mono audio from an ALSA device through libasound (P/Invoke): "default" is the system's
+/// default input, which on a desktop is the sound server's (PulseAudio or PipeWire through the ALSA plugin).
+/// ALSA converts the device's own rate and channels. Linux only.
+/// </summary>
+public sealed partial class AlsaMicrophone : AudioSource
+{
+    const string Library = "libasound.so.2";
+    const int CaptureStream = 1;          // SND_PCM_STREAM_CAPTURE
+    const int SignedLittle16 = 2;         // SND_PCM_FORMAT_S16_LE
+    const int InterleavedAccess = 3;      // SND_PCM_ACCESS_RW_INTERLEAVED
+    const uint LatencyMicroseconds = 100_000;
+
+    readonly string _device;
+    readonly short[] _buffer = new short[AudioInput.SampleRate / 10];
+    IntPtr _pcm;
+
+    AlsaMicrophone(string device, IntPtr pcm) => (_device, _pcm) = (device, pcm);
+
+    /// <inheritdoc />
+    public override string Name => $"ALSA device \"{_device}\"";
+
+    /// <inheritdoc />
+    public override int SampleRate => AudioInput.SampleRate;
+
+    /// <summary>Opens <paramref name="device"/> for capture at 16 kHz mono.</summary>
+    /// <exception cref="MissingDependencyException">libasound is not installed.</exception>
+    /// <exception cref="AudioInputException">The device does not exist or cannot capture (no sound server, busy, ...).</exception>
+    public static AlsaMicrophone Open(string device = "default")
+    {
+        EnsureLibrary();
+        int error = snd_pcm_open(out IntPtr pcm, device, CaptureStream, 0);
+        if (error < 0)
+            throw new AudioInputException($"ALSA device \"{device}\"", $"cannot be opened for capture: {Describe(error)}");
+        error = snd_pcm_set_params(pcm, SignedLittle16, InterleavedAccess, 1, AudioInput.SampleRate, 1, LatencyMicroseconds);
+        if (error < 0)
+        {
+            _ = snd_pcm_close(pcm);
+            throw new AudioInputException($"ALSA device \"{device}\"", $"cannot capture 16 kHz mono 16-bit audio: {Describe(error)}");
+        }
+        return new AlsaMicrophone(device, pcm);
+    }
+
+    /// <summary>The devices that can capture, as ALSA lists them ("default" first when present).</summary>
+    /// <exception cref="MissingDependencyException">libasound is not installed.</exception>
+    public static IReadOnlyList<CaptureDevice> Devices()
+    {
+        EnsureLibrary();
+        var devices = new List<CaptureDevice>();
+        if (snd_device_name_hint(-1, "pcm", out IntPtr hints) < 0)
+            return devices;
+        try
+        {
+            for (int i = 0; ; i++)
+            {
+                IntPtr hint = Marshal.ReadIntPtr(hints, i * IntPtr.Size);
+                if (hint == IntPtr.Zero)
+                    break;
+                string? name = Hint(hint, "NAME"), description = Hint(hint, "DESC"), direction = Hint(hint, "IOID");
+                if (name != null && direction is null or "Input")
+                    devices.Add(new CaptureDevice(name, (description ?? "").Replace('\n', ' ')));
+            }
+        }
+        finally
+        {
+            _ = snd_device_name_free_hint(hints);
+        }
+        return [.. devices.OrderBy(d => d.Name != "default")];
+    }
+
+    /// <inheritdoc />
+    public override int Read(Span<float> destination)
+    {
+        ObjectDisposedException.ThrowIf(_pcm == IntPtr.Zero, this);
+        int frames = Math.Min(destination.Length, _buffer.Length);
+        while (true)
+        {
+            long read;
+            unsafe
+            {
+                fixed (short* buffer = _buffer)
+                    read = snd_pcm_readi(_pcm, buffer, (ulong)frames);
+            }
+            if (read >= 0)
+            {
+                for (int i = 0; i < read; i++)
+                    destination[i] = _buffer[i] / 32768f;
+                return (int)read;
+            }
+            // An overrun (the reader fell behind) or a suspend: recover and go on; anything else ends the capture.
+            if (snd_pcm_recover(_pcm, (int)read, 1) < 0)
+                throw new AudioInputException(Name, $"capture failed: {Describe((int)read)}");
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (_pcm != IntPtr.Zero)
+        {
+            _ = snd_pcm_close(_pcm); // nothing to do about a failure to close
+            _pcm = IntPtr.Zero;
+        }
+        base.Dispose(disposing);
+    }
+
+    static void EnsureLibrary()
+    {
+        if (!NativeLibrary.TryLoad(Library, out _))
+            throw new MissingDependencyException($"ALSA's library {Library} is not installed (Debian: apt-get install libasound2)");
+    }
+
+    static string Describe(int error) => Marshal.PtrToStringUTF8(snd_strerror(error)) ?? $"error {error}";
+
+    static string? Hint(IntPtr hint, string id)
+    {
+        IntPtr value = snd_device_name_get_hint(hint, id);
+        if (value == IntPtr.Zero)
+            return null;
+        try
+        {
+            return Marshal.PtrToStringUTF8(value);
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(value); // malloc'd by ALSA; FreeHGlobal is free() on Linux
+        }
+    }
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int snd_pcm_open(out IntPtr pcm, string name, int stream, int mode);
+
+    [LibraryImport(Library)]
+    private static partial int snd_pcm_set_params(IntPtr pcm, int format, int access, uint channels, uint rate, int softResample, uint latency);
+
+    [LibraryImport(Library)]
+    private static unsafe partial long snd_pcm_readi(IntPtr pcm, short* buffer, ulong frames);
+
+    [LibraryImport(Library)]
+    private static partial int snd_pcm_recover(IntPtr pcm, int error, int silent);
+
+    [LibraryImport(Library)]
+    private static partial int snd_pcm_close(IntPtr pcm);
+
+    [LibraryImport(Library)]
+    private static partial IntPtr snd_strerror(int error);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int snd_device_name_hint(int card, string iface, out IntPtr hints);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr snd_device_name_get_hint(IntPtr hint, string id);
+
+    [LibraryImport(Library)]
+    private static partial int snd_device_name_free_hint(IntPtr hints);
+}

@@ -1,0 +1,51 @@
+using System.Buffers.Binary;
+
+namespace SpeechToText.Audio;
+
+/// <summary>Headerless 16-bit little-endian mono PCM at 16 kHz from a stream (e.g. standard input from a recorder).</summary>
+public sealed class RawPcmAudioSource(Stream stream, string name) : AudioSource
+{
+    readonly byte[] _bytes = new byte[8192];
+    int _odd = -1; // a byte left over from a read that ended mid-sample
+
+    /// <inheritdoc />
+    public override string Name => name;
+
+    /// <inheritdoc />
+    public override int SampleRate => AudioInput.SampleRate;
+
+    /// <inheritdoc />
+    public override int Read(Span<float> destination)
+    {
+        while (true)
+        {
+            int offset = 0;
+            if (_odd >= 0)
+            {
+                _bytes[0] = (byte)_odd;
+                offset = 1;
+                _odd = -1;
+            }
+            int want = Math.Min(_bytes.Length, 2 * destination.Length);
+            int read;
+            try
+            {
+                read = stream.Read(_bytes, offset, Math.Max(1, want - offset));
+            }
+            catch (IOException e)
+            {
+                throw new AudioInputException(name, e.Message, e);
+            }
+            int available = offset + read;
+            if (read == 0)
+                return 0; // a final odd byte is not a sample
+            int samples = available / 2;
+            if (available % 2 == 1)
+                _odd = _bytes[available - 1];
+            for (int i = 0; i < samples; i++)
+                destination[i] = BinaryPrimitives.ReadInt16LittleEndian(_bytes.AsSpan(2 * i)) / 32768f;
+            if (samples > 0)
+                return samples;
+        }
+    }
+}
