@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SpeechToText.Audio;
 using SpeechToText.Decoding;
@@ -13,8 +12,6 @@ namespace SpeechToText.Cli.Commands;
 /// <summary><c>stt live</c>: transcribes the microphone (or a file or raw PCM played as one) as it is spoken.</summary>
 internal static class LiveCommand
 {
-    const int ReadSamples = AudioInput.SampleRate / 20; // 50 ms per read
-
     public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new Option<string?>("--model", "-m") { Description = "A model directory, ggml file or name (default: the bundled model)" };
@@ -99,7 +96,7 @@ internal static class LiveCommand
         File.Move(path + ".partial", path, overwrite: true);
     }
 
-    /// <summary>Reads the source on its own thread and feeds the stream everything that has arrived whenever it is free.</summary>
+    /// <summary>Runs the stream on the source, showing its events and keeping what the transcript and the statistics need.</summary>
     sealed class LiveSession(StreamingTranscriber stream, LiveView view)
     {
         readonly List<Word> _utterance = [];
@@ -114,62 +111,27 @@ internal static class LiveCommand
 
         public void Run(AudioSource source, CancellationToken cancellation)
         {
-            var chunks = Channel.CreateUnbounded<float[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-            var reader = Task.Run(() =>
-            {
-                try
-                {
-                    var buffer = new float[ReadSamples];
-                    int read;
-                    while (!cancellation.IsCancellationRequested && (read = source.Read(buffer)) > 0)
-                        chunks.Writer.TryWrite(buffer[..read]);
-                    chunks.Writer.TryComplete();
-                }
-                catch (Exception e)
-                {
-                    chunks.Writer.TryComplete(e);
-                }
-            }, CancellationToken.None);
             _clock.Start();
-            try
-            {
-                while (chunks.Reader.WaitToReadAsync(cancellation).AsTask().GetAwaiter().GetResult())
-                {
-                    var arrived = new List<float>();
-                    while (chunks.Reader.TryRead(out var chunk))
-                        arrived.AddRange(chunk);
-                    AudioSeconds += arrived.Count / (double)AudioInput.SampleRate;
-                    Show(stream.Push([.. arrived], cancellation));
-                }
-            }
-            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-            {
-                // Ctrl+C: what was heard is still committed below.
-            }
-            Show(stream.Complete(CancellationToken.None)); // flushed even after Ctrl+C
+            foreach (var e in LiveTranscription.Run(stream, source, chunk => AudioSeconds += chunk.Length / (double)AudioInput.SampleRate, cancellation))
+                Show(e);
             view.Finish();
-            if (reader.IsCompleted)
-                reader.GetAwaiter().GetResult(); // a capture error surfaces here
         }
 
-        void Show(IReadOnlyList<StreamingEvent> events)
+        void Show(StreamingEvent e)
         {
-            double now = _clock.Elapsed.TotalSeconds;
-            foreach (var e in events)
+            if (e is CommittedText committed)
             {
-                if (e is CommittedText committed)
-                {
-                    Words.AddRange(committed.Words);
-                    _utterance.AddRange(committed.Words);
-                    _latencies.AddRange(committed.Words.Select(w => now - w.End));
-                }
-                else if (e is EndOfUtterance && _utterance.Count > 0)
-                {
-                    Utterances.Add(Utterance(_utterance));
-                    _utterance.Clear();
-                }
-                view.Show(e);
+                double now = _clock.Elapsed.TotalSeconds;
+                Words.AddRange(committed.Words);
+                _utterance.AddRange(committed.Words);
+                _latencies.AddRange(committed.Words.Select(w => now - w.End));
             }
+            else if (e is EndOfUtterance && _utterance.Count > 0)
+            {
+                Utterances.Add(Utterance(_utterance));
+                _utterance.Clear();
+            }
+            view.Show(e);
         }
 
         static Segment Utterance(List<Word> words) => new(

@@ -16,7 +16,7 @@ public sealed partial class AlsaMicrophone : AudioSource
     const int CaptureStream = 1;          // SND_PCM_STREAM_CAPTURE
     const int SignedLittle16 = 2;         // SND_PCM_FORMAT_S16_LE
     const int InterleavedAccess = 3;      // SND_PCM_ACCESS_RW_INTERLEAVED
-    const uint LatencyMicroseconds = 100_000;
+    const uint LatencyMicroseconds = 500_000; // ALSA's buffer: how far a late reader may fall behind before audio is lost
 
     readonly string _device;
     readonly short[] _buffer = new short[AudioInput.SampleRate / 10];
@@ -29,6 +29,9 @@ public sealed partial class AlsaMicrophone : AudioSource
 
     /// <inheritdoc />
     public override int SampleRate => AudioInput.SampleRate;
+
+    /// <summary>Times the reader fell more than ALSA's buffer (0.5 s) behind, and audio was lost.</summary>
+    public int Overruns { get; private set; }
 
     /// <summary>Opens <paramref name="device"/> for capture at 16 kHz mono.</summary>
     /// <exception cref="MissingDependencyException">libasound is not installed.</exception>
@@ -95,6 +98,7 @@ public sealed partial class AlsaMicrophone : AudioSource
                 return (int)read;
             }
             // An overrun (the reader fell behind) or a suspend: recover and go on; anything else ends the capture.
+            Overruns++;
             if (snd_pcm_recover(_pcm, (int)read, 1) < 0)
                 throw new AudioInputException(Name, $"capture failed: {Describe((int)read)}");
         }

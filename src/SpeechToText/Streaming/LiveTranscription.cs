@@ -1,0 +1,103 @@
+using System.Threading.Channels;
+using SpeechToText.Audio;
+
+namespace SpeechToText.Streaming;
+
+/// <summary>
+/// Runs a <see cref="StreamingTranscriber"/> on a live source: the source is read on its own thread, so that
+/// capture never waits for a decode (a microphone would otherwise overrun and lose audio), and the stream is
+/// given everything that has arrived each time it is free.
+/// </summary>
+public static class LiveTranscription
+{
+    const int ReadSamples = AudioInput.SampleRate / 20; // 50 ms per read
+    static readonly TimeSpan ReaderStopTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The events of <paramref name="stream"/> as <paramref name="source"/> delivers audio, until the source ends
+    /// or <paramref name="cancellation"/> is signalled; either way the stream is then completed, so what was heard
+    /// is committed. <paramref name="heard"/>, if given, sees every chunk of audio before the stream does.
+    /// </summary>
+    /// <exception cref="AudioInputException">The source failed (after the events of what it delivered).</exception>
+    public static IEnumerable<StreamingEvent> Run(StreamingTranscriber stream, AudioSource source, Action<float[]>? heard = null,
+        CancellationToken cancellation = default)
+    {
+        var chunks = Channel.CreateUnbounded<float[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var reader = Task.Run(() => Read(source, chunks.Writer, stop.Token), CancellationToken.None);
+        try
+        {
+            while (Wait(chunks.Reader, cancellation))
+            {
+                var arrived = new List<float>();
+                while (chunks.Reader.TryRead(out var chunk))
+                {
+                    heard?.Invoke(chunk);
+                    arrived.AddRange(chunk);
+                }
+                var events = Push(stream, [.. arrived], cancellation);
+                if (events == null)
+                    break;
+                foreach (var e in events)
+                    yield return e;
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            // A read in progress ends within one period; after that the caller may dispose the source.
+            ((IAsyncResult)reader).AsyncWaitHandle.WaitOne(ReaderStopTimeout);
+        }
+        foreach (var e in stream.Complete(CancellationToken.None)) // committed even after cancellation
+            yield return e;
+        if (reader.IsFaulted)
+            throw reader.Exception.InnerException ?? reader.Exception;
+    }
+
+    /// <summary>The events of <paramref name="samples"/>, or null when cancelled during their decode.</summary>
+    static IReadOnlyList<StreamingEvent>? Push(StreamingTranscriber stream, float[] samples, CancellationToken cancellation)
+    {
+        try
+        {
+            return stream.Push(samples, cancellation);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            return null; // the audio is in the stream; Complete decodes it
+        }
+    }
+
+    static void Read(AudioSource source, ChannelWriter<float[]> chunks, CancellationToken stop)
+    {
+        try
+        {
+            var buffer = new float[ReadSamples];
+            int read;
+            while (!stop.IsCancellationRequested && (read = source.Read(buffer)) > 0)
+                chunks.TryWrite(buffer[..read]);
+            chunks.TryComplete();
+        }
+        catch (Exception e) when (e is AudioInputException or IOException or ObjectDisposedException)
+        {
+            chunks.TryComplete(e);
+            throw;
+        }
+    }
+
+    /// <summary>Waits for audio; false when the source has ended (or failed) or the caller cancelled.</summary>
+    static bool Wait(ChannelReader<float[]> chunks, CancellationToken cancellation)
+    {
+        try
+        {
+            return chunks.WaitToReadAsync(cancellation).AsTask().GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception) when (chunks.Completion.IsFaulted)
+        {
+            return false; // the reader's error is thrown once the stream is completed
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace SpeechToText.Tests.Streaming;
+
+/// <summary>
+/// A private PulseAudio daemon whose microphone hears what is played into it (scripts/virtual-mic), started for
+/// the tests of one class and stopped after them. While it runs, this process's ALSA "default" device is its
+/// microphone (PULSE_SERVER names its socket).
+/// </summary>
+public sealed partial class VirtualMicrophone : IDisposable
+{
+    readonly TempDirectory _directory = new();
+    readonly string? _previousServer = Environment.GetEnvironmentVariable("PULSE_SERVER");
+
+    public VirtualMicrophone()
+    {
+        Script("start");
+        SetServer($"unix:{_directory.Path}/native");
+    }
+
+    /// <summary>Starts playing <paramref name="wav"/> into the microphone at real-time pace.</summary>
+    public Process Play(string wav) => Start("play", wav);
+
+    public void Dispose()
+    {
+        SetServer(_previousServer);
+        Script("stop");
+        _directory.Dispose();
+    }
+
+    /// <summary>Sets PULSE_SERVER for libasound: .NET's own environment is not the native one on Unix.</summary>
+    static void SetServer(string? server)
+    {
+        int result = server == null ? unsetenv("PULSE_SERVER") : setenv("PULSE_SERVER", server, 1);
+        if (result != 0)
+            throw new InvalidOperationException($"PULSE_SERVER could not be set (errno {Marshal.GetLastPInvokeError()})");
+        Environment.SetEnvironmentVariable("PULSE_SERVER", server);
+    }
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int setenv(string name, string value, int overwrite);
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int unsetenv(string name);
+
+    void Script(string command)
+    {
+        using var process = Start(command);
+        string error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"scripts/virtual-mic {command} failed: {error}");
+    }
+
+    Process Start(string command, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Path.Combine(Repository.Root, "scripts", "virtual-mic"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(command);
+        start.ArgumentList.Add(_directory.Path);
+        foreach (string argument in arguments)
+            start.ArgumentList.Add(argument);
+        return Process.Start(start) ?? throw new InvalidOperationException("scripts/virtual-mic did not start");
+    }
+}
