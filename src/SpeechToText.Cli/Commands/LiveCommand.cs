@@ -49,8 +49,9 @@ internal static class LiveCommand
             if (!(chunkSeconds >= 0.1 && chunkSeconds <= 10))
                 throw new UsageException($"--chunk must be between 0.1 and 10 seconds, not {chunkSeconds.ToString(CultureInfo.InvariantCulture)}");
 
-            using var recognizer = SpeechRecognizer.Load(BundledModel.Or(parsed.GetValue(model)), new RecognizerOptions(Threads: parsed.GetValue(threads)), loggers);
-            using var source = Open(inputPath, parsed.GetValue(realtime), parsed.GetValue(device)!);
+            string modelPath = BundledModel.Or(parsed.GetValue(model));
+            using var source = Open(inputPath, parsed.GetValue(realtime), parsed.GetValue(device)!); // a bad device fails before the model loads
+            using var recognizer = SpeechRecognizer.Load(modelPath, new RecognizerOptions(Threads: parsed.GetValue(threads)), loggers);
             var view = new LiveView(output, terminal: ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected);
             var session = new LiveSession(recognizer.CreateStream(new StreamingOptions { MinimumChunkSeconds = chunkSeconds }), view);
             session.Run(source, cancellation);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace SpeechToText.Audio;
@@ -17,6 +18,10 @@ public sealed partial class AlsaMicrophone : AudioSource
     const int SignedLittle16 = 2;         // SND_PCM_FORMAT_S16_LE
     const int InterleavedAccess = 3;      // SND_PCM_ACCESS_RW_INTERLEAVED
     const uint LatencyMicroseconds = 500_000; // ALSA's buffer: how far a late reader may fall behind before audio is lost
+
+    const int NoSuchEntry = -2; // -ENOENT
+    static readonly Lock LoadLock = new();
+    static bool _loaded;
 
     readonly string _device;
     readonly short[] _buffer = new short[AudioInput.SampleRate / 10];
@@ -41,7 +46,10 @@ public sealed partial class AlsaMicrophone : AudioSource
         EnsureLibrary();
         int error = snd_pcm_open(out IntPtr pcm, device, CaptureStream, 0);
         if (error < 0)
-            throw new AudioInputException($"ALSA device \"{device}\"", $"cannot be opened for capture: {Describe(error)}");
+        {
+            string hint = error == NoSuchEntry ? " (no such device, or no sound server or sound card behind it: see --list-devices; is PULSE_SERVER set?)" : "";
+            throw new AudioInputException($"ALSA device \"{device}\"", $"cannot be opened for capture: {Describe(error)}{hint}");
+        }
         error = snd_pcm_set_params(pcm, SignedLittle16, InterleavedAccess, 1, AudioInput.SampleRate, 1, LatencyMicroseconds);
         if (error < 0)
         {
@@ -115,10 +123,27 @@ public sealed partial class AlsaMicrophone : AudioSource
         base.Dispose(disposing);
     }
 
+    /// <summary>Loads libasound once, and silences its own messages on stderr (errors reach the caller as exceptions).</summary>
     static void EnsureLibrary()
     {
-        if (!NativeLibrary.TryLoad(Library, out _))
-            throw new MissingDependencyException($"ALSA's library {Library} is not installed (Debian: apt-get install libasound2)");
+        lock (LoadLock)
+        {
+            if (_loaded)
+                return;
+            if (!NativeLibrary.TryLoad(Library, out _))
+                throw new MissingDependencyException($"ALSA's library {Library} is not installed (Debian: apt-get install libasound2)");
+            unsafe
+            {
+                _ = snd_lib_error_set_handler((IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int, IntPtr, int, IntPtr, void>)&IgnoreError);
+            }
+            _loaded = true;
+        }
+    }
+
+    /// <summary>ALSA's error handler (a variadic C function; the extra arguments are the caller's to clean up).</summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    static void IgnoreError(IntPtr file, int line, IntPtr function, int error, IntPtr format)
+    {
     }
 
     static string Describe(int error) => Marshal.PtrToStringUTF8(snd_strerror(error)) ?? $"error {error}";
@@ -164,4 +189,7 @@ public sealed partial class AlsaMicrophone : AudioSource
 
     [LibraryImport(Library)]
     private static partial int snd_device_name_free_hint(IntPtr hints);
+
+    [LibraryImport(Library)]
+    private static partial int snd_lib_error_set_handler(IntPtr handler);
 }

@@ -1,0 +1,63 @@
+using System.Text.Json;
+using SpeechToText.Cli;
+
+namespace SpeechToText.Tests.Cli;
+
+/// <summary>stt live with the bundled model, fed from files (the microphone path is in LiveMicrophoneTests).</summary>
+public sealed class LiveCommandTests : IDisposable
+{
+    readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void A_file_is_transcribed_as_timed_commits_and_the_final_transcript_is_written()
+    {
+        string json = _temp.File("live.json");
+
+        var result = SttCommandLine.Run("live", "--input", Repository.Sample("short.wav"), "--output", json);
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        Assert.Matches(@"^\[00:00\.\d\d --> 00:0\d\.\d\d\] \w", result.Output);
+        var segments = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("segments");
+        var utterance = Assert.Single(segments.EnumerateArray());
+        var committed = string.Join(' ', result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line[(line.IndexOf(']') + 2)..]));
+        Assert.Equal(committed, utterance.GetProperty("text").GetString()!.Trim());
+        Assert.NotEmpty(utterance.GetProperty("words").EnumerateArray());
+    }
+
+    [Fact]
+    public void Raw_pcm_on_standard_input_is_heard_at_its_rate()
+    {
+        var samples = SpeechToText.Audio.AudioInput.ReadAll(Repository.Sample("short.wav"));
+        string pcm = _temp.Write("short.pcm", [.. samples.SelectMany(s => BitConverter.GetBytes((short)Math.Round(s * 32767)))]);
+
+        var result = SttCommandLine.RunProcess(null, pcm, "live", "--input", "-");
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        Assert.Contains($"stdin: {samples.Length / 16000.0:F1} s of audio", result.Error);
+        Assert.Matches(@"^\[00:00\.\d\d --> 00:0\d\.\d\d\] \w", result.Output);
+    }
+
+    [Theory]
+    [InlineData("--realtime")]
+    [InlineData("--chunk", "0")]
+    [InlineData("--format", "srt")]
+    [InlineData("--input", "x.wav", "--output", "transcript.unknown")]
+    public void Contradictory_or_impossible_options_are_usage_errors(params string[] options)
+    {
+        var result = SttCommandLine.Run(["live", .. options]);
+
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+    }
+
+    [Fact]
+    public void A_capture_device_that_does_not_exist_is_an_input_error_naming_it()
+    {
+        var result = SttCommandLine.Run("live", "--capture-device", "no_such_device");
+
+        Assert.Equal(ExitCode.InputError, result.ExitCode);
+        Assert.Contains("no_such_device", result.Error);
+        Assert.DoesNotContain("ALSA lib", result.Error);
+    }
+}
