@@ -6,6 +6,7 @@ using SpeechToText.Audio;
 using SpeechToText.Decoding;
 using SpeechToText.Output;
 using SpeechToText.Streaming;
+using SpeechToText.Text;
 
 namespace SpeechToText.Cli.Commands;
 
@@ -26,11 +27,15 @@ internal static class LiveCommand
         var outputFile = new Option<string?>("--output", "-o") { Description = "Write the final transcript to this file (format from -f, else its extension)" };
         var format = new Option<string?>("--format", "-f") { Description = "Format of --output: txt, srt, vtt, json or tsv" };
         format.AcceptOnlyFromAmong("txt", "srt", "vtt", "json", "tsv");
-        var stats = new Option<bool>("--stats") { Description = "Print latency figures at the end (committed time - time the word ended in the audio)" };
+        var stats = new Option<bool>("--stats")
+        {
+            Description = "Print latency figures at the end (committed time - time the word ended in the audio); for --input FILE also the word error rate against its offline transcription",
+        };
+        var reference = new Option<string?>("--reference") { Description = "With --stats: a transcript of the input, to score the live and the offline transcription against" };
         var threads = new Option<int?>("--threads", "-t") { Description = "CPU threads" };
         var command = new Command("live", "Transcribe live audio as it is spoken: tentative text dimmed, committed text normal")
         {
-            model, input, realtime, device, listDevices, chunk, outputFile, format, stats, threads,
+            model, input, realtime, device, listDevices, chunk, outputFile, format, stats, reference, threads,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -53,13 +58,22 @@ internal static class LiveCommand
             using var source = Open(inputPath, parsed.GetValue(realtime), parsed.GetValue(device)!); // a bad device fails before the model loads
             using var recognizer = SpeechRecognizer.Load(modelPath, new RecognizerOptions(Threads: parsed.GetValue(threads)), loggers);
             var view = new LiveView(output, terminal: ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected);
-            var session = new LiveSession(recognizer.CreateStream(new StreamingOptions { MinimumChunkSeconds = chunkSeconds }), view);
+            string? referencePath = parsed.GetValue(reference);
+            if (referencePath != null && (!parsed.GetValue(stats) || inputPath is null or AudioInput.StandardInput))
+                throw new UsageException("--reference needs --stats and --input FILE");
+            string? referenceText = referencePath == null ? null : File.ReadAllText(referencePath);
+            var streaming = new StreamingOptions { MinimumChunkSeconds = chunkSeconds };
+            var session = new LiveSession(recognizer.CreateStream(streaming), view);
             session.Run(source, cancellation);
             loggers.CreateLogger("live").LogInformation("{Source}: {Seconds:F1} s of audio, {Words} words committed", source.Name, session.AudioSeconds, session.Words.Count);
             if (outputPath != null && outputFormat is { } chosen)
                 WriteTranscript(outputPath, chosen, session.Utterances);
             if (parsed.GetValue(stats))
+            {
                 session.WriteStatistics(error, measured: inputPath == null || parsed.GetValue(realtime));
+                if (inputPath is not null and not AudioInput.StandardInput)
+                    WriteAccuracy(error, recognizer, inputPath, streaming.Decoding, session.Text, referenceText, cancellation);
+            }
             return ExitCode.Ok;
         })));
         return command;
@@ -85,6 +99,21 @@ internal static class LiveCommand
             : throw new UsageException($"cannot tell the format of --output {path}: give -f txt, srt, vtt, json or tsv");
     }
 
+    /// <summary>The live transcript scored against the offline transcription of the same file (same decoding), and both against a reference.</summary>
+    static void WriteAccuracy(TextWriter error, SpeechRecognizer recognizer, string file, DecodingOptions decoding, string live, string? reference,
+        CancellationToken cancellation)
+    {
+        string offline = string.Concat(recognizer.TranscribeAsync(file, decoding, cancellation).ToBlockingEnumerable(cancellation).Select(s => s.Text));
+        string Wer(string truth, string hypothesis)
+        {
+            var (errors, words) = WordErrorRate.Count(EnglishTextNormalizer.Normalize(truth), EnglishTextNormalizer.Normalize(hypothesis));
+            return words == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{100.0 * errors / words:F1}%");
+        }
+        error.WriteLine($"live against offline transcription of {file}: WER {Wer(offline, live)}");
+        if (reference != null)
+            error.WriteLine($"against the reference: live WER {Wer(reference, live)}, offline WER {Wer(reference, offline)}");
+    }
+
     static void WriteTranscript(string path, TranscriptFormat format, IReadOnlyList<Segment> utterances)
     {
         using (var file = new StreamWriter(path + ".partial"))
@@ -105,6 +134,8 @@ internal static class LiveCommand
         readonly Stopwatch _clock = new();
 
         public List<Word> Words { get; } = [];
+
+        public string Text => string.Concat(Words.Select(w => w.Text));
 
         public List<Segment> Utterances { get; } = [];
 

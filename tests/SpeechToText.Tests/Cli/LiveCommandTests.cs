@@ -44,6 +44,7 @@ public sealed class LiveCommandTests : IDisposable
     [InlineData("--chunk", "0")]
     [InlineData("--format", "srt")]
     [InlineData("--input", "x.wav", "--output", "transcript.unknown")]
+    [InlineData("--input", "x.wav", "--reference", "x.txt")]
     public void Contradictory_or_impossible_options_are_usage_errors(params string[] options)
     {
         var result = SttCommandLine.Run(["live", .. options]);
