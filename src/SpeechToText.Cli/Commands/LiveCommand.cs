@@ -54,13 +54,13 @@ internal static class LiveCommand
             if (!(chunkSeconds >= 0.1 && chunkSeconds <= 10))
                 throw new UsageException($"--chunk must be between 0.1 and 10 seconds, not {chunkSeconds.ToString(CultureInfo.InvariantCulture)}");
 
+            string? referencePath = parsed.GetValue(reference);
+            if (referencePath != null && (!parsed.GetValue(stats) || inputPath is null or AudioInput.StandardInput))
+                throw new UsageException("--reference needs --stats and --input FILE");
             string modelPath = BundledModel.Or(parsed.GetValue(model));
             using var source = Open(inputPath, parsed.GetValue(realtime), parsed.GetValue(device)!); // a bad device fails before the model loads
             using var recognizer = SpeechRecognizer.Load(modelPath, new RecognizerOptions(Threads: parsed.GetValue(threads)), loggers);
             var view = new LiveView(output, terminal: ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected);
-            string? referencePath = parsed.GetValue(reference);
-            if (referencePath != null && (!parsed.GetValue(stats) || inputPath is null or AudioInput.StandardInput))
-                throw new UsageException("--reference needs --stats and --input FILE");
             string? referenceText = referencePath == null ? null : File.ReadAllText(referencePath);
             var streaming = new StreamingOptions { MinimumChunkSeconds = chunkSeconds };
             var session = new LiveSession(recognizer.CreateStream(streaming), view);
