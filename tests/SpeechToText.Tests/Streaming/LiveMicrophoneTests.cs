@@ -25,7 +25,7 @@ public sealed class LiveMicrophoneTests(VirtualMicrophone microphone) : IClassFi
     /// </summary>
     Capture Record(StreamingTranscriber stream, string wav, double stopAfter = double.PositiveInfinity)
     {
-        using var capture = AlsaMicrophone.Open();
+        using var capture = AlsaMicrophone.Open(VirtualMicrophone.Device);
         using var playback = microphone.Play(wav);
         using var stop = new CancellationTokenSource();
         var samples = new List<float>();
@@ -56,7 +56,7 @@ public sealed class LiveMicrophoneTests(VirtualMicrophone microphone) : IClassFi
         var played = AudioInput.ReadAll(Repository.Sample("short.wav"));
         var heard = new List<float>();
         int overruns;
-        using (var capture = AlsaMicrophone.Open())
+        using (var capture = AlsaMicrophone.Open(VirtualMicrophone.Device))
         using (var playback = microphone.Play(Repository.Sample("short.wav")))
         {
             var buffer = new float[Rate / 10];
@@ -122,6 +122,40 @@ public sealed class LiveMicrophoneTests(VirtualMicrophone microphone) : IClassFi
 
         Assert.NotEmpty(Committed(capture.Events).Trim());
         Assert.IsType<EndOfUtterance>(capture.Events[^1]);
+    }
+
+    [Fact]
+    public async Task Stt_live_transcribes_the_default_microphone_until_ctrl_c_and_writes_the_transcript()
+    {
+        using var temp = new TempDirectory();
+        string transcript = temp.File("live.txt");
+        var start = new System.Diagnostics.ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "stt"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string argument in new[] { "live", "--output", transcript, "--stats" })
+            start.ArgumentList.Add(argument);
+        start.Environment["PULSE_SERVER"] = Environment.GetEnvironmentVariable("PULSE_SERVER");
+        using var live = System.Diagnostics.Process.Start(start)!;
+        var output = live.StandardOutput.ReadToEndAsync();
+        var error = live.StandardError.ReadToEndAsync();
+        await Task.Delay(3000); // the model loads
+
+        using (var playback = microphone.Play(Repository.Sample("short.wav")))
+            await playback.WaitForExitAsync();
+        await Task.Delay(1000);
+        VirtualMicrophone.Interrupt(live.Id);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await live.WaitForExitAsync(timeout.Token); // throws if stt live does not stop after Ctrl+C
+        string printed = await output, messages = await error;
+        Assert.True(live.ExitCode == 0, messages);
+        Assert.Matches(@"^\[\d\d:\d\d\.\d\d --> \d\d:\d\d\.\d\d\] \w", printed);
+        Assert.Contains("latency over", messages);
+        string written = (await File.ReadAllTextAsync(transcript)).Trim();
+        Assert.NotEmpty(written);
+        Assert.Equal(string.Join(' ', printed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[(l.IndexOf(']') + 2)..])), written.Replace('\n', ' '));
     }
 
     [Fact]

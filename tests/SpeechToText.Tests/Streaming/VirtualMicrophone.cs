@@ -5,13 +5,20 @@ namespace SpeechToText.Tests.Streaming;
 
 /// <summary>
 /// A private PulseAudio daemon whose microphone hears what is played into it (scripts/virtual-mic), started for
-/// the tests of one class and stopped after them. While it runs, this process's ALSA "default" device is its
-/// microphone (PULSE_SERVER names its socket).
+/// the tests of one class and stopped after them. While it runs, PULSE_SERVER names its socket, so ALSA's "pulse"
+/// device is its microphone.
 /// </summary>
 public sealed partial class VirtualMicrophone : IDisposable
 {
     readonly TempDirectory _directory = new();
     readonly string? _previousServer = Environment.GetEnvironmentVariable("PULSE_SERVER");
+
+    /// <summary>
+    /// The ALSA device to capture from. "default" is the same in a fresh process such as stt live, but libasound
+    /// decides what "default" is once, when it first loads its configuration, and other tests may have used ALSA
+    /// in this process before the daemon ran.
+    /// </summary>
+    public const string Device = "pulse";
 
     public VirtualMicrophone()
     {
@@ -37,6 +44,16 @@ public sealed partial class VirtualMicrophone : IDisposable
             throw new InvalidOperationException($"PULSE_SERVER could not be set (errno {Marshal.GetLastPInvokeError()})");
         Environment.SetEnvironmentVariable("PULSE_SERVER", server);
     }
+
+    /// <summary>Sends SIGINT to process <paramref name="pid"/>, as Ctrl+C in its terminal would.</summary>
+    public static void Interrupt(int pid)
+    {
+        if (kill(pid, 2) != 0)
+            throw new InvalidOperationException($"SIGINT could not be sent to {pid} (errno {Marshal.GetLastPInvokeError()})");
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int setenv(string name, string value, int overwrite);
