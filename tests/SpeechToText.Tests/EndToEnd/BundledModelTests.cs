@@ -39,7 +39,7 @@ public class BundledModelTests
     }
 
     [Fact]
-    public async Task Bfloat16_inference_writes_what_float32_inference_writes_up_to_its_last_words()
+    public async Task Bfloat16_inference_writes_what_float32_inference_writes_but_for_a_few_characters()
     {
         string wav = Path.Combine(Repository, "audio", "short.wav");
         using var full = SpeechRecognizer.Load(ModelPath);
@@ -48,12 +48,11 @@ public class BundledModelTests
         var greedy = new DecodingOptions { Temperatures = [0.0] };
         string fp32 = await Transcribe(full, wav, greedy), bf16 = await Transcribe(half, wav, greedy);
 
-        // Greedy decoding follows one path: once bf16 rounding flips a near-tie, the rest may differ. Measured:
-        // identical at 1,600 steps; the last word differs at 3,288 steps; at 4,709 steps the two agree on the first
-        // 37 of 42 characters ("the derect senon in which a some bean" + "ileds" / " old points"); identical at
-        // 6,673 steps (greedy and with 5 beams).
-        int agreed = fp32.Zip(bf16).TakeWhile(pair => pair.First == pair.Second).Count();
-        Assert.True(agreed >= 0.8 * fp32.Length, $"bf16 \"{bf16}\" against fp32 \"{fp32}\": the first {agreed} characters agree");
+        // Greedy decoding follows one path: where bf16 rounding flips a near-tie, a few characters differ. Measured:
+        // identical at 1,600 and 6,673 steps; the last word differs at 3,288 steps; at 4,709 steps the last 5
+        // characters; at 8,000 steps "cine in" / "sening" (5 edits in 48 characters).
+        double differing = (double)WordErrorRate.EditDistance(fp32.ToCharArray(), bf16.ToCharArray()) / fp32.Length;
+        Assert.True(differing <= 0.2, $"bf16 \"{bf16}\" against fp32 \"{fp32}\": {differing:P0} of the characters differ");
     }
 
     [Theory]
@@ -86,11 +85,11 @@ public class BundledModelTests
 internal static class BundledModel
 {
     /// <summary>
-    /// Measured 0.903 with the command line's decoding (5 beams; 6,673 steps; greedy: 1.086). The held-out voice
-    /// is still barely recognised (1.061 at 4,709 steps, greedy).
+    /// Measured 0.838 with the command line's decoding (5 beams; 8,000 steps; greedy: 1.083; 0.903 at 6,673 steps).
+    /// The held-out voice is still barely recognised.
     /// </summary>
-    public const double MaxSampleWordErrorRate = 1.0;
+    public const double MaxSampleWordErrorRate = 0.92;
 
-    /// <summary>Measured 0.603 (greedy 0.704; 0.734 at 4,709 steps); an empty or unrelated transcript scores 1.0 or more.</summary>
-    public const double MaxSampleCharacterErrorRate = 0.68;
+    /// <summary>Measured 0.536 (greedy 0.708; 0.603 at 6,673 steps); an empty or unrelated transcript scores 1.0 or more.</summary>
+    public const double MaxSampleCharacterErrorRate = 0.6;
 }
