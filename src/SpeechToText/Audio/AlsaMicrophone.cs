@@ -17,6 +17,9 @@ public sealed partial class AlsaMicrophone : AudioSource
     const int CaptureStream = 1;          // SND_PCM_STREAM_CAPTURE
     const int SignedLittle16 = 2;         // SND_PCM_FORMAT_S16_LE
     const int InterleavedAccess = 3;      // SND_PCM_ACCESS_RW_INTERLEAVED
+    const int NonBlocking = 1;            // SND_PCM_NONBLOCK
+    const int TryAgain = -11;             // -EAGAIN: no audio yet
+    static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
     const uint LatencyMicroseconds = 500_000; // ALSA's buffer: how far a late reader may fall behind before audio is lost
 
     const int NoSuchEntry = -2; // -ENOENT
@@ -44,7 +47,8 @@ public sealed partial class AlsaMicrophone : AudioSource
     public static AlsaMicrophone Open(string device = "default")
     {
         EnsureLibrary();
-        int error = snd_pcm_open(out IntPtr pcm, device, CaptureStream, 0);
+        // Non-blocking, so that a read never holds libasound while another thread closes the device.
+        int error = snd_pcm_open(out IntPtr pcm, device, CaptureStream, NonBlocking);
         if (error < 0)
         {
             string hint = error == NoSuchEntry ? " (no such device, or no sound server or sound card behind it: see --list-devices; is PULSE_SERVER set?)" : "";
@@ -99,11 +103,16 @@ public sealed partial class AlsaMicrophone : AudioSource
                 fixed (short* buffer = _buffer)
                     read = snd_pcm_readi(_pcm, buffer, (ulong)frames);
             }
-            if (read >= 0)
+            if (read > 0)
             {
                 for (int i = 0; i < read; i++)
                     destination[i] = _buffer[i] / 32768f;
                 return (int)read;
+            }
+            if (read is 0 or TryAgain)
+            {
+                Thread.Sleep(PollInterval); // nothing captured yet
+                continue;
             }
             // An overrun (the reader fell behind) or a suspend: recover and go on; anything else ends the capture.
             Overruns++;

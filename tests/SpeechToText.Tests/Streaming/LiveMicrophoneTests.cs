@@ -134,13 +134,17 @@ public sealed class LiveMicrophoneTests(VirtualMicrophone microphone) : IClassFi
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (string argument in new[] { "live", "--output", transcript, "--stats" })
+        foreach (string argument in new[] { "live", "--output", transcript, "--stats", "--verbose" })
             start.ArgumentList.Add(argument);
         start.Environment["PULSE_SERVER"] = Environment.GetEnvironmentVariable("PULSE_SERVER");
         using var live = System.Diagnostics.Process.Start(start)!;
         var output = live.StandardOutput.ReadToEndAsync();
-        var error = live.StandardError.ReadToEndAsync();
-        await Task.Delay(3000); // the model loads
+        var error = new System.Text.StringBuilder();
+        live.ErrorDataReceived += (_, line) => { lock (error) error.AppendLine(line.Data); };
+        live.BeginErrorReadLine();
+        string Messages() { lock (error) return error.ToString(); }
+        for (int waited = 0; waited < 60 && !Messages().Contains("attention"); waited++)
+            await Task.Delay(500); // the model loads (its first message is about the attention backend)
 
         using (var playback = microphone.Play(Repository.Sample("short.wav")))
             await playback.WaitForExitAsync();
@@ -148,8 +152,16 @@ public sealed class LiveMicrophoneTests(VirtualMicrophone microphone) : IClassFi
         VirtualMicrophone.Interrupt(live.Id);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await live.WaitForExitAsync(timeout.Token); // throws if stt live does not stop after Ctrl+C
-        string printed = await output, messages = await error;
+        try
+        {
+            await live.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            live.Kill();
+            Assert.Fail($"stt live did not stop within 30 s of Ctrl+C: {Messages()}");
+        }
+        string printed = await output, messages = Messages();
         Assert.True(live.ExitCode == 0, messages);
         Assert.Matches(@"^\[\d\d:\d\d\.\d\d --> \d\d:\d\d\.\d\d\] \w", printed);
         Assert.Contains("latency over", messages);
