@@ -28,7 +28,8 @@ public sealed class WordAligner(WhisperModel model, WhisperTokenizer tokenizer)
     const string PrependedPunctuation = "\"'“¿([{-";
     const string AppendedPunctuation = "\"'.。,，!！?？:：”)]}、";
     const string SentenceEnds = ".。!！?？";
-    static readonly HashSet<string> UnspacedLanguages = ["zh", "ja", "th", "lo", "my", "yue"];
+    /// <summary>Languages written without spaces between words.</summary>
+    internal static readonly HashSet<string> UnspacedLanguages = ["zh", "ja", "th", "lo", "my", "yue"];
 
     /// <summary>
     /// The words of <paramref name="textTokens"/>, timed against <paramref name="audio"/>: an encoded window whose

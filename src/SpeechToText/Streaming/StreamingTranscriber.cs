@@ -16,7 +16,10 @@ public abstract record StreamingEvent;
 /// <param name="End">End in seconds.</param>
 public sealed record TentativeText(string Text, double Start, double End) : StreamingEvent;
 
-/// <summary>Words that are final: never retracted, always after the text committed before them.</summary>
+/// <summary>
+/// Words that are final: never retracted, always after the text committed before them. Each word carries its
+/// leading space (in languages written with spaces), so the texts of successive commits concatenate.
+/// </summary>
 /// <param name="Words">The committed words, timed in the stream.</param>
 public sealed record CommittedText(IReadOnlyList<Word> Words) : StreamingEvent
 {
@@ -197,6 +200,10 @@ public sealed class StreamingTranscriber
             .SelectMany(s => s.Words ?? [])
             .Select(w => w with { Start = w.Start + offset, End = w.End + offset })
             .ToList();
+        // A decode's first word may come without its space (the model starts its text there); in a language
+        // written with spaces it gets one, so that committed words always concatenate into text.
+        if (words.Count > 0 && !char.IsWhiteSpace(words[0].Text.FirstOrDefault(' ')) && !WordAligner.UnspacedLanguages.Contains(_transcriber.Language ?? ""))
+            words[0] = words[0] with { Text = " " + words[0].Text };
         _logger?.LogDebug("decoded {Seconds:F2} s from {Offset:F2} s: {Text}", frames / (double)FramesPerSecond, offset, string.Concat(words.Select(w => w.Text)));
         return words;
     }

@@ -125,7 +125,7 @@ public sealed class LiveMicrophoneTests(VirtualMicrophone microphone) : IClassFi
     }
 
     [Fact]
-    public async Task Stt_live_transcribes_the_default_microphone_until_ctrl_c_and_writes_the_transcript()
+    public async Task Stt_live_transcribes_the_default_microphone_until_stopped_and_writes_the_transcript()
     {
         using var temp = new TempDirectory();
         string transcript = temp.File("live.txt");
@@ -149,7 +149,7 @@ public sealed class LiveMicrophoneTests(VirtualMicrophone microphone) : IClassFi
         using (var playback = microphone.Play(Repository.Sample("short.wav")))
             await playback.WaitForExitAsync();
         await Task.Delay(1000);
-        VirtualMicrophone.Interrupt(live.Id);
+        VirtualMicrophone.Stop(live.Id);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
@@ -159,7 +159,7 @@ public sealed class LiveMicrophoneTests(VirtualMicrophone microphone) : IClassFi
         catch (OperationCanceledException)
         {
             live.Kill();
-            Assert.Fail($"stt live did not stop within 30 s of Ctrl+C: {Messages()}");
+            Assert.Fail($"stt live did not stop within 30 s of SIGTERM: {Messages()}");
         }
         string printed = await output, messages = Messages();
         Assert.True(live.ExitCode == 0, messages);

@@ -45,11 +45,14 @@ public sealed partial class VirtualMicrophone : IDisposable
         Environment.SetEnvironmentVariable("PULSE_SERVER", server);
     }
 
-    /// <summary>Sends SIGINT to process <paramref name="pid"/>, as Ctrl+C in its terminal would.</summary>
-    public static void Interrupt(int pid)
+    /// <summary>
+    /// Sends SIGTERM to process <paramref name="pid"/>: stt handles it as Ctrl+C. (SIGINT itself is ignored by
+    /// processes started from a background job of a non-interactive shell, as a CI runner may start the tests.)
+    /// </summary>
+    public static void Stop(int pid)
     {
-        if (kill(pid, 2) != 0)
-            throw new InvalidOperationException($"SIGINT could not be sent to {pid} (errno {Marshal.GetLastPInvokeError()})");
+        if (kill(pid, 15) != 0)
+            throw new InvalidOperationException($"SIGTERM could not be sent to {pid} (errno {Marshal.GetLastPInvokeError()})");
     }
 
     [LibraryImport("libc", SetLastError = true)]
