@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using SpeechToText.Audio;
+using SpeechToText.Benchmarking;
 using SpeechToText.Decoding;
 using SpeechToText.Output;
 using SpeechToText.Streaming;
@@ -184,9 +185,9 @@ internal static class LiveCommand
                 return;
             }
             var sorted = _latencies.Order().ToArray();
-            double Percentile(double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+            double p50 = InferenceBenchmark.Percentile(sorted, 0.5), p90 = InferenceBenchmark.Percentile(sorted, 0.9);
             error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"latency over {sorted.Length} committed words: p50 {Percentile(0.5):F2} s, p90 {Percentile(0.9):F2} s, max {sorted[^1]:F2} s; {stream.Decodes} decodes of {AudioSeconds:F1} s of audio"));
+                $"latency over {sorted.Length} committed words: p50 {p50:F2} s, p90 {p90:F2} s, max {sorted[^1]:F2} s; {stream.Decodes} decodes of {AudioSeconds:F1} s of audio"));
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.ComponentModel;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -19,11 +18,9 @@ public sealed class FfmpegAudioSource : AudioSource
     const int StderrLinesKept = 20;
 
     readonly Process _process;
-    readonly Stream _stdout;
+    readonly RawPcmAudioSource _stdout;
     readonly Queue<string> _stderr = new();
-    readonly byte[] _buffer = new byte[64 * 1024];
     readonly ILogger? _logger;
-    int _buffered; // bytes of _buffer holding an incomplete sample from the previous read
     bool _ended;
 
     FfmpegAudioSource(string name, int sampleRate, string inputArgument, Stream? stdin, ReadOnlyMemory<byte> stdinPrefix, ILogger? logger)
@@ -70,7 +67,7 @@ public sealed class FfmpegAudioSource : AudioSource
             }
         };
         _process.BeginErrorReadLine();
-        _stdout = _process.StandardOutput.BaseStream;
+        _stdout = new RawPcmAudioSource(_process.StandardOutput.BaseStream, name, sampleRate);
         if (stdin != null)
             _ = PumpAsync(stdinPrefix, stdin, _process.StandardInput.BaseStream);
     }
@@ -100,27 +97,12 @@ public sealed class FfmpegAudioSource : AudioSource
     /// <inheritdoc />
     public override int Read(Span<float> destination)
     {
-        while (!_ended)
-        {
-            int wanted = Math.Min(_buffer.Length, destination.Length * sizeof(short));
-            int got = _stdout.Read(_buffer, _buffered, Math.Max(wanted - _buffered, 1));
-            if (got == 0)
-            {
-                Finish();
-                break;
-            }
-            _buffered += got;
-            int samples = _buffered / sizeof(short);
-            if (samples == 0)
-                continue;
-            for (int i = 0; i < samples; i++)
-                destination[i] = BinaryPrimitives.ReadInt16LittleEndian(_buffer.AsSpan(i * sizeof(short))) / 32768f;
-            int rest = _buffered - samples * sizeof(short);
-            _buffer.AsSpan(samples * sizeof(short), rest).CopyTo(_buffer);
-            _buffered = rest;
-            return samples;
-        }
-        return 0;
+        if (_ended)
+            return 0;
+        int read = _stdout.Read(destination);
+        if (read == 0)
+            Finish();
+        return read;
     }
 
     void Finish()

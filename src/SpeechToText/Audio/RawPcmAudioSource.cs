@@ -2,17 +2,20 @@ using System.Buffers.Binary;
 
 namespace SpeechToText.Audio;
 
-/// <summary>Headerless 16-bit little-endian mono PCM at 16 kHz from a stream (e.g. standard input from a recorder).</summary>
-public sealed class RawPcmAudioSource(Stream stream, string name) : AudioSource
+/// <summary>
+/// Headerless 16-bit little-endian mono PCM from a stream (standard input from a recorder, ffmpeg's output),
+/// divided by 32768; 16 kHz unless <paramref name="sampleRate"/> says otherwise.
+/// </summary>
+public sealed class RawPcmAudioSource(Stream stream, string name, int sampleRate = AudioInput.SampleRate) : AudioSource
 {
-    readonly byte[] _bytes = new byte[8192];
+    readonly byte[] _bytes = new byte[64 * 1024];
     int _odd = -1; // a byte left over from a read that ended mid-sample
 
     /// <inheritdoc />
     public override string Name => name;
 
     /// <inheritdoc />
-    public override int SampleRate => AudioInput.SampleRate;
+    public override int SampleRate => sampleRate;
 
     /// <inheritdoc />
     public override int Read(Span<float> destination)

@@ -218,6 +218,7 @@ public static class InferenceBenchmark
         return times[Repeats / 2];
     }
 
-    static double Percentile(double[] sorted, double fraction) =>
+    /// <summary>The value below which <paramref name="fraction"/> of <paramref name="sorted"/> (ascending) lies (nearest rank); NaN when empty.</summary>
+    public static double Percentile(double[] sorted, double fraction) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(fraction * sorted.Length) - 1)];
 }

@@ -32,19 +32,11 @@ public sealed class WordAligner(WhisperModel model, WhisperTokenizer tokenizer)
     internal static readonly HashSet<string> UnspacedLanguages = ["zh", "ja", "th", "lo", "my", "yue"];
 
     /// <summary>
-    /// The words of <paramref name="textTokens"/>, timed against <paramref name="audio"/>: an encoded window whose
-    /// first <paramref name="audioFrames"/> mel frames are audio, starting <paramref name="offset"/> seconds into
-    /// the stream. <paramref name="prompt"/> is the start-of-transcript sequence the text follows (without
-    /// previous text); <paramref name="language"/> decides how tokens group into words.
-    /// </summary>
-    public IReadOnlyList<Word> Align(CrossAttentionCache audio, int audioFrames, IReadOnlyList<int> prompt, IReadOnlyList<int> textTokens,
-        double offset, string? language = "en") =>
-        Align(audio, audioFrames, prompt, [textTokens], offset, language)[0];
-
-    /// <summary>
-    /// As <see cref="Align(CrossAttentionCache, int, IReadOnlyList{int}, IReadOnlyList{int}, double, string?)"/> for the
-    /// consecutive <paramref name="segments"/> of one window (their tokens, timestamps among them), aligned together:
-    /// the words of each segment.
+    /// The words of each of the consecutive <paramref name="segments"/> of one window (their tokens, timestamps
+    /// among them), aligned together against <paramref name="audio"/>: an encoded window whose first
+    /// <paramref name="audioFrames"/> mel frames are audio, starting <paramref name="offset"/> seconds into the
+    /// stream. <paramref name="prompt"/> is the start-of-transcript sequence the text follows (without previous
+    /// text); <paramref name="language"/> decides how tokens group into words.
     /// </summary>
     public IReadOnlyList<IReadOnlyList<Word>> Align(CrossAttentionCache audio, int audioFrames, IReadOnlyList<int> prompt,
         IReadOnlyList<IReadOnlyList<int>> segments, double offset, string? language = "en")

@@ -89,11 +89,10 @@ public sealed class TextDecoder : Module
         if (offset + count > Context)
             throw new ArgumentException($"The decoder takes at most {Context} tokens; {offset + count} were given.", nameof(tokens));
         var x = token_embedding.call(tokens) + positional_embedding.narrow(0, offset, count);
-        var scores = crossScores == null ? null : new List<Tensor>();
         for (int i = 0; i < blocks.Count; i++)
-            x = blocks[i].Forward(x, causal: true, cache?.Layer(i), audio.Layer(i), crossScores: scores);
-        foreach (var score in scores ?? [])
-            crossScores!.Add(score.MoveToOuterDisposeScope());
+            x = blocks[i].Forward(x, causal: true, cache?.Layer(i), audio.Layer(i), crossScores: crossScores);
+        foreach (var score in crossScores ?? [])
+            score.MoveToOuterDisposeScope();
         x = ln.call(x);
         if (x.dtype != ScalarType.Float32)
             x = x.to_type(ScalarType.Float32);

@@ -19,17 +19,7 @@ internal static class SttCommandLine
     /// <summary>Runs the built stt program with extra environment variables and optional standard input.</summary>
     public static Result RunProcess(IDictionary<string, string>? environment, string? stdinFile, params string[] args)
     {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "stt"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        foreach (string argument in args)
-            start.ArgumentList.Add(argument);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-            start.Environment[name] = value;
-        using var process = Process.Start(start)!;
+        using var process = Start(environment, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdinFile != null)
@@ -40,5 +30,21 @@ internal static class SttCommandLine
         process.StandardInput.Close();
         Assert.True(process.WaitForExit(60_000), "stt did not finish within a minute");
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts the built stt program with extra environment variables, its standard streams redirected.</summary>
+    public static Process Start(IDictionary<string, string>? environment, params string[] args)
+    {
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "stt"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (string argument in args)
+            start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
+        return Process.Start(start)!;
     }
 }

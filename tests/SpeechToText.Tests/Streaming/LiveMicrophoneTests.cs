@@ -1,6 +1,7 @@
 using SpeechToText.Audio;
 using SpeechToText.Decoding;
 using SpeechToText.Streaming;
+using SpeechToText.Tests.Cli;
 using SpeechToText.Tests.EndToEnd;
 using SpeechToText.Text;
 
@@ -129,15 +130,9 @@ public sealed class LiveMicrophoneTests(VirtualMicrophone microphone) : IClassFi
     {
         using var temp = new TempDirectory();
         string transcript = temp.File("live.txt");
-        var start = new System.Diagnostics.ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "stt"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string argument in new[] { "live", "--output", transcript, "--stats", "--verbose" })
-            start.ArgumentList.Add(argument);
-        start.Environment["PULSE_SERVER"] = Environment.GetEnvironmentVariable("PULSE_SERVER");
-        using var live = System.Diagnostics.Process.Start(start)!;
+        using var live = SttCommandLine.Start(
+            new Dictionary<string, string> { ["PULSE_SERVER"] = Environment.GetEnvironmentVariable("PULSE_SERVER")! },
+            "live", "--output", transcript, "--stats", "--verbose");
         var output = live.StandardOutput.ReadToEndAsync();
         var error = new System.Text.StringBuilder();
         live.ErrorDataReceived += (_, line) => { lock (error) error.AppendLine(line.Data); };
