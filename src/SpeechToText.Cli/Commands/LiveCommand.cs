@@ -24,7 +24,7 @@ internal static class LiveCommand
         var realtime = new Option<bool>("--realtime") { Description = "Feed --input FILE at the pace of its own clock, as a microphone would" };
         var device = new Option<string>("--capture-device", "-d") { Description = "The ALSA capture device (see --list-devices)", DefaultValueFactory = _ => "default" };
         var listDevices = new Option<bool>("--list-devices") { Description = "List the capture devices and exit" };
-        var chunk = new Option<double>("--chunk") { Description = "Seconds of new audio between decodes", DefaultValueFactory = _ => 1.0 };
+        var chunk = new Option<double>("--chunk") { Description = "Seconds of new audio between decodes", DefaultValueFactory = _ => new StreamingOptions().MinimumChunkSeconds };
         var outputFile = new Option<string?>("--output", "-o") { Description = "Write the final transcript to this file (format from -f, else its extension)" };
         var format = new Option<string?>("--format", "-f") { Description = "Format of --output: txt, srt, vtt, json or tsv" };
         format.AcceptOnlyFromAmong("txt", "srt", "vtt", "json", "tsv");

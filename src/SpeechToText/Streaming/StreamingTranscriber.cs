@@ -39,8 +39,9 @@ public sealed record EndOfUtterance(double Seconds) : StreamingEvent;
 /// <summary>How a <see cref="StreamingTranscriber"/> trades latency for stability.</summary>
 public sealed record StreamingOptions
 {
-    /// <summary>New audio that triggers a decode of the buffer (default 1 s).</summary>
-    public double MinimumChunkSeconds { get; init; } = 1.0;
+    /// <summary>New audio that triggers a decode of the buffer (default 0.5 s: a word is committed once two decodes
+    /// agree on it, so the chunk is about half of a word's latency).</summary>
+    public double MinimumChunkSeconds { get; init; } = 0.5;
 
     /// <summary>Beyond this, the buffer is cut at the end of its committed words (default 12 s).</summary>
     public double MaximumBufferSeconds { get; init; } = 12;
@@ -177,12 +178,15 @@ public sealed class StreamingTranscriber
         return events;
     }
 
+    /// <summary>The uncommitted words, starting no earlier than the committed text ends (as they will when committed).</summary>
     TentativeText Tentative()
     {
         var words = _agreement.Tentative;
-        return words.Count == 0
-            ? new TentativeText("", _agreement.CommittedEnd, _agreement.CommittedEnd)
-            : new TentativeText(string.Concat(words.Select(w => w.Text)), words[0].Start, words[^1].End);
+        double committedEnd = _agreement.CommittedEnd;
+        if (words.Count == 0)
+            return new TentativeText("", committedEnd, committedEnd);
+        double start = Math.Max(words[0].Start, committedEnd);
+        return new TentativeText(string.Concat(words.Select(w => w.Text)), start, Math.Max(words[^1].End, start));
     }
 
     /// <summary>The words of the first <paramref name="frames"/> frames of the buffer, timed in the stream.</summary>
