@@ -13,6 +13,8 @@ namespace SpeechToText.Streaming;
 /// start that only repeats the end of the committed text. Words agree when they read the same once case,
 /// punctuation and spaces are set aside; a committed word is taken from the newer hypothesis, and starts no
 /// earlier than the committed word before it ends (word times may overlap by a few hundredths of a second).
+/// Only the last few committed words are kept (what a new hypothesis is compared with): the caller keeps the
+/// text it is given, so memory does not grow with the stream.
 /// </remarks>
 public sealed class LocalAgreement
 {
@@ -22,11 +24,8 @@ public sealed class LocalAgreement
     /// <summary>The longest repetition of the committed text's end that is dropped from a hypothesis.</summary>
     public const int MaxRepeatedWords = 5;
 
-    readonly List<Word> _committed = [];
+    readonly List<Word> _committed = []; // the last MaxRepeatedWords committed words
     List<Word> _previous = [];
-
-    /// <summary>Every word committed so far, in order.</summary>
-    public IReadOnlyList<Word> Committed => _committed;
 
     /// <summary>The words of the newest hypothesis that are not committed yet.</summary>
     public IReadOnlyList<Word> Tentative => _previous;
@@ -67,6 +66,7 @@ public sealed class LocalAgreement
             _committed.Add(timed);
             committed.Add(timed);
         }
+        _committed.RemoveRange(0, Math.Max(0, _committed.Count - MaxRepeatedWords));
         return committed;
     }
 

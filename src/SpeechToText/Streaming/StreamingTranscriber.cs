@@ -77,6 +77,8 @@ public sealed class StreamingTranscriber
     readonly VoiceActivityDetector _voice = new();
     readonly LocalAgreement _agreement = new();
     readonly List<float[]> _frames = [];  // raw log-mel frames of the buffer
+    readonly List<Word> _committedInBuffer = []; // committed words not yet before the buffer's start
+    string _history = "";                 // the end of the committed text before the buffer
     long _bufferStart;                    // stream frame of _frames[0]
     long _decodedUpTo;                    // stream frame the last decode reached
     bool _speech;                         // whether the buffer holds speech
@@ -99,9 +101,6 @@ public sealed class StreamingTranscriber
 
     /// <summary>Decodes run so far.</summary>
     public int Decodes { get; private set; }
-
-    /// <summary>Every word committed so far.</summary>
-    public IReadOnlyList<Word> Committed => _agreement.Committed;
 
     long StreamFrames => _bufferStart + _frames.Count;
 
@@ -142,18 +141,14 @@ public sealed class StreamingTranscriber
     List<StreamingEvent> Update(CancellationToken cancellation)
     {
         var events = new List<StreamingEvent>();
-        var committed = _agreement.Update(Decode(_frames.Count, cancellation));
-        if (committed.Count > 0)
-            events.Add(new CommittedText(committed));
+        Commit(events, _agreement.Update(Decode(_frames.Count, cancellation)));
         events.Add(Tentative());
         if (BufferSeconds > _options.MaximumBufferSeconds)
         {
             if (_agreement.CommittedEnd * FramesPerSecond <= _bufferStart)
             {
                 // Nothing agreed on within the buffer: take the latest decode as it is rather than grow without end.
-                var forced = _agreement.Flush();
-                if (forced.Count > 0)
-                    events.Add(new CommittedText(forced));
+                Commit(events, _agreement.Flush());
             }
             long cut = (long)Math.Round(_agreement.CommittedEnd * FramesPerSecond);
             Cut(cut > _bufferStart ? cut : StreamFrames - (long)(_options.MinimumChunkSeconds * FramesPerSecond)); // no words at all: keep the last chunk
@@ -168,14 +163,21 @@ public sealed class StreamingTranscriber
         long until = Math.Min(StreamFrames, (long)((pause + UtteranceTailSeconds) * FramesPerSecond));
         if (until > _bufferStart)
         {
-            var committed = _agreement.Update(Decode((int)(until - _bufferStart), cancellation)).Concat(_agreement.Flush()).ToList();
-            if (committed.Count > 0)
-                events.Add(new CommittedText(committed));
+            Commit(events, [.. _agreement.Update(Decode((int)(until - _bufferStart), cancellation)), .. _agreement.Flush()]);
         }
         events.Add(new EndOfUtterance(pause));
         _speech = false;
         Cut(until);
         return events;
+    }
+
+    /// <summary>Adds a <see cref="CommittedText"/> of <paramref name="words"/> to <paramref name="events"/>, unless there are none.</summary>
+    void Commit(List<StreamingEvent> events, IReadOnlyList<Word> words)
+    {
+        if (words.Count == 0)
+            return;
+        _committedInBuffer.AddRange(words);
+        events.Add(new CommittedText(words));
     }
 
     /// <summary>The uncommitted words, starting no earlier than the committed text ends (as they will when committed).</summary>
@@ -217,20 +219,32 @@ public sealed class StreamingTranscriber
     /// <summary>The end of the committed text that lies before the buffer (what the model hears as previous text).</summary>
     string? Prompt()
     {
-        double start = _bufferStart / (double)FramesPerSecond;
-        string text = string.Concat(_agreement.Committed.Where(w => w.End <= start).Select(w => w.Text)).Trim();
-        return text.Length == 0 ? null : text[Math.Max(0, text.Length - PromptCharacters)..];
+        string text = _history.Trim();
+        return text.Length == 0 ? null : text;
     }
 
     /// <summary>Keeps only the pre-roll of a buffer without speech.</summary>
     void DropSilence() => Cut(StreamFrames - (long)(_options.PreRollSeconds * FramesPerSecond));
 
-    /// <summary>Drops the buffer's frames before stream frame <paramref name="frame"/>.</summary>
+    /// <summary>
+    /// Drops the buffer's frames before stream frame <paramref name="frame"/>; the committed words that now lie
+    /// before the buffer join the history the next decodes are prompted with.
+    /// </summary>
     void Cut(long frame)
     {
         int drop = (int)Math.Clamp(frame - _bufferStart, 0, _frames.Count);
         _frames.RemoveRange(0, drop);
         _bufferStart += drop;
         _decodedUpTo = Math.Max(_decodedUpTo, _bufferStart);
+
+        double start = _bufferStart / (double)FramesPerSecond;
+        int before = _committedInBuffer.FindIndex(w => w.End > start);
+        if (before < 0)
+            before = _committedInBuffer.Count;
+        if (before == 0)
+            return;
+        string history = _history + string.Concat(_committedInBuffer.Take(before).Select(w => w.Text));
+        _history = history[Math.Max(0, history.Length - PromptCharacters)..];
+        _committedInBuffer.RemoveRange(0, before);
     }
 }
