@@ -145,13 +145,13 @@ public sealed class StreamingTranscriber
         events.Add(Tentative());
         if (BufferSeconds > _options.MaximumBufferSeconds)
         {
-            if (_agreement.CommittedEnd * FramesPerSecond <= _bufferStart)
+            if (Frame(_agreement.CommittedEnd) <= _bufferStart)
             {
                 // Nothing agreed on within the buffer: take the latest decode as it is rather than grow without end.
                 Commit(events, _agreement.Flush());
             }
-            long cut = (long)Math.Round(_agreement.CommittedEnd * FramesPerSecond);
-            Cut(cut > _bufferStart ? cut : StreamFrames - (long)(_options.MinimumChunkSeconds * FramesPerSecond)); // no words at all: keep the last chunk
+            long cut = Frame(_agreement.CommittedEnd);
+            Cut(cut > _bufferStart ? cut : StreamFrames - Frame(_options.MinimumChunkSeconds)); // no words at all: keep the last chunk
         }
         return events;
     }
@@ -160,7 +160,7 @@ public sealed class StreamingTranscriber
     List<StreamingEvent> EndUtterance(double pause, CancellationToken cancellation)
     {
         var events = new List<StreamingEvent>();
-        long until = Math.Min(StreamFrames, (long)((pause + UtteranceTailSeconds) * FramesPerSecond));
+        long until = Math.Min(StreamFrames, Frame(pause + UtteranceTailSeconds));
         if (until > _bufferStart)
         {
             Commit(events, [.. _agreement.Update(Decode((int)(until - _bufferStart), cancellation)), .. _agreement.Flush()]);
@@ -214,6 +214,9 @@ public sealed class StreamingTranscriber
         return words;
     }
 
+    /// <summary>The stream frame nearest to <paramref name="seconds"/> (word times are not whole frames).</summary>
+    static long Frame(double seconds) => (long)Math.Round(seconds * FramesPerSecond);
+
     float[] Silence() => Enumerable.Repeat(RawSilence, _model.Dimensions.MelBins).ToArray();
 
     /// <summary>The end of the committed text that lies before the buffer (what the model hears as previous text).</summary>
@@ -224,7 +227,7 @@ public sealed class StreamingTranscriber
     }
 
     /// <summary>Keeps only the pre-roll of a buffer without speech.</summary>
-    void DropSilence() => Cut(StreamFrames - (long)(_options.PreRollSeconds * FramesPerSecond));
+    void DropSilence() => Cut(StreamFrames - Frame(_options.PreRollSeconds));
 
     /// <summary>
     /// Drops the buffer's frames before stream frame <paramref name="frame"/>; the committed words that now lie
@@ -237,8 +240,7 @@ public sealed class StreamingTranscriber
         _bufferStart += drop;
         _decodedUpTo = Math.Max(_decodedUpTo, _bufferStart);
 
-        double start = _bufferStart / (double)FramesPerSecond;
-        int before = _committedInBuffer.FindIndex(w => w.End > start);
+        int before = _committedInBuffer.FindIndex(w => Frame(w.End) > _bufferStart);
         if (before < 0)
             before = _committedInBuffer.Count;
         if (before == 0)
