@@ -27,7 +27,7 @@ public sealed class LocalAgreement
     readonly List<Word> _committed = []; // the last MaxRepeatedWords committed words
     List<Word> _previous = [];
 
-    /// <summary>The words of the newest hypothesis that are not committed yet.</summary>
+    /// <summary>The words of the newest hypothesis that are not committed yet, timed as they would be committed.</summary>
     public IReadOnlyList<Word> Tentative => _previous;
 
     /// <summary>The end (seconds) of the last committed word, or 0.</summary>
@@ -43,8 +43,9 @@ public sealed class LocalAgreement
         int agreed = 0;
         while (agreed < current.Count && agreed < _previous.Count && Same(current[agreed], _previous[agreed]))
             agreed++;
-        _previous = current.GetRange(agreed, current.Count - agreed);
-        return Commit(current.GetRange(0, agreed));
+        var committed = Commit(current.GetRange(0, agreed));
+        _previous = InSequence(current.GetRange(agreed, current.Count - agreed), CommittedEnd);
+        return committed;
     }
 
     /// <summary>Commits the tentative words (at the end of the stream, or at a pause) and returns them.</summary>
@@ -55,19 +56,26 @@ public sealed class LocalAgreement
         return Commit(words);
     }
 
-    /// <summary>Appends <paramref name="words"/> to the committed text, each starting no earlier than the one before ends.</summary>
+    /// <summary>Appends <paramref name="words"/> to the committed text, in sequence after it.</summary>
     List<Word> Commit(List<Word> words)
     {
-        var committed = new List<Word>(words.Count);
-        foreach (var word in words)
-        {
-            double start = Math.Max(word.Start, CommittedEnd);
-            var timed = word with { Start = start, End = Math.Max(word.End, start) };
-            _committed.Add(timed);
-            committed.Add(timed);
-        }
+        var committed = InSequence(words, CommittedEnd);
+        _committed.AddRange(committed);
         _committed.RemoveRange(0, Math.Max(0, _committed.Count - MaxRepeatedWords));
         return committed;
+    }
+
+    /// <summary><paramref name="words"/>, each starting no earlier than <paramref name="after"/> or the one before it ends.</summary>
+    static List<Word> InSequence(List<Word> words, double after)
+    {
+        var timed = new List<Word>(words.Count);
+        foreach (var word in words)
+        {
+            double start = Math.Max(word.Start, after);
+            timed.Add(word with { Start = start, End = Math.Max(word.End, start) });
+            after = timed[^1].End;
+        }
+        return timed;
     }
 
     /// <summary>The words of <paramref name="hypothesis"/> after the committed text.</summary>

@@ -180,15 +180,13 @@ public sealed class StreamingTranscriber
         events.Add(new CommittedText(words));
     }
 
-    /// <summary>The uncommitted words, starting no earlier than the committed text ends (as they will when committed).</summary>
+    /// <summary>The uncommitted words (timed after the committed text, as they will be when committed).</summary>
     TentativeText Tentative()
     {
         var words = _agreement.Tentative;
-        double committedEnd = _agreement.CommittedEnd;
-        if (words.Count == 0)
-            return new TentativeText("", committedEnd, committedEnd);
-        double start = Math.Max(words[0].Start, committedEnd);
-        return new TentativeText(string.Concat(words.Select(w => w.Text)), start, Math.Max(words[^1].End, start));
+        return words.Count == 0
+            ? new TentativeText("", _agreement.CommittedEnd, _agreement.CommittedEnd)
+            : new TentativeText(string.Concat(words.Select(w => w.Text)), words[0].Start, words[^1].End);
     }
 
     /// <summary>The words of the first <paramref name="frames"/> frames of the buffer, timed in the stream.</summary>

@@ -112,4 +112,16 @@ public sealed class LocalAgreementTests
 
         Assert.Equal([(0.0, 0.5), (0.5, 0.9), (0.95, 0.95)], committed.Select(w => (w.Start, w.End)));
     }
+
+    [Fact]
+    public void Tentative_words_are_timed_after_the_committed_text_as_their_commit_will_be()
+    {
+        var agreement = new LocalAgreement();
+        agreement.Update([new(0.0, 0.5, " one", 0.9), new(0.45, 0.9, " two", 0.9)]);
+
+        agreement.Update([new(0.0, 0.5, " one", 0.9), new(0.45, 0.9, " too", 0.9)]); // commits one, ending at 0.5 s
+
+        Assert.Equal([(0.5, 0.9)], agreement.Tentative.Select(w => (w.Start, w.End)));
+        Assert.Equal(agreement.Tentative, agreement.Flush());
+    }
 }
