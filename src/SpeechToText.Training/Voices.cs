@@ -6,8 +6,22 @@ public sealed record Voice(string Engine, string Name)
     /// <summary>espeak-ng's English voices.</summary>
     public static readonly string[] EspeakVoices = ["en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-us-nyc", "en-029"];
 
-    /// <summary>espeak-ng variants (speaker characters) used for variety.</summary>
-    public static readonly string[] EspeakVariants = ["", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5", "klatt", "klatt2", "klatt3"];
+    /// <summary>
+    /// espeak-ng's voice variants (speaker characters: men, women, children, old, whispering, robotic), all 101
+    /// of espeak-ng 1.51 (<c>espeak-ng --voices=variant</c>), and the voice without a variant.
+    /// </summary>
+    public static readonly string[] EspeakVariants =
+    [
+        "", "adam", "Alex", "Alicia", "Andrea", "Andy", "anika", "anikaRobot", "Annie", "announcer", "antonio",
+        "AnxiousAndy", "aunty", "belinda", "benjamin", "boris", "caleb", "croak", "david", "Demonic", "Denis", "Diogo",
+        "ed", "edward", "edward2", "f1", "f2", "f3", "f4", "f5", "fast", "Gene", "Gene2", "grandma", "grandpa",
+        "gustave", "Henrique", "Hugo", "iven", "iven2", "iven3", "iven4", "Jacky", "john", "kaukovalta", "klatt",
+        "klatt2", "klatt3", "klatt4", "klatt5", "klatt6", "Lee", "linda", "m1", "m2", "m3", "m4", "m5", "m6", "m7",
+        "m8", "marcelo", "Marco", "Mario", "max", "Michael", "michel", "miguel", "Mike", "Mr", "Nguyen", "norbert",
+        "pablo", "paul", "pedro", "quincy", "RicishayMax", "RicishayMax2", "RicishayMax3", "rob", "robert", "robosoft",
+        "robosoft2", "robosoft3", "robosoft4", "robosoft5", "robosoft6", "robosoft7", "robosoft8", "sandro", "shelby",
+        "steph", "steph2", "steph3", "Storm", "travis", "Tweaky", "UniRobot", "victor", "whisper", "whisperf", "zac",
+    ];
 
     /// <summary>flite's 16 kHz voices.</summary>
     public static readonly string[] FliteVoices = ["kal16", "awb", "rms", "slt"];
@@ -31,7 +45,7 @@ public sealed record Voice(string Engine, string Name)
 
     /// <summary>
     /// A random training voice: first the engine, each as likely as the others, then one of its voices. (Drawing
-    /// among all voices at once gave espeak-ng's 112 voice-variant pairs 97% of a corpus and flite's
+    /// among all voices at once gave espeak-ng's voice-variant pairs 97% of a corpus and flite's
     /// three voices 1% each, while a held-out voice is flite's.)
     /// </summary>
     public static Voice PickTraining(Random random)

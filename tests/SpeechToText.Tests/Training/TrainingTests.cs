@@ -57,12 +57,25 @@ public sealed class TrainingTests : IDisposable
     public void Training_voices_are_drawn_engine_first_so_that_each_engine_speaks_a_third_of_a_corpus()
     {
         var random = new Random(1);
-        var voices = Enumerable.Range(0, 10_000).Select(_ => Voice.PickTraining(random)).ToList();
+        var voices = Enumerable.Range(0, 60_000).Select(_ => Voice.PickTraining(random)).ToList();
 
         foreach (string engine in new[] { "espeak-ng", "flite", "festival" })
-            Assert.InRange(voices.Count(v => v.Engine == engine), 3_000, 3_700);
+            Assert.InRange(voices.Count(v => v.Engine == engine), 19_000, 21_000);
         Assert.All(voices, v => Assert.False(v.IsHeldOut, v.ToString()));
         Assert.Equal(Voice.Training.Count, voices.Distinct().Count());
+    }
+
+    [Fact]
+    public void Every_espeak_variant_of_the_training_voices_is_installed()
+    {
+        var listing = new System.Diagnostics.ProcessStartInfo("espeak-ng", "--voices=variant") { RedirectStandardOutput = true };
+        using var process = System.Diagnostics.Process.Start(listing)!;
+        var installed = process.StandardOutput.ReadToEnd().Split('\n').Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length >= 5 && fields[4].StartsWith("!v/", StringComparison.Ordinal)).Select(fields => fields[4][3..]).ToHashSet();
+        process.WaitForExit();
+
+        Assert.Equal(101, installed.Count);
+        Assert.All(Voice.EspeakVariants.Where(v => v.Length > 0), variant => Assert.Contains(variant, installed));
     }
 
     [Theory]
