@@ -50,7 +50,8 @@ public class BundledModelTests
 
         // Greedy decoding follows one path: where bf16 rounding flips a near-tie, a few characters differ. Measured:
         // identical at 1,600 and 6,673 steps; the last word differs at 3,288 steps; at 4,709 steps the last 5
-        // characters; at 8,000 steps "cine in" / "sening" (5 edits in 48 characters); identical at 9,614 steps.
+        // characters; at 8,000 steps "cine in" / "sening" (5 edits in 48 characters); identical at 9,614 steps;
+        // at 11,467 steps "combetis needled points" / "combus needled alpoints" (5 edits in 50 characters).
         double differing = (double)WordErrorRate.EditDistance(fp32.ToCharArray(), bf16.ToCharArray()) / fp32.Length;
         Assert.True(differing <= 0.2, $"bf16 \"{bf16}\" against fp32 \"{fp32}\": {differing:P0} of the characters differ");
     }
@@ -85,11 +86,11 @@ public class BundledModelTests
 internal static class BundledModel
 {
     /// <summary>
-    /// Measured 0.885 with the command line's decoding (5 beams; 9,614 steps; greedy: 0.993; 0.838 at 8,000 steps).
+    /// Measured 0.802 with the command line's decoding (5 beams; 11,467 steps; greedy: 0.942; 0.885 at 9,614 steps).
     /// The held-out voice is still barely recognised.
     /// </summary>
-    public const double MaxSampleWordErrorRate = 0.92;
+    public const double MaxSampleWordErrorRate = 0.85;
 
-    /// <summary>Measured 0.576 (greedy 0.651; 0.536 at 8,000 steps); an empty or unrelated transcript scores 1.0 or more.</summary>
-    public const double MaxSampleCharacterErrorRate = 0.6;
+    /// <summary>Measured 0.527 (greedy 0.628; 0.576 at 9,614 steps); an empty or unrelated transcript scores 1.0 or more.</summary>
+    public const double MaxSampleCharacterErrorRate = 0.56;
 }
