@@ -50,10 +50,12 @@ public sealed record Voice(string Engine, string Name)
     /// </summary>
     public static Voice PickTraining(Random random)
     {
-        var engines = Training.GroupBy(v => v.Engine).ToList();
-        var voices = engines[random.Next(engines.Count)].ToList();
+        var voices = TrainingByEngine[random.Next(TrainingByEngine.Count)];
         return voices[random.Next(voices.Count)];
     }
+
+    /// <summary>The training voices grouped by engine, in the order of <see cref="Training"/> (declared after it: static fields initialise in order).</summary>
+    static readonly IReadOnlyList<IReadOnlyList<Voice>> TrainingByEngine = [.. Training.GroupBy(v => v.Engine).Select(g => (IReadOnlyList<Voice>)[.. g])];
 
     /// <inheritdoc />
     public override string ToString() => $"{Engine}:{Name}";
