@@ -6,7 +6,7 @@ namespace SpeechToText.Training;
 
 /// <summary>Prosody of one synthesised utterance.</summary>
 /// <param name="Rate">Relative speaking rate (1 = the voice's default).</param>
-/// <param name="Pitch">Relative pitch, 0.7 to 1.3 (espeak-ng: around its default; flite and festival: 80 to 230 Hz).</param>
+/// <param name="Pitch">Relative pitch, 0.7 to 1.3 (espeak-ng: 15 to 85 of its 0 to 99 scale; flite and festival: 80 to 230 Hz).</param>
 /// <param name="WordGap">Extra pause between words, in units of 10 ms (espeak-ng only).</param>
 public sealed record Prosody(double Rate, double Pitch, int WordGap);
 
@@ -27,7 +27,7 @@ public static class SpeechSynthesizer
                 {
                     ArgumentList =
                     {
-                        "-v", voice.Name, "-s", Invariant((int)Math.Round(170 * prosody.Rate)), "-p", Invariant((int)Math.Round(50 * prosody.Pitch)),
+                        "-v", voice.Name, "-s", Invariant((int)Math.Round(170 * prosody.Rate)), "-p", Invariant(EspeakPitch(prosody.Pitch)),
                         "-g", Invariant(prosody.WordGap), "-w", temporary, text,
                     },
                 },
@@ -82,6 +82,12 @@ public static class SpeechSynthesizer
         File.WriteAllText(path, text);
         return path;
     }
+
+    /// <summary>
+    /// espeak-ng's pitch setting (0 to 99, default 50) for a relative pitch of 0.7 to 1.3: 15 to 85, most of its
+    /// scale, so that each voice variant is also heard well below and above its own register.
+    /// </summary>
+    static int EspeakPitch(double pitch) => (int)Math.Round(15 + 70 * Math.Clamp((pitch - 0.7) / 0.6, 0, 1));
 
     /// <summary>
     /// flite's mean pitch (Hz) for a relative pitch of 0.7 to 1.3: 80 to 230 Hz, so that its male voices also

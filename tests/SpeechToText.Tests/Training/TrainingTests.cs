@@ -96,6 +96,58 @@ public sealed class TrainingTests : IDisposable
         Assert.True(fast.Max(Math.Abs) > 0.05f, $"{voice}: silent");
     }
 
+    [Theory]
+    [InlineData("espeak-ng", "en-us")]
+    [InlineData("espeak-ng", "en-gb+f3")]
+    [InlineData("flite", "awb")]
+    [InlineData("festival", "kal_diphone")]
+    public void Every_engine_speaks_higher_at_a_higher_pitch_across_most_of_an_octave(string engine, string name)
+    {
+        const string Text = "the direction in which a compass needle points";
+        var voice = new Voice(engine, name);
+
+        double low = MedianFundamentalFrequency(SpeechSynthesizer.Speak(Text, voice, new Prosody(1, 0.7, 0)));
+        double high = MedianFundamentalFrequency(SpeechSynthesizer.Speak(Text, voice, new Prosody(1, 1.3, 0)));
+
+        Assert.True(high > 1.6 * low, $"{voice}: median F0 {low:F0} Hz at pitch 0.7, {high:F0} Hz at 1.3");
+    }
+
+    /// <summary>
+    /// The median fundamental frequency (Hz) of the voiced 40 ms frames of 16 kHz speech: per frame, the lag
+    /// between 2.5 and 20 ms (50 to 400 Hz) where the normalised autocorrelation first comes within 10% of its
+    /// peak (the shortest period, not a multiple of it), if the peak is above 0.5.
+    /// </summary>
+    static double MedianFundamentalFrequency(float[] samples)
+    {
+        const int Frame = 640, MinLag = 40, MaxLag = 320;
+        float loudest = samples.Max(Math.Abs);
+        var estimates = new List<double>();
+        for (int start = 0; start + Frame + MaxLag <= samples.Length; start += Frame / 2)
+        {
+            if (samples.AsSpan(start, Frame).ToArray().Max(Math.Abs) < 0.2f * loudest)
+                continue;
+            var correlations = new double[MaxLag + 1];
+            for (int lag = MinLag; lag <= MaxLag; lag++)
+            {
+                double product = 0, energy = 0, shiftedEnergy = 0;
+                for (int i = start; i < start + Frame; i++)
+                {
+                    product += samples[i] * samples[i + lag];
+                    energy += samples[i] * samples[i];
+                    shiftedEnergy += samples[i + lag] * samples[i + lag];
+                }
+                correlations[lag] = product / Math.Sqrt(energy * shiftedEnergy + 1e-12);
+            }
+            double best = correlations.Max();
+            int bestLag = best > 0.5 ? Array.FindIndex(correlations, c => c >= 0.9 * best) : 0;
+            if (bestLag > 0)
+                estimates.Add(16000.0 / bestLag);
+        }
+        Assert.True(estimates.Count >= 5, $"only {estimates.Count} voiced frames");
+        estimates.Sort();
+        return estimates[estimates.Count / 2];
+    }
+
     [Fact]
     public void A_few_steps_on_a_few_utterances_lower_the_loss_and_a_run_resumes_from_its_checkpoint()
     {
