@@ -18,15 +18,21 @@ internal static class EvaluateCommand
         var corpus = new Argument<string>("corpus") { Description = "A corpus built by stt corpus" };
         var limit = new Option<int?>("--limit") { Description = "At most this many utterances per split" };
         var beamSize = new Option<int>("--beam-size") { Description = "Beams searched (1: greedy decoding); as stt transcribe by default", DefaultValueFactory = _ => TranscribeCommand.DefaultBeamSize };
-        var command = new Command("evaluate", "Measure word error rates on a corpus's test splits (temperature 0)") { model, corpus, limit, beamSize };
+        var transcripts = new Option<string?>("--transcripts") { Description = "Also write each utterance's reference and transcript to this TSV file" };
+        var command = new Command("evaluate", "Measure word error rates on a corpus's test splits (temperature 0)") { model, corpus, limit, beamSize, transcripts };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
             string corpusDirectory = parsed.GetValue(corpus)!;
+            string manifestDirectory = Directory.Exists(corpusDirectory) ? corpusDirectory : Path.GetDirectoryName(Path.GetFullPath(corpusDirectory))!;
+            string? transcriptsPath = parsed.GetValue(transcripts);
+            if (transcriptsPath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(transcriptsPath))))
+                throw new IOException($"{transcriptsPath}: its directory does not exist");
             using var recognizer = SpeechRecognizer.Load(ModelRegistry.Resolve(parsed.GetValue(model)!), loggers: loggers);
             var options = new DecodingOptions { Temperatures = [0.0], BeamSize = parsed.GetValue(beamSize) };
             output.WriteLine("| split | utterances | audio (min) | WER | real-time factor |");
             output.WriteLine("|---|---|---|---|---|");
             var byEngine = new List<string>();
+            var rows = new List<string> { "split\tvoice\tpath\treference\ttranscript\terrors\twords" };
             foreach (string split in new[] { Corpus.TestSeenVoices, Corpus.TestHeldOutVoices })
             {
                 var utterances = Corpus.Read(corpusDirectory).Where(u => u.Split == split).Take(parsed.GetValue(limit) ?? int.MaxValue).ToList();
@@ -40,6 +46,7 @@ internal static class EvaluateCommand
                 double minutes = utterances.Sum(u => u.Seconds) / 60;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {split} | {utterances.Count} | {minutes:F1} | {100 * WordErrorRate.Of(results.Select(r => r.Pair)):F1}% | {minutes * 60 / clock.Elapsed.TotalSeconds:F0}x |"));
+                rows.AddRange(results.Select(r => TranscriptRow(manifestDirectory, r.Utterance, r.Pair.Item2)));
                 foreach (var engine in results.GroupBy(r => r.Utterance.Voice.Split(':')[0]).OrderBy(g => g.Key, StringComparer.Ordinal))
                 {
                     byEngine.Add(string.Create(CultureInfo.InvariantCulture,
@@ -51,8 +58,23 @@ internal static class EvaluateCommand
             output.WriteLine("|---|---|---|---|");
             foreach (string row in byEngine)
                 output.WriteLine(row);
+            if (transcriptsPath is not null)
+            {
+                File.WriteAllLines(transcriptsPath + ".partial", rows);
+                File.Move(transcriptsPath + ".partial", transcriptsPath, overwrite: true);
+            }
             return ExitCode.Ok;
         })));
         return command;
+    }
+
+    /// <summary>One utterance's line of the transcripts file: its split, voice, path (relative to the manifest),
+    /// reference, transcript (tabs and line breaks as spaces), word errors and reference words.</summary>
+    static string TranscriptRow(string manifestDirectory, Utterance utterance, string transcript)
+    {
+        var (errors, words) = WordErrorRate.Count(utterance.Text, transcript);
+        string cleaned = string.Join(' ', transcript.Split(['\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+        return string.Join('\t', utterance.Split, utterance.Voice, Path.GetRelativePath(manifestDirectory, utterance.Path), utterance.Text, cleaned,
+            errors.ToString(CultureInfo.InvariantCulture), words.ToString(CultureInfo.InvariantCulture));
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SpeechToText.Cli;
+using SpeechToText.Text;
 using SpeechToText.Training;
 
 namespace SpeechToText.Tests.Cli;
@@ -35,5 +36,40 @@ public sealed class EvaluateCommandTests : IDisposable
             Assert.All(engines, e => Assert.Contains(e[1], new[] { "espeak-ng", "flite", "festival" }));
             Assert.Equal(3, engines.Sum(e => int.Parse(e[2], CultureInfo.InvariantCulture)));
         }
+    }
+
+    [Fact]
+    public void Writes_each_utterances_reference_and_transcript_with_its_errors_when_asked()
+    {
+        string corpus = _temp.File("corpus"), transcripts = _temp.File("transcripts.tsv");
+        Corpus.Build(corpus, trainUtterances: 2, testUtterances: 2, seed: 4, workers: 2);
+
+        var result = SttCommandLine.Run("evaluate", Repository.BundledModel, corpus, "--limit", "2", "--beam-size", "1", "--transcripts", transcripts);
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        var lines = File.ReadAllLines(transcripts);
+        Assert.Equal("split\tvoice\tpath\treference\ttranscript\terrors\twords", lines[0]);
+        var rows = lines.Skip(1).Select(l => l.Split('\t')).ToList();
+        Assert.Equal(4, rows.Count);
+        var test = Corpus.Read(corpus).Where(u => u.Split != Corpus.Train).ToList();
+        Assert.All(rows, r => Assert.Equal(7, r.Length));
+        Assert.All(rows, r => Assert.Contains(test, u => u.Split == r[0] && u.Voice == r[1] && u.Text == r[3] && u.Path == Path.Combine(corpus, r[2])));
+        Assert.All(rows, r => Assert.Equal(WordErrorRate.Count(r[3], r[4]), (int.Parse(r[5], CultureInfo.InvariantCulture), int.Parse(r[6], CultureInfo.InvariantCulture))));
+        Assert.Contains(rows, r => r[4].Length > 0);
+    }
+
+    [Fact]
+    public void A_transcripts_file_in_a_missing_directory_is_refused_before_decoding()
+    {
+        string corpus = _temp.File("corpus");
+        Corpus.Build(corpus, trainUtterances: 1, testUtterances: 1, seed: 4, workers: 1);
+        string transcripts = Path.Combine(_temp.File("missing"), "t.tsv");
+
+        var result = SttCommandLine.Run("evaluate", Repository.BundledModel, corpus, "--transcripts", transcripts);
+
+        Assert.Equal(ExitCode.InputError, result.ExitCode);
+        Assert.Contains(transcripts, result.Error);
+        Assert.Contains("directory does not exist", result.Error);
+        Assert.Empty(result.Output);
     }
 }
