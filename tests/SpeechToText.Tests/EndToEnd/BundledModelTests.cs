@@ -86,11 +86,11 @@ public class BundledModelTests
 internal static class BundledModel
 {
     /// <summary>
-    /// Measured 0.802 with the command line's decoding (5 beams; 11,467 steps; greedy: 0.942; 0.885 at 9,614 steps).
+    /// Measured 0.813 with the command line's decoding (5 beams; 13,236 steps; greedy: 1.050; 0.802 at 11,467 steps).
     /// The held-out voice is still barely recognised.
     /// </summary>
     public const double MaxSampleWordErrorRate = 0.85;
 
-    /// <summary>Measured 0.527 (greedy 0.628; 0.576 at 9,614 steps); an empty or unrelated transcript scores 1.0 or more.</summary>
-    public const double MaxSampleCharacterErrorRate = 0.56;
+    /// <summary>Measured 0.496 (greedy 0.608; 0.527 at 11,467 steps); an empty or unrelated transcript scores 1.0 or more.</summary>
+    public const double MaxSampleCharacterErrorRate = 0.53;
 }
