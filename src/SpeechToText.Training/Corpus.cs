@@ -90,10 +90,10 @@ public static class Corpus
     /// <exception cref="InvalidDataException">A header without path or text, or a malformed line (named by number).</exception>
     public static IReadOnlyList<Utterance> Read(string path)
     {
-        string manifest = Directory.Exists(path) ? Path.Combine(path, ManifestFile) : path;
+        string manifest = ManifestPath(path);
         if (!File.Exists(manifest))
             throw new FileNotFoundException($"{manifest}: no manifest; build a corpus with `stt corpus`, or write a TSV with path and text columns", manifest);
-        string directory = Path.GetDirectoryName(Path.GetFullPath(manifest))!;
+        string directory = ManifestDirectory(path);
         var lines = File.ReadLines(manifest).Select((text, index) => (Text: text, Number: index + 1)).Where(l => l.Text.Length > 0).ToList();
         var header = lines.Count > 0 ? lines[0].Text.Split('\t') : [];
         int Column(string name) => Array.IndexOf(header, name);
@@ -117,6 +117,11 @@ public static class Corpus
         }
         return utterances;
     }
+
+    /// <summary>The directory that a manifest's paths are relative to, for a corpus directory or a manifest file (as <see cref="Read"/> takes).</summary>
+    public static string ManifestDirectory(string path) => Path.GetDirectoryName(Path.GetFullPath(ManifestPath(path)))!;
+
+    static string ManifestPath(string path) => Directory.Exists(path) ? Path.Combine(path, ManifestFile) : path;
 
     /// <summary>Records the recipe of a new corpus directory, or checks that an existing one was built with it.</summary>
     static void UseRecipe(string directory, string recipe)

@@ -23,7 +23,6 @@ internal static class EvaluateCommand
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
             string corpusDirectory = parsed.GetValue(corpus)!;
-            string manifestDirectory = Directory.Exists(corpusDirectory) ? corpusDirectory : Path.GetDirectoryName(Path.GetFullPath(corpusDirectory))!;
             string? transcriptsPath = parsed.GetValue(transcripts);
             if (transcriptsPath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(transcriptsPath))))
                 throw new IOException($"{transcriptsPath}: its directory does not exist");
@@ -33,9 +32,11 @@ internal static class EvaluateCommand
             output.WriteLine("|---|---|---|---|---|");
             var byEngine = new List<string>();
             var rows = new List<string> { "split\tvoice\tpath\treference\ttranscript\terrors\twords" };
+            var all = Corpus.Read(corpusDirectory);
+            string manifestDirectory = Corpus.ManifestDirectory(corpusDirectory);
             foreach (string split in new[] { Corpus.TestSeenVoices, Corpus.TestHeldOutVoices })
             {
-                var utterances = Corpus.Read(corpusDirectory).Where(u => u.Split == split).Take(parsed.GetValue(limit) ?? int.MaxValue).ToList();
+                var utterances = all.Where(u => u.Split == split).Take(parsed.GetValue(limit) ?? int.MaxValue).ToList();
                 var clock = Stopwatch.StartNew();
                 var results = utterances.Select(u =>
                 {
@@ -59,10 +60,7 @@ internal static class EvaluateCommand
             foreach (string row in byEngine)
                 output.WriteLine(row);
             if (transcriptsPath is not null)
-            {
-                File.WriteAllLines(transcriptsPath + ".partial", rows);
-                File.Move(transcriptsPath + ".partial", transcriptsPath, overwrite: true);
-            }
+                CompleteFile.Write(transcriptsPath, file => rows.ForEach(file.WriteLine));
             return ExitCode.Ok;
         })));
         return command;

@@ -117,14 +117,13 @@ internal static class LiveCommand
 
     static void WriteTranscript(string path, TranscriptFormat format, IReadOnlyList<Segment> utterances)
     {
-        using (var file = new StreamWriter(path + ".partial"))
+        CompleteFile.Write(path, file =>
         {
             var writer = TranscriptWriter.For(format, file);
             foreach (var utterance in utterances)
                 writer.Write(utterance);
             writer.Finish();
-        }
-        File.Move(path + ".partial", path, overwrite: true);
+        });
     }
 
     /// <summary>Runs the stream on the source, showing its events and keeping what the transcript and the statistics need.</summary>

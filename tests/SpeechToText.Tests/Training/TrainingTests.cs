@@ -8,6 +8,9 @@ namespace SpeechToText.Tests.Training;
 
 public sealed class TrainingTests : IDisposable
 {
+    /// <summary>The sentence the synthesiser tests have each engine speak.</summary>
+    const string Sentence = "the direction in which a compass needle points";
+
     readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
@@ -85,11 +88,10 @@ public sealed class TrainingTests : IDisposable
     [InlineData("festival", "ked_diphone")]
     public void Every_engine_speaks_slower_at_a_lower_rate(string engine, string name)
     {
-        const string Text = "the direction in which a compass needle points";
         var voice = new Voice(engine, name);
 
-        var slow = SpeechSynthesizer.Speak(Text, voice, new Prosody(0.8, 0.8, 0));
-        var fast = SpeechSynthesizer.Speak(Text, voice, new Prosody(1.25, 1.2, 0));
+        var slow = SpeechSynthesizer.Speak(Sentence, voice, new Prosody(0.8, 0.8, 0));
+        var fast = SpeechSynthesizer.Speak(Sentence, voice, new Prosody(1.25, 1.2, 0));
 
         Assert.InRange(fast.Length / 16000.0, 1.0, 4.0);
         Assert.True(slow.Length > 1.3 * fast.Length, $"{voice}: {slow.Length} samples at rate 0.8, {fast.Length} at 1.25");
@@ -103,11 +105,10 @@ public sealed class TrainingTests : IDisposable
     [InlineData("festival", "kal_diphone")]
     public void Every_engine_speaks_higher_at_a_higher_pitch_across_most_of_an_octave(string engine, string name)
     {
-        const string Text = "the direction in which a compass needle points";
         var voice = new Voice(engine, name);
 
-        double low = MedianFundamentalFrequency(SpeechSynthesizer.Speak(Text, voice, new Prosody(1, 0.7, 0)));
-        double high = MedianFundamentalFrequency(SpeechSynthesizer.Speak(Text, voice, new Prosody(1, 1.3, 0)));
+        double low = MedianFundamentalFrequency(SpeechSynthesizer.Speak(Sentence, voice, new Prosody(1, 0.7, 0)));
+        double high = MedianFundamentalFrequency(SpeechSynthesizer.Speak(Sentence, voice, new Prosody(1, 1.3, 0)));
 
         Assert.True(high > 1.6 * low, $"{voice}: median F0 {low:F0} Hz at pitch 0.7, {high:F0} Hz at 1.3");
     }
@@ -126,14 +127,16 @@ public sealed class TrainingTests : IDisposable
         {
             if (samples.AsSpan(start, Frame).ToArray().Max(Math.Abs) < 0.2f * loudest)
                 continue;
+            double energy = 0;
+            for (int i = start; i < start + Frame; i++)
+                energy += samples[i] * samples[i];
             var correlations = new double[MaxLag + 1];
             for (int lag = MinLag; lag <= MaxLag; lag++)
             {
-                double product = 0, energy = 0, shiftedEnergy = 0;
+                double product = 0, shiftedEnergy = 0;
                 for (int i = start; i < start + Frame; i++)
                 {
                     product += samples[i] * samples[i + lag];
-                    energy += samples[i] * samples[i];
                     shiftedEnergy += samples[i + lag] * samples[i + lag];
                 }
                 correlations[lag] = product / Math.Sqrt(energy * shiftedEnergy + 1e-12);
