@@ -30,7 +30,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     const string ModelDirectory = "model", StateFile = "training_state.json", LogFile = "train_log.tsv", ValidationFile = "validation.tsv";
     const string CtcHeadFile = "ctc_head.safetensors", MomentsFile = "optimizer.safetensors";
 
-    sealed record Example(string Text, float[] Samples);
+    sealed record Example(string Text, float[] Samples, string Voice);
 
     /// <summary>A batch ready for the model: augmented log-mel features ([mel bins, frames] each) and their target tokens.</summary>
     sealed record PreparedBatch(List<(float[] Values, int Frames)> Features, List<IReadOnlyList<int>> Texts, double AudioSeconds);
@@ -219,7 +219,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
                     {
                         var own = new Random(seeds[i]);
                         examples[i] = Load(batch[i], train, maxFrames, own);
-                        features[i] = Features(model, examples[i].Samples, own);
+                        features[i] = Features(model, examples[i], own);
                     });
                 }
                 catch (AggregateException e)
@@ -234,34 +234,41 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
 
     /// <summary>Unaugmented examples (validation), prepared in order.</summary>
     static PreparedBatch Prepare(WhisperModel model, TranscriptTargets targets, IReadOnlyList<Example> examples) =>
-        Prepared(targets, examples, [.. examples.Select(e => Features(model, e.Samples, augment: null))]);
+        Prepared(targets, examples, [.. examples.Select(e => Features(model, e, augment: null))]);
 
     static PreparedBatch Prepared(TranscriptTargets targets, IReadOnlyList<Example> examples, IReadOnlyList<(float[] Values, int Frames)> features) =>
         new([.. features], [.. examples.Select(e => targets.Encode(e.Text))], examples.Sum(e => e.Samples.Length) / (double)AudioInput.SampleRate);
 
     /// <summary>
     /// Log-mel features (unpadded, or 30 s windows for models trained on them); given a random source, a vocal
-    /// tract warp (factor <see cref="WarpRange"/>) and SpecAugment.
+    /// tract warp (factor from <see cref="WarpRange"/>) and SpecAugment.
     /// </summary>
-    static (float[] Values, int Frames) Features(WhisperModel model, float[] samples, Random? augment)
+    static (float[] Values, int Frames) Features(WhisperModel model, Example example, Random? augment)
     {
         int bins = model.Dimensions.MelBins;
         // As the bundled model was trained: no explicit tail, only the batch's padding (see ClipFeatures).
-        var (values, frames) = ClipFeatures.Of(model, samples, tail: false);
+        var (values, frames) = ClipFeatures.Of(model, example.Samples, tail: false);
         if (augment != null)
         {
-            VocalTractWarp.Apply(values, bins, frames, WarpRange.Min + (WarpRange.Max - WarpRange.Min) * augment.NextDouble());
+            var (min, max) = WarpRange(example.Voice);
+            VocalTractWarp.Apply(values, bins, frames, min + (max - min) * augment.NextDouble());
             SpecAugment.Apply(values, bins, frames, augment);
         }
         return (values, frames);
     }
 
     /// <summary>
-    /// The vocal tract warp's factors: formants moved from 15% down to 25% up (a woman's formants sit about
-    /// 15-20% above a man's, a child's higher still). Up to step 9614 the bundled model
-    /// trained with 0.9 to 1.15.
+    /// The vocal tract warp's factors for an utterance by <paramref name="voice"/>: formants moved from 15% down
+    /// to 25% up (a woman's formants sit about 15-20% above a man's, a child's higher still). The voices built
+    /// from recordings of a man (<see cref="RecordedMen"/>) go up to 35%: they are the training set's only
+    /// natural voices, so the only source of natural speech with a woman's formants. Up to step 9614 the
+    /// bundled model trained with 0.9 to 1.15 for every voice, up to step 13236 with 0.85 to 1.25.
     /// </summary>
-    static readonly (double Min, double Max) WarpRange = (0.85, 1.25);
+    internal static (double Min, double Max) WarpRange(string voice) =>
+        RecordedMen.Any(v => v.ToString() == voice) ? (0.85, 1.35) : (0.85, 1.25);
+
+    /// <summary>flite's voices trained on recordings of one man each (statistical parametric, not diphone).</summary>
+    static readonly Voice[] RecordedMen = [new("flite", "awb"), new("flite", "rms")];
 
     /// <summary>The longest example in mel frames: just under the encoder's audio positions.</summary>
     static int MaxFrames(WhisperModel model) => 2 * model.Dimensions.AudioContext - 10;
@@ -306,7 +313,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             }
         }
         var augmented = Augmentation.Apply(samples, random);
-        return new Example(text, augmented.Length / 160 < maxFrames ? augmented : augmented[..(maxFrames * 160)]);
+        return new Example(text, augmented.Length / 160 < maxFrames ? augmented : augmented[..(maxFrames * 160)], utterance.Voice);
     }
 
     /// <summary>
@@ -355,7 +362,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         foreach (var chunk in validation.Chunk(BatchSize))
         {
             using var scope = NewDisposeScope();
-            var examples = chunk.Select(u => new Example(u.Text, AudioInput.ReadAll(u.Path))).ToList();
+            var examples = chunk.Select(u => new Example(u.Text, AudioInput.ReadAll(u.Path), u.Voice)).ToList();
             var (loss, _, _) = Losses(trainee.Model, trainee.CtcHead, trainee.Tokenizer, targets.Prompt, Prepare(trainee.Model, targets, examples));
             total += loss.item<float>() * chunk.Length;
         }
