@@ -260,15 +260,13 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     /// <summary>
     /// The vocal tract warp's factors for an utterance by <paramref name="voice"/>: formants moved from 15% down
     /// to 25% up (a woman's formants sit about 15-20% above a man's, a child's higher still). The voices built
-    /// from recordings of a man (<see cref="RecordedMen"/>) go up to 35%: they are the training set's only
-    /// natural voices, so the only source of natural speech with a woman's formants. Up to step 9614 the
-    /// bundled model trained with 0.9 to 1.15 for every voice, up to step 13236 with 0.85 to 1.25.
+    /// from recordings of a man (<see cref="Voice.RecordedMen"/>) go up to 35%: they are the training set's only
+    /// natural voices, so the only source of natural speech with a woman's formants. A joined example is warped
+    /// as its first utterance's voice. Up to step 9614 the bundled model trained with 0.9 to 1.15 for every
+    /// voice, up to step 13236 with 0.85 to 1.25.
     /// </summary>
     internal static (double Min, double Max) WarpRange(string voice) =>
-        RecordedMen.Any(v => v.ToString() == voice) ? (0.85, 1.35) : (0.85, 1.25);
-
-    /// <summary>flite's voices trained on recordings of one man each (statistical parametric, not diphone).</summary>
-    static readonly Voice[] RecordedMen = [new("flite", "awb"), new("flite", "rms")];
+        Voice.RecordedMen.Any(v => v.ToString() == voice) ? (0.85, 1.35) : (0.85, 1.25);
 
     /// <summary>The longest example in mel frames: just under the encoder's audio positions.</summary>
     static int MaxFrames(WhisperModel model) => 2 * model.Dimensions.AudioContext - 10;
