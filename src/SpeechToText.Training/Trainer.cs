@@ -145,7 +145,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     {
         using var scope = NewDisposeScope();
         var (loss, ctc, crossEntropy) = Losses(model, ctcHead, tokenizer, prompt, prepared);
-        (loss / options.Accumulate).backward();
+        loss.Times(1.0 / options.Accumulate).backward();
         return (loss.item<float>(), ctc?.item<float>() ?? double.NaN, crossEntropy.item<float>());
     }
 
@@ -193,7 +193,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         var logits = model.Decoder.Forward(torch.tensor(input, [texts.Count, length]), cross, cache);
         var crossEntropy = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), torch.tensor(output), ignore_index: -100);
 
-        var loss = ctc is null ? crossEntropy : options.CtcWeight * ctc + (1 - options.CtcWeight) * crossEntropy;
+        var loss = ctc is null ? crossEntropy : ctc.Times(options.CtcWeight).Plus(crossEntropy.Times(1 - options.CtcWeight));
         return (loss, ctc, crossEntropy);
     }
 

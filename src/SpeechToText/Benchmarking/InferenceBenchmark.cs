@@ -175,7 +175,7 @@ public static class InferenceBenchmark
         {
             using var scope = NewDisposeScope();
             for (int i = 0; i < Calls; i++)
-                small.add(small);
+                small.Plus(small);
         });
         return ms * 1000 / Calls;
     }

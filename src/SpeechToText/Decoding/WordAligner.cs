@@ -78,7 +78,7 @@ public sealed class WordAligner(WhisperModel model, WhisperTokenizer tokenizer)
         var heads = torch.stack(model.AlignmentHeads.Select(h => scores[h.Layer][0, h.Head]))
             .narrow(1, first, rows).narrow(2, 0, positions).to_type(ScalarType.Float32).softmax(-1);
         var (std, mean) = torch.std_mean(heads, dimensions: [-2], unbiased: false, keepdim: true);
-        var standardised = (heads - mean) / std.clamp_min(1e-10);
+        var standardised = (heads - mean) / std.AtLeast(1e-10);
         var matrix = MedianFilter(standardised.cpu().data<float>().ToArray(), model.AlignmentHeads.Count * rows, positions, MedianFilterWidth);
         var mean2d = new double[rows, positions];
         for (int h = 0; h < model.AlignmentHeads.Count; h++)

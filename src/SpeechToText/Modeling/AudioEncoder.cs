@@ -55,7 +55,7 @@ public sealed class AudioEncoder : Module
         long positions = x.shape[1];
         if (positions > positional_embedding.shape[0])
             throw new ArgumentException($"The encoder takes at most {positional_embedding.shape[0] * 2} mel frames; got {mel.shape[2]}.", nameof(mel));
-        x = x + positional_embedding.narrow(0, 0, positions).to(x.dtype);
+        x = x.Plus(positional_embedding.narrow(0, 0, positions).to(x.dtype));
         foreach (var block in blocks)
             x = block.Forward(x, causal: false, cache: null, cross: null, KeyPadding);
         return ln_post.call(x).MoveToOuterDisposeScope();

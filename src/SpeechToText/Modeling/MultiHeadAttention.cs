@@ -63,7 +63,7 @@ internal sealed class MultiHeadAttention : Module
     {
         using var q = SplitHeads(query.call(x));
         using var scores = torch.matmul(q, keys.transpose(-2, -1));
-        return scores.mul(1.0 / Math.Sqrt(q.shape[3]));
+        return scores.Times(1.0 / Math.Sqrt(q.shape[3]));
     }
 
     /// <summary>Appends <paramref name="count"/> all-zero positions to keys and values [batch, heads, time, head size].</summary>

@@ -70,16 +70,16 @@ internal sealed class ResidualAttentionBlock : Module
         if (cache != null)
             (keys, values) = cache.Append(keys, values);
         (keys, values) = MultiHeadAttention.AppendZeroPositions(keys, values, zeroKeys);
-        x = x + (cache != null && zeroKeys == 0
+        x = x.Plus(cache != null && zeroKeys == 0
             ? attn.AttendCached(normed, cache, keys, values)
             : attn.Attend(normed, keys, values, causal ? AttentionKind.DecoderSelf : AttentionKind.EncoderSelf));
         if (cross_attn != null && cross_attn_ln != null && cross is { } audio)
         {
             var normedForCross = cross_attn_ln.call(x);
             crossScores?.Add(cross_attn.Scores(normedForCross, audio.Keys).MoveToOuterDisposeScope());
-            x = x + CrossAttend(cross_attn, normedForCross, audio);
+            x = x.Plus(CrossAttend(cross_attn, normedForCross, audio));
         }
-        x = x + _mlpLayers.Project.call(Kernels.Gelu(_mlpLayers.Expand.call(mlp_ln.call(x))));
+        x = x.Plus(_mlpLayers.Project.call(Kernels.Gelu(_mlpLayers.Expand.call(mlp_ln.call(x)))));
         return x.MoveToOuterDisposeScope();
     }
 

@@ -88,7 +88,7 @@ public sealed class TextDecoder : Module
         long offset = cache?.Length ?? 0, count = tokens.shape[1];
         if (offset + count > Context)
             throw new ArgumentException($"The decoder takes at most {Context} tokens; {offset + count} were given.", nameof(tokens));
-        var x = token_embedding.call(tokens) + positional_embedding.narrow(0, offset, count);
+        var x = token_embedding.call(tokens).Plus(positional_embedding.narrow(0, offset, count));
         for (int i = 0; i < blocks.Count; i++)
             x = blocks[i].Forward(x, causal: true, cache?.Layer(i), audio.Layer(i), crossScores: crossScores);
         foreach (var score in crossScores ?? [])
