@@ -9,7 +9,8 @@ namespace SpeechToText.Modeling;
 /// temporary <see cref="Scalar"/> (for a sum, the multiplier 1 of the second operand) and hand libtorch only its
 /// native pointer; if another thread starts a garbage collection meanwhile, the scalar's finalizer can free it
 /// mid-call, and the operation fails ("Expected false to be true" from <c>c10::Scalar::toFloat</c>) or reads
-/// freed memory. The model, decoding and training code use these methods instead.
+/// freed memory. The model, decoding and training code use these methods instead. Subtracting or dividing
+/// two tensors passes no scalar and needs none of them.
 /// </summary>
 internal static class TensorArithmetic
 {
