@@ -4,6 +4,11 @@ using static TorchSharp.torch;
 
 namespace SpeechToText.Tests.Modeling;
 
+/// <summary>Tests that run with no other test beside them: they force garbage collections on a thread of their own.</summary>
+[CollectionDefinition(nameof(RunsAlone), DisableParallelization = true)]
+public sealed class RunsAlone;
+
+[Collection(nameof(RunsAlone))]
 public class TensorArithmeticTests
 {
     static bool Same(Tensor actual, Tensor expected) =>
