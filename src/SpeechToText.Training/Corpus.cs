@@ -34,11 +34,14 @@ public static class Corpus
 
     /// <summary>
     /// Synthesises a corpus into <paramref name="directory"/>. An interrupted build resumes: recordings already
-    /// written by a build of the same recipe (seed, sizes, voices; kept in recipe.txt) are kept.
+    /// written by a build of the same recipe (seed, sizes, voices; kept in recipe.txt) are kept. With
+    /// <paramref name="testSplitsOnly"/> it synthesises only the test splits, the very recordings the whole corpus
+    /// has (every random choice is still drawn), e.g. to evaluate on a corpus without making its training split;
+    /// the manifest lists them alone, and a later build of the whole corpus in the same directory keeps them.
     /// </summary>
     /// <exception cref="InvalidDataException">The directory holds recordings of another recipe.</exception>
     public static IReadOnlyList<Utterance> Build(string directory, int trainUtterances, int testUtterances, int seed, int workers,
-        IProgress<int>? progress = null, CancellationToken cancellation = default)
+        bool testSplitsOnly = false, IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
         var sentences = SentenceSources.Load();
         var random = new Random(seed);
@@ -58,9 +61,9 @@ public static class Corpus
         }
 
         UseRecipe(directory, $"seed {seed}, {trainUtterances} training and {testUtterances} test utterances per split, voices {string.Join(' ', Voice.Training)}");
-        var utterances = new Utterance[jobs.Count];
+        var utterances = new Utterance?[jobs.Count];
         int done = 0;
-        Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellation }, job =>
+        Parallel.ForEach(testSplitsOnly ? jobs.Where(j => j.Split != Train) : jobs, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellation }, job =>
         {
             string relative = Path.Combine("wav", job.Split, $"{job.Index:D6}.wav");
             string path = Path.Combine(directory, relative);
@@ -75,8 +78,9 @@ public static class Corpus
             utterances[job.Index] = new Utterance(relative, job.Text, job.Voice.ToString(), job.Split, samples.Length / (double)AudioInput.SampleRate);
             progress?.Report(Interlocked.Increment(ref done));
         });
-        WriteManifest(directory, utterances);
-        return utterances;
+        var made = utterances.OfType<Utterance>().ToList();
+        WriteManifest(directory, made);
+        return made;
     }
 
     /// <summary>

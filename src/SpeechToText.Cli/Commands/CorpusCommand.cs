@@ -5,7 +5,7 @@ using SpeechToText.Training;
 
 namespace SpeechToText.Cli.Commands;
 
-/// <summary><c>stt corpus OUT</c>: synthesises a speech corpus with espeak-ng and flite.</summary>
+/// <summary><c>stt corpus OUT</c>: synthesises a speech corpus with espeak-ng, flite and festival.</summary>
 internal static class CorpusCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -15,15 +15,20 @@ internal static class CorpusCommand
         var test = new Option<int>("--test") { Description = "Utterances in each test split (seen voices, held-out voices)", DefaultValueFactory = _ => 300 };
         var seed = new Option<int>("--seed") { Description = "Seed of every random choice", DefaultValueFactory = _ => 1 };
         var workers = new Option<int>("--workers") { Description = "Parallel synthesis processes", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var command = new Command("corpus", "Synthesise a training corpus from offline English text (espeak-ng, flite)") { directory, train, test, seed, workers };
+        var testOnly = new Option<bool>("--test-splits-only")
+        {
+            Description = "Synthesise only the test splits, the same recordings as the whole corpus of these options (to evaluate without its training split)",
+        };
+        var command = new Command("corpus", "Synthesise a training corpus from offline English text (espeak-ng, flite, festival)") { directory, train, test, seed, workers, testOnly };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
             var log = loggers.CreateLogger("corpus");
             var clock = Stopwatch.StartNew();
-            int total = parsed.GetValue(train) + 2 * parsed.GetValue(test);
+            bool testSplitsOnly = parsed.GetValue(testOnly);
+            int total = (testSplitsOnly ? 0 : parsed.GetValue(train)) + 2 * parsed.GetValue(test);
             var bar = new ProgressBar(error);
             var utterances = Corpus.Build(parsed.GetValue(directory)!, parsed.GetValue(train), parsed.GetValue(test), parsed.GetValue(seed),
-                parsed.GetValue(workers), new Progress<int>(n => bar.Report("synthesising", n, total, "utterances")), cancellation);
+                parsed.GetValue(workers), testSplitsOnly, new Progress<int>(n => bar.Report("synthesising", n, total, "utterances")), cancellation);
             bar.Finish();
             foreach (var split in utterances.GroupBy(u => u.Split))
                 log.LogInformation("{Split}: {Count} utterances, {Hours:F2} h", split.Key, split.Count(), split.Sum(u => u.Seconds) / 3600);

@@ -57,6 +57,25 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void The_test_splits_alone_are_the_recordings_the_whole_corpus_has_and_a_later_whole_build_keeps_them()
+    {
+        string whole = _temp.File("whole"), tests = _temp.File("tests");
+        var all = Corpus.Build(whole, trainUtterances: 6, testUtterances: 2, seed: 4, workers: 2);
+
+        var testOnly = Corpus.Build(tests, trainUtterances: 6, testUtterances: 2, seed: 4, workers: 2, testSplitsOnly: true);
+
+        var expected = all.Where(u => u.Split != Corpus.Train).ToList();
+        Assert.Equal(expected, testOnly);
+        Assert.Equal(expected.Select(u => (Path.Combine(tests, u.Path), u.Text, u.Split)), Corpus.Read(tests).Select(u => (u.Path, u.Text, u.Split)));
+        Assert.All(expected, u => Assert.Equal(File.ReadAllBytes(Path.Combine(whole, u.Path)), File.ReadAllBytes(Path.Combine(tests, u.Path))));
+        Assert.False(Directory.Exists(Path.Combine(tests, "wav", Corpus.Train)));
+        var keptTime = File.GetLastWriteTimeUtc(Path.Combine(tests, expected[0].Path));
+
+        Assert.Equal(all, Corpus.Build(tests, trainUtterances: 6, testUtterances: 2, seed: 4, workers: 2));
+        Assert.Equal(keptTime, File.GetLastWriteTimeUtc(Path.Combine(tests, expected[0].Path)));
+    }
+
+    [Fact]
     public void Training_voices_are_drawn_engine_first_so_that_each_engine_speaks_a_third_of_a_corpus()
     {
         var random = new Random(1);
