@@ -26,6 +26,7 @@ public static class SttApp
             ModelsCommand.Create(output, error),
             CorpusCommand.Create(output, error),
             TrainCommand.Create(output, error),
+            LanguageModelCommand.Create(output, error),
             EvaluateCommand.Create(output, error),
             BenchCommand.Create(output, error),
             LiveCommand.Create(output, error),

@@ -44,11 +44,12 @@ public sealed class SpeechRecognizer : IDisposable
     readonly WhisperModel _model;
     readonly ILoggerFactory? _loggers;
 
-    SpeechRecognizer(WhisperModel model, WhisperTokenizer tokenizer, string name, ILoggerFactory? loggers)
+    SpeechRecognizer(WhisperModel model, WhisperTokenizer tokenizer, string name, CharacterLanguageModel? languageModel, ILoggerFactory? loggers)
     {
         _model = model;
         Tokenizer = tokenizer;
         ModelName = name;
+        LanguageModel = languageModel;
         _loggers = loggers;
     }
 
@@ -61,7 +62,13 @@ public sealed class SpeechRecognizer : IDisposable
     /// <summary>The model's dimensions.</summary>
     public ModelDimensions Dimensions => _model.Dimensions;
 
-    /// <summary>Loads the checkpoint at <paramref name="path"/> (a Hugging Face directory or a ggml file).</summary>
+    /// <summary>The language model kept in the model's directory (<see cref="CharacterLanguageModel.FileName"/>), fused into beam search; null if it has none.</summary>
+    public CharacterLanguageModel? LanguageModel { get; }
+
+    /// <summary>
+    /// Loads the checkpoint at <paramref name="path"/> (a Hugging Face directory or a ggml file), and the language
+    /// model its directory keeps, if any.
+    /// </summary>
     /// <exception cref="InvalidDataException">The checkpoint is missing or corrupt.</exception>
     /// <exception cref="MissingDependencyException">libtorch (or the requested device) is not available.</exception>
     public static SpeechRecognizer Load(string path, RecognizerOptions? options = null, ILoggerFactory? loggers = null)
@@ -74,11 +81,13 @@ public sealed class SpeechRecognizer : IDisposable
         var (model, tokenizer) = CheckpointReader.Load(path);
         try
         {
+            string languageModelPath = Path.Combine(path, CharacterLanguageModel.FileName);
+            var languageModel = Directory.Exists(path) && File.Exists(languageModelPath) ? CharacterLanguageModel.Load(languageModelPath) : null;
             if (options.Precision == Precision.Bf16)
                 model.to(torch.ScalarType.BFloat16);
             model.to(device);
             model.Kernels = AttentionBackends.Create(options.Attention, device, loggers?.CreateLogger<SpeechRecognizer>());
-            return new SpeechRecognizer(model, tokenizer, path, loggers);
+            return new SpeechRecognizer(model, tokenizer, path, languageModel, loggers);
         }
         catch
         {
@@ -100,7 +109,7 @@ public sealed class SpeechRecognizer : IDisposable
         options ??= new DecodingOptions();
         await Task.Yield();
         var samples = read();
-        var transcriber = new Transcriber(_model, Tokenizer, _loggers?.CreateLogger<Transcriber>());
+        var transcriber = new Transcriber(_model, Tokenizer, _loggers?.CreateLogger<Transcriber>(), LanguageModel);
         foreach (var segment in transcriber.Transcribe(samples, options, cancellation))
         {
             yield return segment;

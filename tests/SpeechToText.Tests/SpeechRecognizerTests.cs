@@ -1,5 +1,6 @@
 using SpeechToText.Audio;
 using SpeechToText.Decoding;
+using SpeechToText.Text;
 
 namespace SpeechToText.Tests;
 
@@ -39,5 +40,18 @@ public class SpeechRecognizerTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             Collect(recognizer.TranscribeAsync(new float[16000 * 40], cancellation: cancelled.Token)));
+    }
+
+    [Fact]
+    public void A_model_directory_keeping_a_damaged_language_model_is_refused_naming_that_file()
+    {
+        using var directory = new TempDirectory();
+        foreach (string file in Directory.GetFiles(Repository.BundledModel))
+            File.Copy(file, directory.File(Path.GetFileName(file)));
+        string languageModel = directory.Write(CharacterLanguageModel.FileName, [0x53, 0x43, 0x4c, 0x4d, 1, 0]);
+
+        var error = Assert.Throws<InvalidDataException>(() => SpeechRecognizer.Load(directory.Path));
+
+        Assert.StartsWith(languageModel + ": truncated", error.Message);
     }
 }

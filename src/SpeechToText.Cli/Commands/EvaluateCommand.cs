@@ -19,7 +19,8 @@ internal static class EvaluateCommand
         var limit = new Option<int?>("--limit") { Description = "At most this many utterances per split" };
         var beamSize = new Option<int>("--beam-size") { Description = "Beams searched (1: greedy decoding); as stt transcribe by default", DefaultValueFactory = _ => TranscribeCommand.DefaultBeamSize };
         var transcripts = new Option<string?>("--transcripts") { Description = "Also write each utterance's reference and transcript to this TSV file" };
-        var command = new Command("evaluate", "Measure word error rates on a corpus's test splits (temperature 0)") { model, corpus, limit, beamSize, transcripts };
+        var languageModelWeight = TranscribeCommand.LanguageModelWeight();
+        var command = new Command("evaluate", "Measure word error rates on a corpus's test splits (temperature 0)") { model, corpus, limit, beamSize, transcripts, languageModelWeight };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
             string corpusDirectory = parsed.GetValue(corpus)!;
@@ -27,7 +28,7 @@ internal static class EvaluateCommand
             if (transcriptsPath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(transcriptsPath))))
                 throw new IOException($"{transcriptsPath}: its directory does not exist");
             using var recognizer = SpeechRecognizer.Load(ModelRegistry.Resolve(parsed.GetValue(model)!), loggers: loggers);
-            var options = new DecodingOptions { Temperatures = [0.0], BeamSize = parsed.GetValue(beamSize) };
+            var options = new DecodingOptions { Temperatures = [0.0], BeamSize = parsed.GetValue(beamSize), LanguageModelWeight = parsed.GetValue(languageModelWeight) };
             output.WriteLine("| split | utterances | audio (min) | WER | real-time factor |");
             output.WriteLine("|---|---|---|---|---|");
             var byEngine = new List<string>();

@@ -16,6 +16,12 @@ internal static class TranscribeCommand
     /// <summary>The beam size of the command line: 5, as in the reference's, whisper.cpp's and faster-whisper's command lines.</summary>
     internal const int DefaultBeamSize = 5;
 
+    /// <summary>The option weighing the model's language model in beam search (transcribe and evaluate).</summary>
+    internal static Option<double?> LanguageModelWeight() => new("--lm-weight")
+    {
+        Description = "How much the model's language model counts in beam search (0: not at all); the weight stored with it by default",
+    };
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var files = new Argument<string[]>("files") { Description = "Audio files (any format ffmpeg reads), or - for stdin", Arity = ArgumentArity.OneOrMore };
@@ -48,11 +54,12 @@ internal static class TranscribeCommand
         var patience = new Option<double>("--patience") { Description = "Beam search stops after beam-size x patience transcripts end", DefaultValueFactory = _ => 1.0 };
         var initialPrompt = new Option<string?>("--initial-prompt") { Description = "Text that precedes the audio (names, spelling, style)" };
         var wordTimestamps = new Option<bool>("--word-timestamps") { Description = "Time every word from the cross-attention (JSON: each segment's \"words\")" };
+        var languageModelWeight = LanguageModelWeight();
 
         var command = new Command("transcribe", "Transcribe speech in audio files")
         {
             files, model, language, task, format, outputDirectory, timestamps, noTimestamps, precision, threads, device, attention, temperature, bestOf, beamSize, patience,
-            initialPrompt, wordTimestamps,
+            initialPrompt, wordTimestamps, languageModelWeight,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -74,6 +81,7 @@ internal static class TranscribeCommand
                 Patience = parsed.GetValue(patience),
                 InitialPrompt = parsed.GetValue(initialPrompt),
                 WordTimestamps = parsed.GetValue(wordTimestamps),
+                LanguageModelWeight = parsed.GetValue(languageModelWeight),
             };
             var log = loggers.CreateLogger("transcribe");
             string modelPath = BundledModel.Or(parsed.GetValue(model));

@@ -15,6 +15,22 @@ internal sealed class BoundedReader(Stream stream, string name)
 
     public bool AtEnd => Remaining == 0;
 
+    public byte Byte(string what) => Fill(1, what)[0];
+
+    /// <summary>An unsigned integer in 7-bit groups, least significant first (the encoding of <see cref="BinaryWriter.Write7BitEncodedInt64"/>).</summary>
+    public ulong VarUInt64(string what)
+    {
+        ulong value = 0;
+        for (int shift = 0; shift < 64; shift += 7)
+        {
+            byte next = Byte(what);
+            value |= (ulong)(next & 0x7F) << shift;
+            if (next < 0x80)
+                return value;
+        }
+        throw new InvalidDataException($"{name}: {what} runs past 64 bits at byte {stream.Position}; the file is corrupt");
+    }
+
     public int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Fill(4, "a 32-bit integer"));
 
     public uint UInt32() => BinaryPrimitives.ReadUInt32LittleEndian(Fill(4, "a 32-bit integer"));

@@ -13,6 +13,8 @@ namespace SpeechToText.Decoding;
 /// <c>beamSize</c> unfinished ones are kept, and the proposals ending the transcript met on the way are set
 /// aside. The search stops once <c>beamSize × patience</c> transcripts have ended (or at the token limit,
 /// when the unfinished beams join them); the result is the one with the highest log-probability per token.
+/// With a <see cref="LanguageModelFusion"/>, beams propose twice as many tokens and are ranked by their fused
+/// score instead (the speech model's log-probability plus the language model's weighted score).
 /// </summary>
 public sealed class BeamSearchDecoder
 {
@@ -21,23 +23,31 @@ public sealed class BeamSearchDecoder
     readonly IReadOnlyList<ILogitFilter> _filters;
     readonly int _beamSize;
     readonly int _finishedWanted;
+    readonly LanguageModelFusion? _fusion;
 
-    /// <summary>A transcript being written: its tokens after the prompt and their summed log-probability.</summary>
-    sealed record Hypothesis(IReadOnlyList<DecodedToken> Tokens, double LogProbability)
+    /// <summary>
+    /// A transcript being written: its tokens after the prompt, their summed log-probability, and the sum ranked
+    /// (<paramref name="Fused"/>: the log-probability plus what fusion adds, or the log-probability alone).
+    /// </summary>
+    sealed record Hypothesis(IReadOnlyList<DecodedToken> Tokens, double LogProbability, double Fused)
     {
         public IReadOnlyList<int> Ids { get; } = Tokens.Select(t => t.Id).ToList();
 
-        /// <summary>The ranking score: log-probability per sampled token (the reference's ranking without a length penalty).</summary>
-        public double Score => LogProbability / Math.Max(1, Tokens.Count);
+        /// <summary>The ranking score: the fused sum per sampled token (the reference's ranking without a length penalty).</summary>
+        public double Score => Fused / Math.Max(1, Tokens.Count);
     }
 
-    /// <summary>Creates a decoder keeping <paramref name="beamSize"/> beams that stops after <paramref name="beamSize"/> × <paramref name="patience"/> transcripts end.</summary>
-    public BeamSearchDecoder(WhisperModel model, WhisperTokenizer tokenizer, IReadOnlyList<ILogitFilter> filters, int beamSize, double patience = 1.0)
+    /// <summary>
+    /// Creates a decoder keeping <paramref name="beamSize"/> beams that stops after <paramref name="beamSize"/> × <paramref name="patience"/>
+    /// transcripts end, ranking them with <paramref name="fusion"/> when given.
+    /// </summary>
+    public BeamSearchDecoder(WhisperModel model, WhisperTokenizer tokenizer, IReadOnlyList<ILogitFilter> filters, int beamSize, double patience = 1.0,
+        LanguageModelFusion? fusion = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(beamSize, 1);
         if (!(patience > 0) || double.IsInfinity(patience))
             throw new ArgumentOutOfRangeException(nameof(patience), patience, "The patience must be a positive number.");
-        (_model, _tokenizer, _filters, _beamSize) = (model, tokenizer, filters, beamSize);
+        (_model, _tokenizer, _filters, _beamSize, _fusion) = (model, tokenizer, filters, beamSize, fusion);
         _finishedWanted = Math.Max(1, (int)Math.Round(beamSize * patience));
     }
 
@@ -50,7 +60,7 @@ public sealed class BeamSearchDecoder
     {
         var decoder = _model.Decoder;
         maxTokens = (int)Math.Min(maxTokens, decoder.Context - prompt.Count);
-        var beams = new List<Hypothesis> { new([], 0) };
+        var beams = new List<Hypothesis> { new([], 0, 0) };
         var finished = new List<Hypothesis>();
         double noSpeech = 0;
         using var cache = new DecoderCache(decoder.Layers);
@@ -84,8 +94,8 @@ public sealed class BeamSearchDecoder
                 input[b, 0] = beams[b].Tokens[^1].Id;
         }
         // Beams still unfinished at the token limit compete with the ended ones, as the reference does.
-        finished.AddRange(beams.OrderByDescending(b => b.LogProbability).Take(Math.Max(0, _beamSize - finished.Count)));
-        var best = finished.MaxBy(h => h.Score) ?? new Hypothesis([], 0);
+        finished.AddRange(beams.OrderByDescending(b => b.Fused).Take(Math.Max(0, _beamSize - finished.Count)));
+        var best = finished.MaxBy(h => h.Score) ?? new Hypothesis([], 0, 0);
         return WindowDecoder.Result(_tokenizer, best.Tokens, best.LogProbability, noSpeech, temperature: 0);
     }
 
@@ -96,31 +106,34 @@ public sealed class BeamSearchDecoder
     (List<Hypothesis> Kept, List<long> Sources, List<Hypothesis> Ended) Advance(List<Hypothesis> beams, float[][] logits)
     {
         int endOfText = _tokenizer.Special.EndOfText;
-        var proposals = new List<(int Beam, int Token, double LogProbability, double Total)>();
+        var proposals = new List<(int Beam, int Token, double LogProbability, double Fused)>();
         for (int b = 0; b < beams.Count; b++)
         {
             var row = logits[b];
             foreach (var filter in _filters)
                 filter.Apply(row, beams[b].Ids);
             double logTotal = LogitMath.LogSumExp(row);
-            foreach (int token in LogitMath.TopK(row, _beamSize + 1))
+            string? text = _fusion?.TextOf(beams[b].Ids);
+            foreach (int token in LogitMath.TopK(row, (_beamSize + 1) * (_fusion == null ? 1 : 2)))
             {
                 double logProbability = row[token] - logTotal;
-                proposals.Add((b, token, logProbability, beams[b].LogProbability + logProbability));
+                double fused = beams[b].Fused + logProbability + (_fusion?.Score(text!, token) ?? 0);
+                proposals.Add((b, token, logProbability, fused));
             }
         }
         var kept = new List<Hypothesis>();
         var sources = new List<long>();
         var ended = new List<Hypothesis>();
-        foreach (var (beam, token, logProbability, total) in proposals.OrderByDescending(p => p.Total))
+        foreach (var (beam, token, logProbability, fused) in proposals.OrderByDescending(p => p.Fused))
         {
+            double total = beams[beam].LogProbability + logProbability;
             if (token == endOfText)
             {
-                ended.Add(new Hypothesis(beams[beam].Tokens, total));
+                ended.Add(new Hypothesis(beams[beam].Tokens, total, fused));
                 continue;
             }
             var decoded = new DecodedToken(token, (float)Math.Exp(logProbability), (float)logProbability);
-            kept.Add(new Hypothesis([.. beams[beam].Tokens, decoded], total));
+            kept.Add(new Hypothesis([.. beams[beam].Tokens, decoded], total, fused));
             sources.Add(beam);
             if (kept.Count == _beamSize)
                 break;

@@ -67,6 +67,12 @@ public sealed record DecodingOptions
     /// <summary>The most tokens sampled in one window (the reference: half the text context, 224).</summary>
     public int? MaxTokensPerWindow { get; init; }
 
+    /// <summary>
+    /// How much the model's language model (<see cref="Text.CharacterLanguageModel"/>, when it has one) counts in beam
+    /// search: null uses the weight stored with it, 0 decodes without it. Greedy decoding and sampling never use it.
+    /// </summary>
+    public double? LanguageModelWeight { get; init; }
+
     /// <summary>Seed of the random sampling at temperatures above 0, so that runs repeat.</summary>
     public int Seed { get; init; }
 }

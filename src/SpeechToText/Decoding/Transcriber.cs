@@ -14,9 +14,10 @@ namespace SpeechToText.Decoding;
 /// are skipped; each window is prompted with the text before it unless a hot temperature was needed.
 /// Models without timestamp tokens cannot say where a window's speech ends, so for them long audio is
 /// first cut at pauses (<see cref="PauseSplitter"/>) into pieces of at most one window (30 s, or what the
-/// model's audio positions cover).
+/// model's audio positions cover). Beam search fuses <paramref name="languageModel"/> when given (see
+/// <see cref="DecodingOptions.LanguageModelWeight"/>).
 /// </summary>
-public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, ILogger? logger = null)
+public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, ILogger? logger = null, CharacterLanguageModel? languageModel = null)
 {
     const int FramesPerToken = 2;           // each encoder position covers two mel frames
     const double HotTemperature = 0.5;      // above this, the next window is not conditioned on this one
@@ -45,6 +46,8 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             throw new ArgumentException($"The beam size must be at least 1 (1 decodes greedily); {options.BeamSize} was given.", nameof(options));
         if (!(options.Patience > 0) || double.IsInfinity(options.Patience))
             throw new ArgumentException($"The patience must be a positive number; {options.Patience} was given.", nameof(options));
+        if (options.LanguageModelWeight is { } weight && !(weight >= 0 && double.IsFinite(weight)))
+            throw new ArgumentException($"The language model's weight must be a finite number, 0 or more; {weight} was given.", nameof(options));
         var prompts = new PromptBuilder(special, (int)model.Decoder.Context);
         // The reference samples at most half the text context, leaving the other half for the previous text;
         // a model that cannot be prompted with previous text may use the whole context.
@@ -115,7 +118,10 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     {
         var filters = Filters(options);
         var decoder = new WindowDecoder(model, tokenizer, filters);
-        var beamSearch = options.BeamSize > 1 ? new BeamSearchDecoder(model, tokenizer, filters, options.BeamSize, options.Patience) : null;
+        var fusion = languageModel != null && (options.LanguageModelWeight ?? languageModel.FusionWeight) > 0
+            ? new LanguageModelFusion(languageModel, tokenizer, options.LanguageModelWeight)
+            : null;
+        var beamSearch = options.BeamSize > 1 ? new BeamSearchDecoder(model, tokenizer, filters, options.BeamSize, options.Patience, fusion) : null;
         WindowResult? result = null;
         foreach (double temperature in options.Temperatures)
         {

@@ -151,6 +151,7 @@ public sealed class TranscribeCommandTests : IDisposable
     [InlineData("--format", "docx")]
     [InlineData("--beam-size", "0")]
     [InlineData("--beam-size", "2", "--patience", "-1")]
+    [InlineData("--lm-weight", "-1")]
     public void Contradictory_or_impossible_options_are_usage_errors(params string[] options)
     {
         var result = SttCommandLine.Run(["transcribe", Jfk, "-m", Model, .. options]);

@@ -83,6 +83,30 @@ public sealed class BeamSearchDecoderTests : IDisposable
     }
 
     [Fact]
+    public void A_fused_language_model_ranks_the_transcripts_and_the_tokens_keep_the_speech_models_probabilities()
+    {
+        ILogitFilter[] script = [new ScriptedDistribution(_tokenizer, new()
+        {
+            [""] = new() { ["a"] = 0.6, ["b"] = 0.4 },
+            ["a"] = new() { ["<end>"] = 1 },
+            ["b"] = new() { ["<end>"] = 1 },
+        })];
+        var languageModel = CharacterLanguageModel.Train(Enumerable.Repeat("b", 20).Append("a"), CustomVocabularyModelTests.Characters, order: 2);
+
+        var alone = new BeamSearchDecoder(_model, _tokenizer, script, beamSize: 2).Decode(_audio, Prompt, 0, 10);
+        var fused = new BeamSearchDecoder(_model, _tokenizer, script, beamSize: 2,
+            fusion: new LanguageModelFusion(languageModel, _tokenizer, weight: 1)).Decode(_audio, Prompt, 0, 10);
+        var weightless = new BeamSearchDecoder(_model, _tokenizer, script, beamSize: 2,
+            fusion: new LanguageModelFusion(languageModel, _tokenizer, weight: 0)).Decode(_audio, Prompt, 0, 10);
+
+        Assert.Equal("a", alone.Text);
+        Assert.Equal("b", fused.Text);
+        Assert.Equal(0.4f, fused.Tokens.Single().Probability, 1e-5f);
+        Assert.Equal(Math.Log(0.4) / 2, fused.AverageLogProbability, 1e-5);
+        Assert.Equal("a", weightless.Text);
+    }
+
+    [Fact]
     public void With_one_beam_it_is_greedy_decoding()
     {
         var greedy = new WindowDecoder(_model, _tokenizer, []).Decode(_audio, Prompt, 0, 40);

@@ -1,0 +1,298 @@
+using System.Text;
+using SpeechToText.Checkpoints;
+
+namespace SpeechToText.Text;
+
+/// <summary>
+/// A character n-gram model of written text: the probability of the next character, or of the end of the
+/// sentence, given the characters before it (interpolated Witten-Bell smoothing, down to a uniform
+/// distribution, so every continuation keeps some probability). Its alphabet is the text a model writes
+/// (e.g. space, a-z and the apostrophe); text is lower-cased, characters outside the alphabet are ignored,
+/// and so are leading and repeated spaces. Built from sentences by <see cref="Train"/>; kept beside a model
+/// as <see cref="FileName"/>, which beam search fuses with the model's own probabilities
+/// (<see cref="Decoding.LanguageModelFusion"/>), with the weights stored here.
+/// </summary>
+public sealed class CharacterLanguageModel
+{
+    /// <summary>The file a model directory keeps its language model in.</summary>
+    public const string FileName = "language_model.bin";
+
+    /// <summary>The longest n-gram (context and predicted character).</summary>
+    public const int MaxOrder = 12;
+
+    /// <summary>The most characters an alphabet may have (two more symbols mark a sentence's start and end).</summary>
+    public const int MaxAlphabet = 30;
+
+    const uint Magic = 0x4D4C4353; // "SCLM"
+    const int Version = 1, BitsPerSymbol = 5, LengthShift = 60;
+    const ulong SymbolMask = (1UL << BitsPerSymbol) - 1, SymbolBits = (1UL << LengthShift) - 1;
+
+    readonly Dictionary<ulong, int> _contexts;   // packed context -> index into the arrays below
+    readonly int[] _firstFollower, _distinct;
+    readonly long[] _total;
+    readonly byte[] _followerSymbol;
+    readonly int[] _followerCount;
+    readonly Dictionary<char, int> _symbolOf;
+    readonly int _space; // the symbol of ' ', or -1
+
+    /// <summary>The longest n-gram: characters of context plus the one predicted.</summary>
+    public int Order { get; }
+
+    /// <summary>The characters modelled; any other is ignored.</summary>
+    public string Alphabet { get; }
+
+    /// <summary>How much the language model's log-probability counts against the speech model's (tuned with the model it ships with).</summary>
+    public double FusionWeight { get; }
+
+    int End => Alphabet.Length;
+
+    int Begin => Alphabet.Length + 1;
+
+    CharacterLanguageModel(int order, string alphabet, double fusionWeight, SortedDictionary<ulong, List<(byte Symbol, int Count)>> contexts)
+    {
+        (Order, Alphabet, FusionWeight) = (order, alphabet, fusionWeight);
+        _symbolOf = alphabet.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
+        _space = _symbolOf.GetValueOrDefault(' ', -1);
+        _contexts = new Dictionary<ulong, int>(contexts.Count);
+        _firstFollower = new int[contexts.Count + 1];
+        _total = new long[contexts.Count];
+        _distinct = new int[contexts.Count];
+        int followers = contexts.Values.Sum(f => f.Count);
+        _followerSymbol = new byte[followers];
+        _followerCount = new int[followers];
+        int index = 0, next = 0;
+        foreach (var (key, list) in contexts)
+        {
+            _contexts[key] = index;
+            _firstFollower[index] = next;
+            _distinct[index] = list.Count;
+            foreach (var (symbol, count) in list)
+            {
+                _followerSymbol[next] = symbol;
+                _followerCount[next++] = count;
+                _total[index] += count;
+            }
+            index++;
+        }
+        _firstFollower[index] = next;
+    }
+
+    /// <summary>
+    /// Counts the n-grams of <paramref name="sentences"/> (each from its start to its end) and keeps those seen at
+    /// least <paramref name="minCount"/> times (all single characters are kept).
+    /// </summary>
+    public static CharacterLanguageModel Train(IEnumerable<string> sentences, string alphabet, int order, int minCount = 1, double fusionWeight = 0)
+    {
+        ValidateShape(alphabet, order, "the alphabet");
+        ArgumentOutOfRangeException.ThrowIfLessThan(minCount, 1);
+        ValidateWeight(fusionWeight, "the fusion weight");
+        var counting = new CharacterLanguageModel(order, alphabet, fusionWeight, []);
+        var counts = new Dictionary<ulong, int>();
+        var symbols = new List<int>();
+        foreach (string sentence in sentences)
+        {
+            symbols.Clear();
+            symbols.AddRange(Enumerable.Repeat(counting.Begin, order - 1));
+            counting.AppendSymbols(sentence, symbols);
+            symbols.Add(counting.End);
+            for (int i = order - 1; i < symbols.Count; i++)
+                for (int n = 1; n <= order; n++)
+                {
+                    ulong ngram = Pack(symbols, i - n + 1, n);
+                    counts[ngram] = counts.GetValueOrDefault(ngram) + 1;
+                }
+        }
+        var contexts = new SortedDictionary<ulong, List<(byte, int)>>();
+        foreach (var (ngram, count) in counts)
+        {
+            if (ngram >> LengthShift > 1 && count < minCount)
+                continue;
+            var (context, symbol) = Split(ngram);
+            if (!contexts.TryGetValue(context, out var list))
+                contexts[context] = list = [];
+            list.Add(((byte)symbol, count));
+        }
+        foreach (var list in contexts.Values)
+            list.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        return new CharacterLanguageModel(order, alphabet, fusionWeight, contexts);
+    }
+
+    /// <summary>
+    /// The natural log of the probability that <paramref name="text"/> continues with <paramref name="continuation"/>
+    /// (and then ends, when <paramref name="ends"/>). Both are read as this model reads text (see the class summary).
+    /// </summary>
+    public double LogProbability(string text, string continuation, bool ends = false)
+    {
+        var symbols = new List<int>(Enumerable.Repeat(Begin, Order - 1));
+        AppendSymbols(text, symbols);
+        int start = symbols.Count;
+        AppendSymbols(continuation, symbols);
+        if (ends)
+            symbols.Add(End);
+        double logProbability = 0;
+        for (int i = start; i < symbols.Count; i++)
+            logProbability += Math.Log(Probability(symbols, i));
+        return logProbability;
+    }
+
+    /// <summary>
+    /// P(symbols[i] | the symbols before it). A space cannot follow the start or a space (it is not read there), so
+    /// there the others share its probability.
+    /// </summary>
+    double Probability(List<int> symbols, int i)
+    {
+        double probability = Interpolated(symbols, i, symbols[i]);
+        return _space >= 0 && (symbols[i - 1] == Begin || symbols[i - 1] == _space)
+            ? probability / (1 - Interpolated(symbols, i, _space))
+            : probability;
+    }
+
+    /// <summary>P(<paramref name="symbol"/> | the symbols before position <paramref name="i"/>), interpolated from the empty context to the longest.</summary>
+    double Interpolated(List<int> symbols, int i, int symbol)
+    {
+        double probability = 1.0 / (Alphabet.Length + 1);
+        for (int length = 0; length < Order; length++)
+        {
+            if (!_contexts.TryGetValue(Pack(symbols, i - length, length), out int index))
+                break; // a longer context holds no n-gram a shorter one lacks
+            int count = 0;
+            foreach (var (follower, followerCount) in Followers(index))
+                if (follower == symbol)
+                    count = followerCount;
+            probability = (count + _distinct[index] * probability) / (_total[index] + _distinct[index]);
+        }
+        return probability;
+    }
+
+    IEnumerable<(byte Symbol, int Count)> Followers(int index)
+    {
+        for (int f = _firstFollower[index]; f < _firstFollower[index + 1]; f++)
+            yield return (_followerSymbol[f], _followerCount[f]);
+    }
+
+    /// <summary>Appends the symbols of <paramref name="text"/>, read on from the symbols already in <paramref name="symbols"/>.</summary>
+    void AppendSymbols(string text, List<int> symbols)
+    {
+        foreach (char character in text)
+        {
+            if (!_symbolOf.TryGetValue(char.ToLowerInvariant(character), out int symbol))
+                continue;
+            int previous = symbols.Count > 0 ? symbols[^1] : Begin;
+            if (symbol == _space && (previous == Begin || previous == _space))
+                continue;
+            symbols.Add(symbol);
+        }
+    }
+
+    static ulong Pack(List<int> symbols, int start, int length)
+    {
+        ulong key = (ulong)length << LengthShift;
+        for (int k = 0; k < length; k++)
+            key |= (ulong)symbols[start + k] << (BitsPerSymbol * k);
+        return key;
+    }
+
+    /// <summary>An n-gram's context (all but its last symbol) and its last symbol.</summary>
+    static (ulong Context, int Symbol) Split(ulong ngram)
+    {
+        int length = (int)(ngram >> LengthShift);
+        ulong symbols = ngram & SymbolBits;
+        int shift = BitsPerSymbol * (length - 1);
+        ulong context = ((ulong)(length - 1) << LengthShift) | (symbols & ((1UL << shift) - 1));
+        return (context, (int)((symbols >> shift) & SymbolMask));
+    }
+
+    static void ValidateWeight(double weight, string where)
+    {
+        if (!(weight >= 0 && double.IsFinite(weight)))
+            throw new InvalidDataException($"{where}: the fusion weight must be a finite number, 0 or more; {weight} is not");
+    }
+
+    static void ValidateShape(string alphabet, int order, string where)
+    {
+        if (order < 1 || order > MaxOrder)
+            throw new InvalidDataException($"{where}: order {order} is out of range (1 to {MaxOrder})");
+        if (alphabet.Length is 0 or > MaxAlphabet || alphabet.Distinct().Count() != alphabet.Length)
+            throw new InvalidDataException($"{where}: the alphabet must be 1 to {MaxAlphabet} distinct characters; \"{alphabet}\" is not");
+    }
+
+    /// <summary>Writes the model to <paramref name="path"/>.</summary>
+    public void Save(string path)
+    {
+        using var writer = new BinaryWriter(File.Create(path));
+        writer.Write(Magic);
+        writer.Write(Version);
+        writer.Write(Order);
+        byte[] alphabet = Encoding.UTF8.GetBytes(Alphabet);
+        writer.Write(alphabet.Length);
+        writer.Write(alphabet);
+        writer.Write(FusionWeight);
+        writer.Write(_contexts.Count);
+        ulong previous = 0;
+        foreach (var (key, index) in _contexts.OrderBy(p => p.Key))
+        {
+            writer.Write7BitEncodedInt64((long)(key - previous)); // keys ascend: each is stored as the step from the one before
+            previous = key;
+            writer.Write((byte)_distinct[index]);
+            foreach (var (symbol, count) in Followers(index))
+            {
+                writer.Write(symbol);
+                writer.Write7BitEncodedInt(count);
+            }
+        }
+    }
+
+    /// <summary>Reads a model written by <see cref="Save"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is not such a model, or is truncated or corrupt.</exception>
+    public static CharacterLanguageModel Load(string path)
+    {
+        using var stream = File.OpenRead(path);
+        var reader = new BoundedReader(stream, path);
+        if (reader.UInt32() != Magic)
+            throw new InvalidDataException($"{path}: not a character language model (no SCLM header)");
+        int version = reader.Int32();
+        if (version != Version)
+            throw new InvalidDataException($"{path}: version {version} of the language model format is not supported (only {Version})");
+        int order = reader.Int32();
+        string alphabet = Encoding.UTF8.GetString(reader.Bytes(reader.Count(reader.Int32(), "the alphabet's length", 4 * MaxAlphabet), "the alphabet"));
+        ValidateShape(alphabet, order, path);
+        double weight = BitConverter.UInt64BitsToDouble(reader.UInt64());
+        ValidateWeight(weight, path);
+        const int SmallestContext = 1 + 1 + 2;
+        int contextCount = reader.Count(reader.Int32(), "the number of contexts", (int)Math.Min(int.MaxValue, reader.Remaining / SmallestContext));
+        int symbols = alphabet.Length + 2;
+        var contexts = new SortedDictionary<ulong, List<(byte, int)>>();
+        ulong key = 0;
+        for (int c = 0; c < contextCount; c++)
+        {
+            ulong step = reader.VarUInt64("a context");
+            key += step;
+            int length = (int)(key >> LengthShift);
+            if ((step == 0 && c > 0) || key < step || length >= order || (key & SymbolBits) >> (BitsPerSymbol * length) != 0 || !SymbolsBelow(key, length, symbols))
+                throw new InvalidDataException($"{path}: context {c} is malformed or out of order; the file is corrupt");
+            int followers = reader.Count(reader.Byte("a context"), "a context's followers", alphabet.Length + 1);
+            if (followers == 0)
+                throw new InvalidDataException($"{path}: context {c} has no followers; the file is corrupt");
+            var list = contexts[key] = new List<(byte, int)>(followers);
+            for (int f = 0; f < followers; f++)
+            {
+                byte symbol = reader.Byte("a follower");
+                ulong count = reader.VarUInt64("a follower's count");
+                if (symbol > alphabet.Length || count is < 1 or > int.MaxValue || (f > 0 && symbol <= list[^1].Item1))
+                    throw new InvalidDataException($"{path}: context {c} has a malformed follower (symbol {symbol}, count {count}); the file is corrupt");
+                list.Add((symbol, (int)count));
+            }
+        }
+        if (!reader.AtEnd)
+            throw new InvalidDataException($"{path}: {reader.Remaining} bytes follow the last context; the file is corrupt");
+        return new CharacterLanguageModel(order, alphabet, weight, contexts);
+    }
+
+    static bool SymbolsBelow(ulong key, int length, int symbols)
+    {
+        for (int k = 0; k < length; k++)
+            if (((key >> (BitsPerSymbol * k)) & SymbolMask) >= (ulong)symbols)
+                return false;
+        return true;
+    }
+}
