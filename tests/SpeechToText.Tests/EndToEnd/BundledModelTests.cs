@@ -39,6 +39,19 @@ public class BundledModelTests
     }
 
     [Fact]
+    public async Task The_short_sample_comes_out_exactly_as_its_transcript_with_the_models_language_model()
+    {
+        using var recognizer = SpeechRecognizer.Load(ModelPath);
+        string reference = File.ReadAllText(Path.Combine(Repository, "audio", "short.txt")).Trim();
+
+        string transcript = await Transcribe(recognizer, Path.Combine(Repository, "audio", "short.wav"), new DecodingOptions { BeamSize = 5 });
+
+        // The speech model alone (LanguageModelWeight = 0) spells what it hears: "the direction in which a combace needled points".
+        Assert.NotNull(recognizer.LanguageModel);
+        Assert.Equal(reference, transcript.Trim());
+    }
+
+    [Fact]
     public async Task Bfloat16_inference_writes_what_float32_inference_writes_but_for_a_few_characters()
     {
         string wav = Path.Combine(Repository, "audio", "short.wav");
