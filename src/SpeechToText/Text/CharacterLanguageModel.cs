@@ -27,8 +27,11 @@ public sealed class CharacterLanguageModel
     const int Version = 1, BitsPerSymbol = 5, LengthShift = 60;
     const ulong SymbolMask = (1UL << BitsPerSymbol) - 1, SymbolBits = (1UL << LengthShift) - 1;
 
-    readonly Dictionary<ulong, int> _contexts;   // packed context -> index into the arrays below
-    readonly int[] _firstFollower, _distinct;
+    // Contexts in ascending order of their packed symbols; context i's followers are entries
+    // _firstFollower[i] to _firstFollower[i + 1] - 1 of the follower arrays, in ascending order of symbol.
+    readonly ulong[] _keys;
+    readonly Dictionary<ulong, int> _contexts;   // packed context -> its index
+    readonly int[] _firstFollower;
     readonly long[] _total;
     readonly byte[] _followerSymbol;
     readonly int[] _followerCount;
@@ -48,34 +51,23 @@ public sealed class CharacterLanguageModel
 
     int Begin => Alphabet.Length + 1;
 
-    CharacterLanguageModel(int order, string alphabet, double fusionWeight, SortedDictionary<ulong, List<(byte Symbol, int Count)>> contexts)
+    CharacterLanguageModel(int order, string alphabet, double fusionWeight, ulong[] keys, int[] firstFollower, byte[] followerSymbol, int[] followerCount)
     {
         (Order, Alphabet, FusionWeight) = (order, alphabet, fusionWeight);
         _symbolOf = alphabet.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
         _space = _symbolOf.GetValueOrDefault(' ', -1);
-        _contexts = new Dictionary<ulong, int>(contexts.Count);
-        _firstFollower = new int[contexts.Count + 1];
-        _total = new long[contexts.Count];
-        _distinct = new int[contexts.Count];
-        int followers = contexts.Values.Sum(f => f.Count);
-        _followerSymbol = new byte[followers];
-        _followerCount = new int[followers];
-        int index = 0, next = 0;
-        foreach (var (key, list) in contexts)
+        (_keys, _firstFollower, _followerSymbol, _followerCount) = (keys, firstFollower, followerSymbol, followerCount);
+        _contexts = new Dictionary<ulong, int>(keys.Length);
+        _total = new long[keys.Length];
+        for (int index = 0; index < keys.Length; index++)
         {
-            _contexts[key] = index;
-            _firstFollower[index] = next;
-            _distinct[index] = list.Count;
-            foreach (var (symbol, count) in list)
-            {
-                _followerSymbol[next] = symbol;
-                _followerCount[next++] = count;
-                _total[index] += count;
-            }
-            index++;
+            _contexts[keys[index]] = index;
+            for (int f = firstFollower[index]; f < firstFollower[index + 1]; f++)
+                _total[index] += followerCount[f];
         }
-        _firstFollower[index] = next;
     }
+
+    int Distinct(int index) => _firstFollower[index + 1] - _firstFollower[index];
 
     /// <summary>
     /// Counts the n-grams of <paramref name="sentences"/> (each from its start to its end) and keeps those seen at
@@ -86,7 +78,7 @@ public sealed class CharacterLanguageModel
         ValidateShape(alphabet, order, "the alphabet");
         ArgumentOutOfRangeException.ThrowIfLessThan(minCount, 1);
         ValidateWeight(fusionWeight, "the fusion weight");
-        var counting = new CharacterLanguageModel(order, alphabet, fusionWeight, []);
+        var counting = new CharacterLanguageModel(order, alphabet, fusionWeight, [], [0], [], []);
         var counts = new Dictionary<ulong, int>();
         var symbols = new List<int>();
         foreach (string sentence in sentences)
@@ -112,9 +104,15 @@ public sealed class CharacterLanguageModel
                 contexts[context] = list = [];
             list.Add(((byte)symbol, count));
         }
+        var firstFollower = new List<int> { 0 };
+        var followers = new List<(byte Symbol, int Count)>();
         foreach (var list in contexts.Values)
-            list.Sort((a, b) => a.Item1.CompareTo(b.Item1));
-        return new CharacterLanguageModel(order, alphabet, fusionWeight, contexts);
+        {
+            followers.AddRange(list.OrderBy(f => f.Item1));
+            firstFollower.Add(followers.Count);
+        }
+        return new CharacterLanguageModel(order, alphabet, fusionWeight, [.. contexts.Keys], [.. firstFollower],
+            [.. followers.Select(f => f.Symbol)], [.. followers.Select(f => f.Count)]);
     }
 
     /// <summary>
@@ -156,10 +154,10 @@ public sealed class CharacterLanguageModel
             if (!_contexts.TryGetValue(Pack(symbols, i - length, length), out int index))
                 break; // a longer context holds no n-gram a shorter one lacks
             int count = 0;
-            foreach (var (follower, followerCount) in Followers(index))
-                if (follower == symbol)
-                    count = followerCount;
-            probability = (count + _distinct[index] * probability) / (_total[index] + _distinct[index]);
+            for (int f = _firstFollower[index]; f < _firstFollower[index + 1]; f++)
+                if (_followerSymbol[f] == symbol)
+                    count = _followerCount[f];
+            probability = (count + Distinct(index) * probability) / (_total[index] + Distinct(index));
         }
         return probability;
     }
@@ -227,13 +225,13 @@ public sealed class CharacterLanguageModel
         writer.Write(alphabet.Length);
         writer.Write(alphabet);
         writer.Write(FusionWeight);
-        writer.Write(_contexts.Count);
+        writer.Write(_keys.Length);
         ulong previous = 0;
-        foreach (var (key, index) in _contexts.OrderBy(p => p.Key))
+        for (int index = 0; index < _keys.Length; index++)
         {
-            writer.Write7BitEncodedInt64((long)(key - previous)); // keys ascend: each is stored as the step from the one before
-            previous = key;
-            writer.Write((byte)_distinct[index]);
+            writer.Write7BitEncodedInt64((long)(_keys[index] - previous)); // keys ascend: each is stored as the step from the one before
+            previous = _keys[index];
+            writer.Write((byte)Distinct(index));
             foreach (var (symbol, count) in Followers(index))
             {
                 writer.Write(symbol);
@@ -246,7 +244,7 @@ public sealed class CharacterLanguageModel
     /// <exception cref="InvalidDataException">The file is not such a model, or is truncated or corrupt.</exception>
     public static CharacterLanguageModel Load(string path)
     {
-        using var stream = File.OpenRead(path);
+        using var stream = new MemoryStream(File.ReadAllBytes(path)); // small; and a file stream's length is a system call per read
         var reader = new BoundedReader(stream, path);
         if (reader.UInt32() != Magic)
             throw new InvalidDataException($"{path}: not a character language model (no SCLM header)");
@@ -261,7 +259,10 @@ public sealed class CharacterLanguageModel
         const int SmallestContext = 1 + 1 + 2;
         int contextCount = reader.Count(reader.Int32(), "the number of contexts", (int)Math.Min(int.MaxValue, reader.Remaining / SmallestContext));
         int symbols = alphabet.Length + 2;
-        var contexts = new SortedDictionary<ulong, List<(byte, int)>>();
+        var keys = new ulong[contextCount];
+        var firstFollower = new int[contextCount + 1];
+        var followerSymbol = new List<byte>();
+        var followerCount = new List<int>();
         ulong key = 0;
         for (int c = 0; c < contextCount; c++)
         {
@@ -273,19 +274,21 @@ public sealed class CharacterLanguageModel
             int followers = reader.Count(reader.Byte("a context"), "a context's followers", alphabet.Length + 1);
             if (followers == 0)
                 throw new InvalidDataException($"{path}: context {c} has no followers; the file is corrupt");
-            var list = contexts[key] = new List<(byte, int)>(followers);
+            keys[c] = key;
             for (int f = 0; f < followers; f++)
             {
                 byte symbol = reader.Byte("a follower");
                 ulong count = reader.VarUInt64("a follower's count");
-                if (symbol > alphabet.Length || count is < 1 or > int.MaxValue || (f > 0 && symbol <= list[^1].Item1))
+                if (symbol > alphabet.Length || count is < 1 or > int.MaxValue || (f > 0 && symbol <= followerSymbol[^1]))
                     throw new InvalidDataException($"{path}: context {c} has a malformed follower (symbol {symbol}, count {count}); the file is corrupt");
-                list.Add((symbol, (int)count));
+                followerSymbol.Add(symbol);
+                followerCount.Add((int)count);
             }
+            firstFollower[c + 1] = followerSymbol.Count;
         }
         if (!reader.AtEnd)
             throw new InvalidDataException($"{path}: {reader.Remaining} bytes follow the last context; the file is corrupt");
-        return new CharacterLanguageModel(order, alphabet, weight, contexts);
+        return new CharacterLanguageModel(order, alphabet, weight, keys, firstFollower, [.. followerSymbol], [.. followerCount]);
     }
 
     static bool SymbolsBelow(ulong key, int length, int symbols)
