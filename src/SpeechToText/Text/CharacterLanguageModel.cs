@@ -10,7 +10,7 @@ namespace SpeechToText.Text;
 /// (e.g. space, a-z and the apostrophe); text is lower-cased, characters outside the alphabet are ignored,
 /// and so are leading and repeated spaces. Built from sentences by <see cref="Train"/>; kept beside a model
 /// as <see cref="FileName"/>, which beam search fuses with the model's own probabilities
-/// (<see cref="Decoding.LanguageModelFusion"/>), with the weights stored here.
+/// (<see cref="Decoding.LanguageModelFusion"/>), with the weight stored here.
 /// </summary>
 public sealed class CharacterLanguageModel
 {
@@ -27,7 +27,9 @@ public sealed class CharacterLanguageModel
     const int Version = 1, BitsPerSymbol = 5, LengthShift = 60;
     const ulong SymbolMask = (1UL << BitsPerSymbol) - 1, SymbolBits = (1UL << LengthShift) - 1;
 
-    // Contexts in ascending order of their packed symbols; context i's followers are entries
+    // A context (or n-gram) is packed into a ulong key: its symbols 5 bits each, the first in the lowest bits,
+    // and its length in the top 4 bits. Symbols: the alphabet's characters, then End, then Begin (padding).
+    // Contexts in ascending order of their keys; context i's followers are entries
     // _firstFollower[i] to _firstFollower[i + 1] - 1 of the follower arrays, in ascending order of symbol.
     readonly ulong[] _keys;
     readonly Dictionary<ulong, int> _contexts;   // packed context -> its index

@@ -99,13 +99,14 @@ public class BundledModelTests
 internal static class BundledModel
 {
     /// <summary>
-    /// Measured 0.813 with the command line's decoding (5 beams; 18,129 steps; greedy: 0.935; 0.835 at 16,480 steps,
-    /// 0.813 at 14,984 and 13,236). The held-out voice is still barely recognised.
+    /// Measured 0.698 with the command line's decoding (5 beams and the model's language model; 18,129 steps;
+    /// without the language model 0.813, greedy 0.935; 0.835 at 16,480 steps, 0.813 at 14,984 and 13,236).
+    /// The held-out voice is still poorly recognised.
     /// </summary>
-    public const double MaxSampleWordErrorRate = 0.85;
+    public const double MaxSampleWordErrorRate = 0.75;
 
     /// <summary>
-    /// Measured 0.484 (greedy 0.611; 0.538 at 16,480 steps; 0.540 at 14,984; 0.496 at 13,236 steps, a checkpoint
+    /// Measured 0.473 (without the language model 0.484, greedy 0.611; 0.538 at 16,480 steps; 0.540 at 14,984; 0.496 at 13,236 steps, a checkpoint
     /// worse on every corpus's held-out voices: one 2.5-minute sample moves by a few points between checkpoints);
     /// an empty or unrelated transcript scores 1.0 or more.
     /// </summary>
