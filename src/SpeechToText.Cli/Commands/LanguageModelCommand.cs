@@ -15,7 +15,7 @@ internal static class LanguageModelCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var file = new Argument<string>("file") { Description = $"The language model to write (a model directory keeps it as {CharacterLanguageModel.FileName})" };
-        var order = new Option<int>("--order") { Description = "Longest n-gram, in characters", DefaultValueFactory = _ => 7 };
+        var order = new Option<int>("--order") { Description = "Longest n-gram, in characters", DefaultValueFactory = _ => 6 };
         var minCount = new Option<int>("--min-count") { Description = "Drop n-grams (longer than one character) seen fewer times", DefaultValueFactory = _ => 2 };
         var weight = new Option<double>("--weight") { Description = "The fusion weight stored with it (0: not used unless --lm-weight asks)", DefaultValueFactory = _ => 0 };
         var command = new Command("language-model", "Count a character language model of the training sentences (held-out ones excluded)") { file, order, minCount, weight };

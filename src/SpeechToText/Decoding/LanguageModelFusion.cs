@@ -5,7 +5,7 @@ namespace SpeechToText.Decoding;
 /// <summary>
 /// Shallow fusion of a <see cref="CharacterLanguageModel"/> into beam search: a transcript is ranked by the speech
 /// model's log-probability plus <see cref="Weight"/> × the language model's log-probability of its text (beam
-/// search divides the sum by the tokens written, so short text gains nothing). The speech model's own
+/// search divides the sum by the tokens written, so a transcript gains nothing by being short). The speech model's own
 /// probabilities stay those of the tokens and of the quality checks.
 /// </summary>
 public sealed class LanguageModelFusion
@@ -17,7 +17,7 @@ public sealed class LanguageModelFusion
     /// <summary>How much the language model counts.</summary>
     public double Weight { get; }
 
-    /// <summary>Fuses <paramref name="languageModel"/> with the weights stored in it, or with <paramref name="weight"/> if given.</summary>
+    /// <summary>Fuses <paramref name="languageModel"/> with the weight stored in it, or with <paramref name="weight"/> if given.</summary>
     public LanguageModelFusion(CharacterLanguageModel languageModel, WhisperTokenizer tokenizer, double? weight = null)
     {
         if (weight is { } given && !(given >= 0 && double.IsFinite(given)))
