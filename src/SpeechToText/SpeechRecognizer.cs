@@ -82,7 +82,7 @@ public sealed class SpeechRecognizer : IDisposable
         try
         {
             string languageModelPath = Path.Combine(path, CharacterLanguageModel.FileName);
-            var languageModel = Directory.Exists(path) && File.Exists(languageModelPath) ? CharacterLanguageModel.Load(languageModelPath) : null;
+            var languageModel = File.Exists(languageModelPath) ? CharacterLanguageModel.Load(languageModelPath) : null; // none beside a ggml file
             if (options.Precision == Precision.Bf16)
                 model.to(torch.ScalarType.BFloat16);
             model.to(device);

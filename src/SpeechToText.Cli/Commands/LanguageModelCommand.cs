@@ -26,7 +26,7 @@ internal static class LanguageModelCommand
                 throw new UsageException($"--order must be 1 to {CharacterLanguageModel.MaxOrder}");
             if (parsed.GetValue(minCount) < 1)
                 throw new UsageException("--min-count must be 1 or more");
-            if (!(parsed.GetValue(weight) >= 0 && double.IsFinite(parsed.GetValue(weight))))
+            if (!CharacterLanguageModel.IsValidWeight(parsed.GetValue(weight)))
                 throw new UsageException("--weight must be a finite number, 0 or more");
             var clock = Stopwatch.StartNew();
             var sentences = SentenceSources.Load().Where(s => !SentenceSources.IsHeldOut(s)).ToList();

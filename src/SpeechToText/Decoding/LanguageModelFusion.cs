@@ -20,7 +20,7 @@ public sealed class LanguageModelFusion
     /// <summary>Fuses <paramref name="languageModel"/> with the weight stored in it, or with <paramref name="weight"/> if given.</summary>
     public LanguageModelFusion(CharacterLanguageModel languageModel, WhisperTokenizer tokenizer, double? weight = null)
     {
-        if (weight is { } given && !(given >= 0 && double.IsFinite(given)))
+        if (weight is { } given && !CharacterLanguageModel.IsValidWeight(given))
             throw new ArgumentOutOfRangeException(nameof(weight), weight, "The language model's weight must be a finite number, 0 or more.");
         (_languageModel, _tokenizer) = (languageModel, tokenizer);
         Weight = weight ?? languageModel.FusionWeight;

@@ -46,7 +46,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             throw new ArgumentException($"The beam size must be at least 1 (1 decodes greedily); {options.BeamSize} was given.", nameof(options));
         if (!(options.Patience > 0) || double.IsInfinity(options.Patience))
             throw new ArgumentException($"The patience must be a positive number; {options.Patience} was given.", nameof(options));
-        if (options.LanguageModelWeight is { } weight && !(weight >= 0 && double.IsFinite(weight)))
+        if (options.LanguageModelWeight is { } weight && !CharacterLanguageModel.IsValidWeight(weight))
             throw new ArgumentException($"The language model's weight must be a finite number, 0 or more; {weight} was given.", nameof(options));
         var prompts = new PromptBuilder(special, (int)model.Decoder.Context);
         // The reference samples at most half the text context, leaving the other half for the previous text;
@@ -118,10 +118,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     {
         var filters = Filters(options);
         var decoder = new WindowDecoder(model, tokenizer, filters);
-        var fusion = languageModel != null && (options.LanguageModelWeight ?? languageModel.FusionWeight) > 0
-            ? new LanguageModelFusion(languageModel, tokenizer, options.LanguageModelWeight)
-            : null;
-        var beamSearch = options.BeamSize > 1 ? new BeamSearchDecoder(model, tokenizer, filters, options.BeamSize, options.Patience, fusion) : null;
+        var beamSearch = options.BeamSize > 1 ? new BeamSearchDecoder(model, tokenizer, filters, options.BeamSize, options.Patience, Fusion(options)) : null;
         WindowResult? result = null;
         foreach (double temperature in options.Temperatures)
         {
@@ -141,6 +138,12 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         }
         return result ?? throw new ArgumentException("At least one temperature is needed.", nameof(options));
     }
+
+    /// <summary>The language model's fusion under <paramref name="options"/>; null without a language model or at weight 0.</summary>
+    LanguageModelFusion? Fusion(DecodingOptions options) =>
+        languageModel != null && (options.LanguageModelWeight ?? languageModel.FusionWeight) > 0
+            ? new LanguageModelFusion(languageModel, tokenizer, options.LanguageModelWeight)
+            : null;
 
     ILogitFilter[] Filters(DecodingOptions options)
     {

@@ -49,6 +49,9 @@ public sealed class CharacterLanguageModel
     /// <summary>How much the language model's log-probability counts against the speech model's (tuned with the model it ships with).</summary>
     public double FusionWeight { get; }
 
+    /// <summary>Whether <paramref name="weight"/> can weigh a language model: a finite number, 0 or more.</summary>
+    public static bool IsValidWeight(double weight) => weight >= 0 && double.IsFinite(weight);
+
     int End => Alphabet.Length;
 
     int Begin => Alphabet.Length + 1;
@@ -204,7 +207,7 @@ public sealed class CharacterLanguageModel
 
     static void ValidateWeight(double weight, string where)
     {
-        if (!(weight >= 0 && double.IsFinite(weight)))
+        if (!IsValidWeight(weight))
             throw new InvalidDataException($"{where}: the fusion weight must be a finite number, 0 or more; {weight} is not");
     }
 
