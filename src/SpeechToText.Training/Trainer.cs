@@ -30,6 +30,9 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     const string ModelDirectory = "model", StateFile = "training_state.json", LogFile = "train_log.tsv", ValidationFile = "validation.tsv";
     const string CtcHeadFile = "ctc_head.safetensors", MomentsFile = "optimizer.safetensors";
 
+    /// <summary>The step where the learning rate's cosine decay begins.</summary>
+    readonly int decayFrom = DecayStart(options);
+
     sealed record Example(string Text, float[] Samples, string Voice);
 
     /// <summary>A batch ready for the model: augmented log-mel features ([mel bins, frames] each) and their target tokens.</summary>
@@ -315,7 +318,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     }
 
     /// <summary>
-    /// Linear warm-up, then cosine decay to a tenth. A run resumed without its AdamW moments warms up again
+    /// Linear warm-up, then cosine decay to a tenth (from <see cref="TrainingOptions.DecayFrom"/> when set). A run resumed without its AdamW moments warms up again
     /// from <paramref name="warmUpFrom"/>, the step where they restarted (0: no second warm-up).
     /// </summary>
     double LearningRate(int step, int warmUpFrom)
@@ -325,11 +328,18 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         return warmUpFrom > 0 && sinceRestart < options.WarmupSteps ? scheduled * (sinceRestart + 1) / options.WarmupSteps : scheduled;
     }
 
+    static int DecayStart(TrainingOptions options) => options.DecayFrom switch
+    {
+        null => options.WarmupSteps,
+        { } step when step >= 0 && step < options.Steps => step,
+        { } step => throw new ArgumentException($"The decay must start at a step from 0 to before the schedule's end ({options.Steps}); {step} was given.", nameof(options)),
+    };
+
     double Scheduled(int step)
     {
         if (step < options.WarmupSteps)
             return options.PeakLearningRate * (step + 1) / options.WarmupSteps;
-        double progress = Math.Min(1, (double)(step - options.WarmupSteps) / Math.Max(1, options.Steps - options.WarmupSteps));
+        double progress = Math.Clamp((double)(step - decayFrom) / Math.Max(1, options.Steps - decayFrom), 0, 1);
         return options.PeakLearningRate * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * progress)));
     }
 

@@ -27,6 +27,12 @@ public sealed record TrainingOptions
     /// <summary>AdamW peak learning rate, reached after <see cref="WarmupSteps"/>, then cosine decay to a tenth.</summary>
     public double PeakLearningRate { get; init; } = 2e-3;
 
+    /// <summary>
+    /// The step where the cosine decay begins (the rate stays at its peak until then); null: at the end of the
+    /// warm-up. A resumed run anneals over its own steps with the decay starting where it resumes.
+    /// </summary>
+    public int? DecayFrom { get; init; }
+
     /// <summary>Linear warm-up steps.</summary>
     public int WarmupSteps { get; init; } = 300;
 

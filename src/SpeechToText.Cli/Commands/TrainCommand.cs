@@ -17,6 +17,7 @@ internal static class TrainCommand
         var steps = new Option<int>("--steps") { Description = "Steps of the learning-rate schedule", DefaultValueFactory = _ => defaults.Steps };
         var minutes = new Option<double?>("--minutes") { Description = "Stop and save after this many minutes" };
         var learningRate = new Option<double>("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => defaults.PeakLearningRate };
+        var decayFrom = new Option<int?>("--decay-from") { Description = "Step where the cosine decay begins (default: the end of the warm-up)" };
         var batchFrames = new Option<int>("--batch-frames") { Description = "Batch size x longest utterance, in 10 ms frames", DefaultValueFactory = _ => defaults.MaxBatchFrames };
         var accumulate = new Option<int>("--accumulate") { Description = "Batches per optimiser step", DefaultValueFactory = _ => defaults.Accumulate };
         var width = new Option<int>("--width") { Description = "Model width (heads = width / 64)", DefaultValueFactory = _ => defaults.Width };
@@ -28,7 +29,7 @@ internal static class TrainCommand
         var language = new Option<string>("--language") { Description = "Language of the transcripts (multilingual models)", DefaultValueFactory = _ => defaults.Language };
         var command = new Command("train", "Train the bundled model's recipe (hybrid CTC/attention) or fine-tune a model, with AdamW")
         {
-            corpus, destination, initial, language, steps, minutes, learningRate, batchFrames, accumulate, width, encoderLayers, decoderLayers, validateEvery, seed,
+            corpus, destination, initial, language, steps, minutes, learningRate, decayFrom, batchFrames, accumulate, width, encoderLayers, decoderLayers, validateEvery, seed,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -41,6 +42,7 @@ internal static class TrainCommand
                 Steps = parsed.GetValue(steps),
                 TimeLimit = parsed.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,
                 PeakLearningRate = parsed.GetValue(learningRate),
+                DecayFrom = parsed.GetValue(decayFrom),
                 MaxBatchFrames = parsed.GetValue(batchFrames),
                 Accumulate = parsed.GetValue(accumulate),
                 Width = parsed.GetValue(width),

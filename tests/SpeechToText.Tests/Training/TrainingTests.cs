@@ -279,6 +279,40 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void With_a_later_decay_start_the_rate_holds_at_its_peak_until_then_and_falls_by_the_cosine_after()
+    {
+        string corpus = _temp.File("corpus4"), output = _temp.File("annealed");
+        Corpus.Build(corpus, trainUtterances: 4, testUtterances: 1, seed: 8, workers: 2);
+        var options = new TrainingOptions
+        {
+            CorpusDirectory = corpus, OutputDirectory = output, Steps = 6, WarmupSteps = 1, DecayFrom = 3, PeakLearningRate = 1e-3,
+            Width = 64, EncoderLayers = 1, DecoderLayers = 1, MaxBatchFrames = 4000, ValidateEvery = 1000, ValidationUtterances = 1,
+        };
+
+        new Trainer(options, NullLogger.Instance).Run();
+
+        var rates = File.ReadLines(Path.Combine(output, "train_log.tsv")).Skip(1)
+            .Select(line => double.Parse(line.Split('\t')[5], CultureInfo.InvariantCulture)).ToList();
+        double Cosine(double progress) => 1e-3 * (0.1 + 0.9 * (1 + Math.Cos(Math.PI * progress)) / 2);
+        double[] expected = [1e-3, 1e-3, 1e-3, Cosine(0), Cosine(1.0 / 3), Cosine(2.0 / 3)];
+        Assert.Equal(expected.Length, rates.Count);
+        Assert.All(expected.Zip(rates), pair => Assert.Equal(pair.First, pair.Second, 1e-6));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(6)]
+    public void A_decay_start_outside_the_schedule_is_refused(int decayFrom)
+    {
+        var options = new TrainingOptions { CorpusDirectory = _temp.File("none"), OutputDirectory = _temp.File("out"), Steps = 6, DecayFrom = decayFrom };
+
+        var error = Assert.Throws<ArgumentException>(() => new Trainer(options, NullLogger.Instance));
+
+        Assert.Contains(decayFrom.ToString(CultureInfo.InvariantCulture), error.Message);
+        Assert.False(Directory.Exists(options.OutputDirectory));
+    }
+
+    [Fact]
     public void Fine_tuning_a_whisper_checkpoint_on_a_manifest_lowers_its_loss_and_saves_a_model_of_the_same_kind()
     {
         // A manifest of one's own: path and text only (durations are measured), paths relative to it.
