@@ -119,7 +119,7 @@ public sealed class SpeechRecognizer : IDisposable
 
     /// <summary>Starts transcribing a live stream: push its audio to the result as it arrives (see <see cref="StreamingTranscriber"/>).</summary>
     public StreamingTranscriber CreateStream(StreamingOptions? options = null) =>
-        new(_model, Tokenizer, options, _loggers?.CreateLogger<StreamingTranscriber>());
+        new(_model, Tokenizer, options, _loggers?.CreateLogger<StreamingTranscriber>(), LanguageModel);
 
     static torch.Device ResolveDevice(string device)
     {

@@ -34,9 +34,11 @@ internal static class LiveCommand
         };
         var reference = new Option<string?>("--reference") { Description = "With --stats: a transcript of the input, to score the live and the offline transcription against" };
         var threads = new Option<int?>("--threads", "-t") { Description = "CPU threads" };
+        var beamSize = new Option<int>("--beam-size") { Description = "Beams searched in each decode (1: greedy decoding, the fastest)", DefaultValueFactory = _ => 1 };
+        var languageModelWeight = TranscribeCommand.LanguageModelWeight();
         var command = new Command("live", "Transcribe live audio as it is spoken: tentative text dimmed, committed text normal")
         {
-            model, input, realtime, device, listDevices, chunk, outputFile, format, stats, reference, threads,
+            model, input, realtime, device, listDevices, chunk, outputFile, format, stats, reference, threads, beamSize, languageModelWeight,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -55,6 +57,11 @@ internal static class LiveCommand
             if (!(chunkSeconds >= 0.1 && chunkSeconds <= 10))
                 throw new UsageException($"--chunk must be between 0.1 and 10 seconds, not {chunkSeconds.ToString(CultureInfo.InvariantCulture)}");
 
+            int beams = parsed.GetValue(beamSize);
+            if (beams < 1)
+                throw new UsageException($"--beam-size must be at least 1, not {beams}");
+            if (parsed.GetValue(languageModelWeight) is { } weight && !CharacterLanguageModel.IsValidWeight(weight))
+                throw new UsageException($"--lm-weight must be a finite number, 0 or more, not {weight.ToString(CultureInfo.InvariantCulture)}");
             string? referencePath = parsed.GetValue(reference);
             if (referencePath != null && (!parsed.GetValue(stats) || inputPath is null or AudioInput.StandardInput))
                 throw new UsageException("--reference needs --stats and --input FILE");
@@ -63,9 +70,14 @@ internal static class LiveCommand
             using var recognizer = SpeechRecognizer.Load(modelPath, new RecognizerOptions(Threads: parsed.GetValue(threads)), loggers);
             var view = new LiveView(output, terminal: ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected);
             string? referenceText = referencePath == null ? null : File.ReadAllText(referencePath);
-            var streaming = new StreamingOptions { MinimumChunkSeconds = chunkSeconds };
+            var streaming = new StreamingOptions
+            {
+                MinimumChunkSeconds = chunkSeconds,
+                Decoding = new StreamingOptions().Decoding with { BeamSize = beams, LanguageModelWeight = parsed.GetValue(languageModelWeight) },
+            };
             var session = new LiveSession(recognizer.CreateStream(streaming), view);
-            session.Run(source, cancellation);
+            bool replay = inputPath is not null and not AudioInput.StandardInput && !parsed.GetValue(realtime);
+            session.Run(source, replay, cancellation);
             loggers.CreateLogger("live").LogInformation("{Source}: {Seconds:F1} s of audio, {Words} words committed", source.Name, session.AudioSeconds, session.Words.Count);
             if (outputPath != null && outputFormat is { } chosen)
                 WriteTranscript(outputPath, chosen, session.Utterances);
@@ -141,10 +153,13 @@ internal static class LiveCommand
 
         public double AudioSeconds { get; private set; }
 
-        public void Run(AudioSource source, CancellationToken cancellation)
+        /// <summary>Transcribes <paramref name="source"/> as it arrives, or, to <paramref name="replay"/> a recording read faster than real time, chunk by chunk as it would arrive.</summary>
+        public void Run(AudioSource source, bool replay, CancellationToken cancellation)
         {
             _clock.Start();
-            foreach (var e in LiveTranscription.Run(stream, source, chunk => AudioSeconds += chunk.Length / (double)AudioInput.SampleRate, cancellation))
+            Action<float[]> heard = chunk => AudioSeconds += chunk.Length / (double)AudioInput.SampleRate;
+            var events = replay ? LiveTranscription.Replay(stream, source, heard, cancellation) : LiveTranscription.Run(stream, source, heard, cancellation);
+            foreach (var e in events)
                 Show(e);
             view.Finish();
         }

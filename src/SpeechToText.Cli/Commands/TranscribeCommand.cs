@@ -16,7 +16,7 @@ internal static class TranscribeCommand
     /// <summary>The beam size of the command line: 5, as in the reference's, whisper.cpp's and faster-whisper's command lines.</summary>
     internal const int DefaultBeamSize = 5;
 
-    /// <summary>The option weighing the model's language model in beam search (transcribe and evaluate).</summary>
+    /// <summary>The option weighing the model's language model in beam search (transcribe, evaluate and live).</summary>
     internal static Option<double?> LanguageModelWeight() => new("--lm-weight")
     {
         Description = "How much the model's language model counts in beam search (0: not at all); the weight stored with it by default",

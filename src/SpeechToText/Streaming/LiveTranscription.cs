@@ -54,6 +54,32 @@ public static class LiveTranscription
             throw reader.Exception.InnerException ?? reader.Exception;
     }
 
+    /// <summary>
+    /// The events of <paramref name="stream"/> fed <paramref name="source"/> (a recording, read faster than real time)
+    /// on this thread, 50 ms at a time, as a live source would deliver it were every decode instant: the stream
+    /// decodes every chunk of new audio as it would live, and the events do not depend on the machine's speed.
+    /// When the source ends or <paramref name="cancellation"/> is signalled, the stream is completed.
+    /// </summary>
+    /// <exception cref="AudioInputException">The source failed (after the events of what it delivered).</exception>
+    public static IEnumerable<StreamingEvent> Replay(StreamingTranscriber stream, AudioSource source, Action<float[]>? heard = null,
+        CancellationToken cancellation = default)
+    {
+        var buffer = new float[ReadSamples];
+        int read;
+        while (!cancellation.IsCancellationRequested && (read = source.Read(buffer)) > 0)
+        {
+            var chunk = buffer[..read];
+            heard?.Invoke(chunk);
+            var events = Push(stream, chunk, cancellation);
+            if (events == null)
+                break;
+            foreach (var e in events)
+                yield return e;
+        }
+        foreach (var e in stream.Complete(CancellationToken.None))
+            yield return e;
+    }
+
     /// <summary>The events of <paramref name="samples"/>, or null when cancelled during their decode.</summary>
     static IReadOnlyList<StreamingEvent>? Push(StreamingTranscriber stream, float[] samples, CancellationToken cancellation)
     {

@@ -84,15 +84,19 @@ public sealed class StreamingTranscriber
     bool _speech;                         // whether the buffer holds speech
     bool _completed;
 
-    /// <summary>Starts a stream transcribed by <paramref name="model"/>.</summary>
-    public StreamingTranscriber(WhisperModel model, WhisperTokenizer tokenizer, StreamingOptions? options = null, ILogger? logger = null)
+    /// <summary>
+    /// Starts a stream transcribed by <paramref name="model"/>; beam search (<see cref="DecodingOptions.BeamSize"/>
+    /// above 1) fuses <paramref name="languageModel"/> when given.
+    /// </summary>
+    public StreamingTranscriber(WhisperModel model, WhisperTokenizer tokenizer, StreamingOptions? options = null, ILogger? logger = null,
+        CharacterLanguageModel? languageModel = null)
     {
         _model = model;
         _options = options ?? new StreamingOptions();
         if (!(_options.MinimumChunkSeconds > 0) || !(_options.MaximumBufferSeconds > _options.MinimumChunkSeconds) || _options.PreRollSeconds < 0)
             throw new ArgumentException("The minimum chunk must be positive and shorter than the maximum buffer, and the pre-roll not negative.", nameof(options));
         _logger = logger;
-        _transcriber = new Transcriber(model, tokenizer, logger);
+        _transcriber = new Transcriber(model, tokenizer, logger, languageModel);
         _mel = new StreamingLogMel(model.Dimensions.MelBins);
     }
 

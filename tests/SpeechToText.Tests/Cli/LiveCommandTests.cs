@@ -45,6 +45,8 @@ public sealed class LiveCommandTests : IDisposable
     [InlineData("--format", "srt")]
     [InlineData("--input", "x.wav", "--output", "transcript.unknown")]
     [InlineData("--input", "x.wav", "--reference", "x.txt")]
+    [InlineData("--beam-size", "0")]
+    [InlineData("--lm-weight", "-1")]
     public void Contradictory_or_impossible_options_are_usage_errors(params string[] options)
     {
         var result = SttCommandLine.Run(["live", .. options]);

@@ -61,6 +61,26 @@ public sealed class StreamingTranscriberTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_replayed_recording_is_decoded_chunk_by_chunk_as_if_it_arrived_live()
+    {
+        using var recognizer = SpeechRecognizer.Load(Repository.BundledModel);
+        var live = recognizer.CreateStream();
+        var (expected, _) = Stream(live, AudioInput.ReadAll(Repository.Sample("short.wav")), Rate / 20);
+        var replayed = recognizer.CreateStream();
+        using var source = AudioInput.Open(Repository.Sample("short.wav"));
+
+        var events = LiveTranscription.Replay(replayed, source).ToList();
+
+        // 2.7 s of speech, decoded every 0.5 s of new audio (not once, as one push of the whole file would be).
+        Assert.InRange(replayed.Decodes, 4, 8);
+        Assert.Equal(live.Decodes, replayed.Decodes);
+        static IEnumerable<(string, double, double)> Words(IEnumerable<StreamingEvent> events) =>
+            events.OfType<CommittedText>().SelectMany(c => c.Words).Select(w => (w.Text, w.Start, w.End));
+        Assert.Equal(Words(expected), Words(events));
+        Assert.Equal(expected.OfType<EndOfUtterance>(), events.OfType<EndOfUtterance>());
+    }
+
+    [Fact]
     public void Every_utterance_ends_after_its_words_and_tentative_text_follows_the_committed_text()
     {
         using var recognizer = SpeechRecognizer.Load(Repository.BundledModel);
