@@ -80,10 +80,16 @@ public sealed class VoiceActivityDetector
         return [new VoiceActivityChange(false, Seconds)];
     }
 
-    /// <summary>The speech regions (start, end in seconds) of a whole recording.</summary>
+    /// <summary>
+    /// The speech regions (start, end in seconds) of a whole recording. Its first 5 s are known in advance, so
+    /// they are the background from the start: speech in the very first frames is heard against the quiet after
+    /// it rather than against itself.
+    /// </summary>
     public static IReadOnlyList<(double Start, double End)> Regions(ReadOnlySpan<float> samples)
     {
         var detector = new VoiceActivityDetector();
+        for (int i = 0; i + FrameSamples <= samples.Length && i < HistoryFrames * FrameSamples; i += FrameSamples)
+            detector._history.Enqueue(Level(samples.Slice(i, FrameSamples)));
         var changes = detector.Push(samples).Concat(detector.Complete()).ToList();
         return [.. Enumerable.Range(0, changes.Count / 2).Select(i => (changes[2 * i].Seconds, changes[2 * i + 1].Seconds))];
     }

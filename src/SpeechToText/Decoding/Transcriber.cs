@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SpeechToText.Audio;
 using SpeechToText.Features;
 using SpeechToText.Modeling;
 using SpeechToText.Text;
@@ -14,7 +15,7 @@ namespace SpeechToText.Decoding;
 /// are skipped; each window is prompted with the text before it unless a hot temperature was needed.
 /// Models without timestamp tokens cannot say where a window's speech ends, so for them long audio is
 /// first cut at pauses (<see cref="PauseSplitter"/>) into pieces of at most one window (30 s, or what the
-/// model's audio positions cover). Beam search fuses <paramref name="languageModel"/> when given (see
+/// model's audio positions cover): given samples, one utterance a piece, the pauses between them left out. Beam search fuses <paramref name="languageModel"/> when given (see
 /// <see cref="DecodingOptions.LanguageModelWeight"/>).
 /// </summary>
 public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, ILogger? logger = null, CharacterLanguageModel? languageModel = null)
@@ -25,11 +26,16 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     /// <summary>The language the last transcription used (detected or given).</summary>
     public string? Language { get; private set; }
 
-    /// <summary>Transcribes 16 kHz mono <paramref name="samples"/>: their log-mel features with a window of padding after them.</summary>
+    /// <summary>
+    /// Transcribes 16 kHz mono <paramref name="samples"/>: their log-mel features with a window of padding after them.
+    /// For a model without timestamp tokens, the pieces are the utterances the <see cref="VoiceActivityDetector"/>
+    /// finds, and the pauses between them are not decoded.
+    /// </summary>
     public IEnumerable<Segment> Transcribe(float[] samples, DecodingOptions options, CancellationToken cancellation = default)
     {
         var mel = LogMelSpectrogram.Compute(samples, model.Dimensions.MelBins, LogMelSpectrogram.WindowSamples);
-        return Transcribe(mel, mel.Frames - LogMelSpectrogram.WindowFrames, options, cancellation);
+        var speech = tokenizer.Special.HasTimestamps ? null : VoiceActivityDetector.Regions(samples);
+        return Transcribe(mel, mel.Frames - LogMelSpectrogram.WindowFrames, speech, options, cancellation);
     }
 
     /// <summary>
@@ -37,7 +43,11 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     /// followed by at least a window of padding (see <see cref="LogMelSpectrogram.WindowSamples"/>).
     /// Segments are produced window by window.
     /// </summary>
-    public IEnumerable<Segment> Transcribe(LogMelSpectrogram mel, int contentFrames, DecodingOptions options, CancellationToken cancellation = default)
+    public IEnumerable<Segment> Transcribe(LogMelSpectrogram mel, int contentFrames, DecodingOptions options, CancellationToken cancellation = default) =>
+        Transcribe(mel, contentFrames, speech: null, options, cancellation);
+
+    IEnumerable<Segment> Transcribe(LogMelSpectrogram mel, int contentFrames, IReadOnlyList<(double Start, double End)>? speech,
+        DecodingOptions options, CancellationToken cancellation)
     {
         var special = tokenizer.Special;
         if (options.Task == DecodingTask.Translate && !special.Multilingual)
@@ -64,11 +74,16 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         Language = special.Multilingual ? options.Language : "en";
         if (!special.HasTimestamps)
             options = options with { Timestamps = false };
-        var pieces = special.HasTimestamps ? null : PauseSplitter.Split(mel, contentFrames, ClipFeatures.MaxAudioFrames(model, maxWindowFrames));
+        int maxPieceFrames = ClipFeatures.MaxAudioFrames(model, maxWindowFrames);
+        var pieces = special.HasTimestamps ? null
+            : speech != null ? PauseSplitter.SplitSpeech(mel, contentFrames, maxPieceFrames, speech)
+            : PauseSplitter.Split(mel, contentFrames, maxPieceFrames);
 
-        for (int seek = 0, piece = 0; seek < contentFrames;)
+        for (int seek = 0, piece = 0; pieces != null ? piece < pieces.Count : seek < contentFrames;)
         {
             cancellation.ThrowIfCancellationRequested();
+            if (pieces != null)
+                seek = pieces[piece].Start;
             int windowFrames = pieces != null ? pieces[piece++].Length : Math.Min(maxWindowFrames, contentFrames - seek);
             double offset = seek * (double)LogMelSpectrogram.HopLength / LogMelSpectrogram.SampleRate;
             using var audio = Encode(mel, seek, windowFrames, ClipFeatures.Width(model, windowFrames, maxWindowFrames));

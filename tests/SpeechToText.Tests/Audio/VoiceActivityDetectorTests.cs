@@ -109,4 +109,17 @@ public sealed class VoiceActivityDetectorTests
         double duration = samples.Length / (double)Rate;
         Assert.True(start < 0.3 && end > duration - 0.5 && end <= duration, $"{start:F2}-{end:F2} of {duration:F2} s");
     }
+
+    [Fact]
+    public void In_a_whole_recording_speech_from_the_very_first_frame_is_found_from_there()
+    {
+        var samples = Signal(4, background: 0.0003, (0.0, 1.5, 0.1), (2.5, 3.0, 0.1));
+
+        var regions = VoiceActivityDetector.Regions(samples);
+
+        Assert.Equal(2, regions.Count);
+        Assert.Equal(0, regions[0].Start, 0.01);
+        Assert.Equal(1.5, regions[0].End, 0.01);
+        Assert.Equal(2.5, regions[1].Start, 0.01);
+    }
 }
