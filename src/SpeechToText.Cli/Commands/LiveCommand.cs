@@ -14,6 +14,12 @@ namespace SpeechToText.Cli.Commands;
 /// <summary><c>stt live</c>: transcribes the microphone (or a file or raw PCM played as one) as it is spoken.</summary>
 internal static class LiveCommand
 {
+    /// <summary>
+    /// Beams of each live decode: with the bundled model, 3 beams and its language model wrote audio/long.wav fed in
+    /// real time with 35.6% WER against greedy decoding's 60.1%, at the same latency (p50 0.90 s against 0.94 s).
+    /// </summary>
+    internal const int DefaultBeamSize = 3;
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new Option<string?>("--model", "-m") { Description = "A model directory, ggml file or name (default: the bundled model)" };
@@ -34,7 +40,7 @@ internal static class LiveCommand
         };
         var reference = new Option<string?>("--reference") { Description = "With --stats: a transcript of the input, to score the live and the offline transcription against" };
         var threads = new Option<int?>("--threads", "-t") { Description = "CPU threads" };
-        var beamSize = new Option<int>("--beam-size") { Description = "Beams searched in each decode (1: greedy decoding, the fastest)", DefaultValueFactory = _ => 1 };
+        var beamSize = new Option<int>("--beam-size") { Description = "Beams searched in each decode (1: greedy decoding, the fastest)", DefaultValueFactory = _ => DefaultBeamSize };
         var languageModelWeight = TranscribeCommand.LanguageModelWeight();
         var command = new Command("live", "Transcribe live audio as it is spoken: tentative text dimmed, committed text normal")
         {
