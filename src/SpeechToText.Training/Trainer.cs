@@ -318,8 +318,9 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     }
 
     /// <summary>
-    /// Linear warm-up, then cosine decay to a tenth (from <see cref="TrainingOptions.DecayFrom"/> when set). A run resumed without its AdamW moments warms up again
-    /// from <paramref name="warmUpFrom"/>, the step where they restarted (0: no second warm-up).
+    /// Linear warm-up, then cosine decay to a tenth (from <see cref="TrainingOptions.DecayFrom"/> when set). A run
+    /// resumed without its AdamW moments warms up again from <paramref name="warmUpFrom"/>, the step where they
+    /// restarted (0: no second warm-up).
     /// </summary>
     double LearningRate(int step, int warmUpFrom)
     {

@@ -59,7 +59,9 @@ public sealed class BeamSearchDecoder
         CancellationToken cancellation = default)
     {
         var decoder = _model.Decoder;
-        maxTokens = (int)Math.Min(maxTokens, decoder.Context - prompt.Count);
+        // One position is left for the end of text, which a transcript that runs out of room lacks and word
+        // alignment appends.
+        maxTokens = (int)Math.Min(maxTokens, decoder.Context - prompt.Count - 1);
         var beams = new List<Hypothesis> { new([], 0, 0) };
         var finished = new List<Hypothesis>();
         double noSpeech = 0;

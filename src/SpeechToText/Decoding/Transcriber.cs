@@ -15,8 +15,8 @@ namespace SpeechToText.Decoding;
 /// are skipped; each window is prompted with the text before it unless a hot temperature was needed.
 /// Models without timestamp tokens cannot say where a window's speech ends, so for them long audio is
 /// first cut at pauses (<see cref="PauseSplitter"/>) into pieces of at most one window (30 s, or what the
-/// model's audio positions cover): given samples, one utterance a piece, the pauses between them left out. Beam search fuses <paramref name="languageModel"/> when given (see
-/// <see cref="DecodingOptions.LanguageModelWeight"/>).
+/// model's audio positions cover): given samples, one utterance a piece, the pauses between them left out.
+/// Beam search fuses <paramref name="languageModel"/> when given (see <see cref="DecodingOptions.LanguageModelWeight"/>).
 /// </summary>
 public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, ILogger? logger = null, CharacterLanguageModel? languageModel = null)
 {

@@ -40,7 +40,9 @@ public sealed class WindowDecoder(WhisperModel model, WhisperTokenizer tokenizer
     {
         var special = tokenizer.Special;
         var decoder = model.Decoder;
-        maxTokens = (int)Math.Min(maxTokens, decoder.Context - prompt.Count);
+        // One position is left for the end of text, which a transcript that runs out of room lacks and word
+        // alignment appends.
+        maxTokens = (int)Math.Min(maxTokens, decoder.Context - prompt.Count - 1);
         random ??= new Random(0);
         var sampled = new List<int>();
         var tokens = new List<DecodedToken>();

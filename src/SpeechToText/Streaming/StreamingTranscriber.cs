@@ -49,7 +49,11 @@ public sealed record StreamingOptions
     /// <summary>Audio kept before speech begins, so that its first sound is not lost (default 0.3 s).</summary>
     public double PreRollSeconds { get; init; } = 0.3;
 
-    /// <summary>How each decode runs (word timestamps are always on). Default: greedy, no temperature fallback.</summary>
+    /// <summary>
+    /// How each decode runs (word timestamps are always on). Default: greedy, no temperature fallback. With
+    /// <see cref="DecodingOptions.BeamSize"/> above 1, beam search fuses the model's language model when it has one
+    /// (`stt live` searches 3 beams).
+    /// </summary>
     public DecodingOptions Decoding { get; init; } = new() { Temperatures = [0.0] };
 }
 
@@ -119,7 +123,11 @@ public sealed class StreamingTranscriber
         foreach (var change in changes)
         {
             if (change.IsSpeech)
+            {
+                // The silence before it goes but for the pre-roll, however much of it one push brought.
                 _speech = true;
+                Cut(Frame(change.Seconds - _options.PreRollSeconds));
+            }
             else if (_speech)
                 events.AddRange(EndUtterance(change.Seconds, cancellation));
         }

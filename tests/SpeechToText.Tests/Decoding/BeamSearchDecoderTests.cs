@@ -58,6 +58,25 @@ public sealed class BeamSearchDecoderTests : IDisposable
         ["bx"] = new() { ["<end>"] = 1 }, ["by"] = new() { ["<end>"] = 1 }, ["z"] = new() { ["<end>"] = 1 },
     });
 
+    /// <summary>Forbids the end of text: the transcript runs until it has no room left.</summary>
+    sealed class NeverEnds(WhisperTokenizer tokenizer) : ILogitFilter
+    {
+        public void Apply(Span<float> logits, IReadOnlyList<int> sampled) => logits[tokenizer.Special.EndOfText] = float.NegativeInfinity;
+    }
+
+    [Fact]
+    public void A_transcript_that_runs_out_of_room_leaves_a_position_for_the_end_that_word_alignment_appends()
+    {
+        ILogitFilter[] neverEnds = [new NeverEnds(_tokenizer)];
+
+        var greedy = new WindowDecoder(_model, _tokenizer, neverEnds).Decode(_audio, Prompt, 0, maxTokens: 1000);
+        var beam = new BeamSearchDecoder(_model, _tokenizer, neverEnds, beamSize: 2).Decode(_audio, Prompt, 0, maxTokens: 1000);
+
+        Assert.All([greedy, beam], result => Assert.Equal(_model.Decoder.Context - Prompt.Length - 1, result.Tokens.Count));
+        var words = new WordAligner(_model, _tokenizer).Align(_audio, 200, Prompt, [[.. greedy.Tokens.Select(t => t.Id)]], 0);
+        Assert.NotEmpty(Assert.Single(words));
+    }
+
     [Fact]
     public void Finds_the_likelier_transcript_that_greedy_decoding_misses()
     {

@@ -77,7 +77,7 @@ public sealed class LiveMicrophoneTests(VirtualMicrophone microphone) : IClassFi
     }
 
     [Fact]
-    public void Speech_from_the_microphone_is_committed_in_order_and_recognised_as_well_as_live_decoding_does()
+    public void Speech_from_the_microphone_is_committed_in_order_and_recognised_as_well_as_the_samples_are()
     {
         using var recognizer = SpeechRecognizer.Load(Repository.BundledModel);
 
@@ -96,7 +96,7 @@ public sealed class LiveMicrophoneTests(VirtualMicrophone microphone) : IClassFi
         }
         Assert.True(capture.Events.OfType<EndOfUtterance>().Count() >= 4);
 
-        // The words of that stretch, as well as greedy live decoding writes them (see BundledModel.MaxLiveWordErrorRate).
+        // The words of that stretch, as well as live decoding writes them (see BundledModel.MaxLiveWordErrorRate).
         string heard = EnglishTextNormalizer.Normalize(Committed(capture.Events));
         var reference = EnglishTextNormalizer.Normalize(File.ReadAllText(Path.Combine(Repository.Root, "audio", "long.txt"))).Split(' ');
         int spoken = heard.Split(' ').Length;
