@@ -312,11 +312,12 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         string path = Path.Combine(directory, file);
         if (!File.Exists(path))
             return null;
-        if (new FileInfo(path).Length > MaxJsonBytes)
+        using var stream = File.OpenRead(path);
+        if (stream.Length > MaxJsonBytes) // the file's length even through a symbolic link, unlike FileInfo's
             throw new InvalidDataException($"{path}: larger than {MaxJsonBytes} bytes");
         try
         {
-            return JsonNode.Parse(File.ReadAllText(path));
+            return JsonNode.Parse(stream);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
         {

@@ -25,10 +25,11 @@ public static class SafeTensorsFile
     /// <exception cref="InvalidDataException">The file is not valid safetensors; the message says where.</exception>
     public static Dictionary<string, Tensor> Read(string path, ScalarType? dtype = ScalarType.Float32)
     {
-        long length = new FileInfo(path).Length;
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        long length = file.Length; // the file's, where FileInfo would give a symbolic link's own (a Hugging Face cache's files are links)
         if (length < 8)
             throw new InvalidDataException($"{path}: too short for a safetensors file ({length} bytes)");
-        using var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        using var map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         using var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
         var entries = ReadHeader(view, length, path, out long dataStart);
         var tensors = new Dictionary<string, Tensor>();

@@ -99,6 +99,25 @@ public sealed class HuggingFaceCheckpointTests : IDisposable, IClassFixture<Text
     }
 
     [Fact]
+    public void A_directory_of_symbolic_links_reads_as_the_files_they_point_to()
+    {
+        // A Hugging Face cache's snapshot directory holds links to its blobs.
+        using var model = WhisperModelTests.RandomModel(StandardShape, 13);
+        string blobs = _temp.File("blobs"), snapshot = _temp.File("snapshot");
+        HuggingFaceCheckpoint.Write(blobs, StandardShape, model.state_dict(), English);
+        Directory.CreateDirectory(snapshot);
+        foreach (string file in Directory.GetFiles(blobs))
+            File.CreateSymbolicLink(Path.Combine(snapshot, Path.GetFileName(file)), file);
+
+        using var linked = HuggingFaceCheckpoint.Read(snapshot);
+        using var original = HuggingFaceCheckpoint.Read(blobs);
+
+        Assert.Equal(original.Dimensions, linked.Dimensions);
+        Assert.Equal(original.Tensors.Keys.Order(), linked.Tensors.Keys.Order());
+        Assert.All(original.Tensors, pair => Assert.True(pair.Value.equal(linked.Tensors[pair.Key]).all().item<bool>(), pair.Key));
+    }
+
+    [Fact]
     public void Sharded_weights_are_read_through_their_index()
     {
         using var model = WhisperModelTests.RandomModel(StandardShape, 13);
