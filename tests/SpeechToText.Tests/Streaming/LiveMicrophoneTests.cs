@@ -77,7 +77,7 @@ public sealed class LiveMicrophoneTests(VirtualMicrophone microphone) : IClassFi
     }
 
     [Fact]
-    public void Speech_from_the_microphone_is_committed_in_order_and_recognised_as_well_as_the_samples_are()
+    public void Speech_from_the_microphone_is_committed_in_order_and_recognised_as_well_as_the_samples()
     {
         using var recognizer = SpeechRecognizer.Load(Repository.BundledModel);
 
@@ -105,7 +105,7 @@ public sealed class LiveMicrophoneTests(VirtualMicrophone microphone) : IClassFi
     }
 
     [Fact]
-    public void Stopping_mid_utterance_commits_what_was_heard()
+    public void Stopping_in_the_middle_of_an_utterance_commits_what_was_heard()
     {
         using var recognizer = SpeechRecognizer.Load(Repository.BundledModel);
         var stream = recognizer.CreateStream();

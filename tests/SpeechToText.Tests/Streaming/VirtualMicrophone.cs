@@ -26,8 +26,27 @@ public sealed partial class VirtualMicrophone : IDisposable
         SetServer($"unix:{_directory.Path}/native");
     }
 
-    /// <summary>Starts playing <paramref name="wav"/> into the microphone at real-time pace.</summary>
-    public Process Play(string wav) => Start("play", wav);
+    /// <summary>
+    /// Starts playing <paramref name="wav"/> into the microphone at real-time pace; disposing the playback stops it,
+    /// so that a test which stops listening early does not leave the rest of its sample to the next test.
+    /// </summary>
+    public Playback Play(string wav) => new(Start("play", wav));
+
+    /// <summary>One file playing into the microphone.</summary>
+    public sealed class Playback(Process player) : IDisposable
+    {
+        public bool HasExited => player.HasExited;
+
+        public Task WaitForExitAsync() => player.WaitForExitAsync();
+
+        public void Dispose()
+        {
+            if (!player.HasExited)
+                player.Kill();
+            player.WaitForExit();
+            player.Dispose();
+        }
+    }
 
     public void Dispose()
     {
