@@ -4,10 +4,7 @@ using static TorchSharp.torch;
 
 namespace SpeechToText.Tests.Modeling;
 
-/// <summary>Tests that run with no other test beside them: they force garbage collections on a thread of their own.</summary>
-[CollectionDefinition(nameof(RunsAlone), DisableParallelization = true)]
-public sealed class RunsAlone;
-
+/// <summary>Runs alone: these tests force garbage collections on a thread of their own.</summary>
 [Collection(nameof(RunsAlone))]
 public class TensorArithmeticTests
 {

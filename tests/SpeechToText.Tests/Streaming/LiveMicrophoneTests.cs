@@ -8,8 +8,10 @@ namespace SpeechToText.Tests.Streaming;
 
 /// <summary>
 /// Live transcription through a real sound server: the samples are played into a virtual microphone in real
-/// time and captured from ALSA's default device, as from a microphone.
+/// time and captured from ALSA's default device, as from a microphone. They run alone, so that the player, the
+/// sound server and the live decoder keep real time without the other tests competing for the processor.
 /// </summary>
+[Collection(nameof(RunsAlone))]
 public sealed class LiveMicrophoneTests(VirtualMicrophone microphone) : IClassFixture<VirtualMicrophone>
 {
     const int Rate = AudioInput.SampleRate;
@@ -61,7 +63,8 @@ public sealed class LiveMicrophoneTests(VirtualMicrophone microphone) : IClassFi
 
         // Every 0.1 s of the sample that is not silence appears in the capture, in order, each sample within 1/1000 of
         // full scale: bit for bit on an idle machine; under load, seen off by a few 16-bit steps, and a player starved
-        // of CPU makes the sound server fill the gap with silence (so a block that straddles one is not found whole).
+        // of CPU for longer than the server's buffer makes it fill the gap with silence (a block that straddles one
+        // is not found whole).
         var blocks = Enumerable.Range(0, played.Length / Block).Where(b => played.Skip(b * Block).Take(Block).Max(Math.Abs) > 0.01f).ToList();
         int offset = 0, found = 0;
         foreach (int block in blocks)
