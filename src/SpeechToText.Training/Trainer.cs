@@ -446,6 +446,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             var state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(statePath))
                 ?? throw new InvalidDataException($"{statePath}: not a training state");
             var (model, tokenizer) = CheckpointReader.Load(directory);
+            model = Deepened(model);
             Linear? ctcHead = null;
             if (File.Exists(ctcPath))
             {
@@ -461,6 +462,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         if (options.InitialModel is { } initial)
         {
             var (model, tokenizer) = CheckpointReader.Load(initial);
+            model = Deepened(model);
             logger.LogInformation("fine-tuning {Model} ({Parameters:N0} parameters)", initial, model.parameters().Sum(p => p.numel()));
             return new Trainee(model, tokenizer, null, new TrainingState(0, 0));
         }
@@ -470,6 +472,22 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         var head = nn.Linear(dims.AudioState, recipeTokenizer.TextTokenCount + 1); // the last class is CTC's blank
         Initialize(fresh);
         return new Trainee(fresh, recipeTokenizer, head, new TrainingState(0, 0));
+    }
+
+    /// <summary>
+    /// <paramref name="model"/> with its encoder deepened to <see cref="TrainingOptions.DeepenEncoderTo"/> blocks
+    /// (see <see cref="EncoderDeepening"/>), or itself when it has them already.
+    /// </summary>
+    WhisperModel Deepened(WhisperModel model)
+    {
+        if (options.DeepenEncoderTo is not { } blocks || blocks == model.Dimensions.AudioLayers)
+            return model;
+        using (model)
+        {
+            var deepened = EncoderDeepening.Deepen(model, blocks, Initialize);
+            logger.LogInformation("encoder deepened from {Had} to {Blocks} blocks (the new ones start as the identity)", model.Dimensions.AudioLayers, blocks);
+            return deepened;
+        }
     }
 
     void Save(Trainee trainee, AdamW optimizer)

@@ -66,6 +66,12 @@ public sealed record TrainingOptions
     /// <summary>Encoder blocks.</summary>
     public int EncoderLayers { get; init; } = 4;
 
+    /// <summary>
+    /// Encoder blocks to deepen a resumed or fine-tuned model to: blocks that start as the identity are appended
+    /// (see <see cref="EncoderDeepening"/>), and the AdamW moments restart. Null, or the blocks it has: unchanged.
+    /// </summary>
+    public int? DeepenEncoderTo { get; init; }
+
     /// <summary>Decoder blocks.</summary>
     public int DecoderLayers { get; init; } = 2;
 

@@ -22,6 +22,10 @@ internal static class TrainCommand
         var accumulate = new Option<int>("--accumulate") { Description = "Batches per optimiser step", DefaultValueFactory = _ => defaults.Accumulate };
         var width = new Option<int>("--width") { Description = "Model width (heads = width / 64)", DefaultValueFactory = _ => defaults.Width };
         var encoderLayers = new Option<int>("--encoder-layers") { DefaultValueFactory = _ => defaults.EncoderLayers };
+        var deepenEncoder = new Option<int?>("--deepen-encoder")
+        {
+            Description = "Deepen a resumed or fine-tuned model's encoder to this many blocks; the new ones start as the identity",
+        };
         var decoderLayers = new Option<int>("--decoder-layers") { DefaultValueFactory = _ => defaults.DecoderLayers };
         var validateEvery = new Option<int>("--validate-every") { DefaultValueFactory = _ => defaults.ValidateEvery };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
@@ -29,7 +33,7 @@ internal static class TrainCommand
         var language = new Option<string>("--language") { Description = "Language of the transcripts (multilingual models)", DefaultValueFactory = _ => defaults.Language };
         var command = new Command("train", "Train the bundled model's recipe (hybrid CTC/attention) or fine-tune a model, with AdamW")
         {
-            corpus, destination, initial, language, steps, minutes, learningRate, decayFrom, batchFrames, accumulate, width, encoderLayers, decoderLayers, validateEvery, seed,
+            corpus, destination, initial, language, steps, minutes, learningRate, decayFrom, batchFrames, accumulate, width, encoderLayers, deepenEncoder, decoderLayers, validateEvery, seed,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -47,6 +51,7 @@ internal static class TrainCommand
                 Accumulate = parsed.GetValue(accumulate),
                 Width = parsed.GetValue(width),
                 EncoderLayers = parsed.GetValue(encoderLayers),
+                DeepenEncoderTo = parsed.GetValue(deepenEncoder),
                 DecoderLayers = parsed.GetValue(decoderLayers),
                 ValidateEvery = parsed.GetValue(validateEvery),
                 Seed = parsed.GetValue(seed),

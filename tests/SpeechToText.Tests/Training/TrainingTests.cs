@@ -279,6 +279,57 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void A_resumed_run_deepened_to_more_encoder_blocks_computes_what_it_did_and_then_trains_the_new_blocks()
+    {
+        string corpus = _temp.File("corpus5"), output = _temp.File("deepened");
+        Corpus.Build(corpus, trainUtterances: 4, testUtterances: 1, seed: 6, workers: 2);
+        var options = new TrainingOptions
+        {
+            CorpusDirectory = corpus, OutputDirectory = output, Steps = 3, WarmupSteps = 1, Width = 64, EncoderLayers = 1,
+            DecoderLayers = 1, MaxBatchFrames = 4000, ValidateEvery = 1000, ValidationUtterances = 1,
+        };
+        new Trainer(options, NullLogger.Instance).Run();
+        var trained = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
+
+        // Its schedule complete, the run only loads the model, deepens it, validates and saves: the same loss.
+        new Trainer(options with { DeepenEncoderTo = 3 }, NullLogger.Instance).Run();
+        var losses = File.ReadLines(Path.Combine(output, "validation.tsv")).Skip(1).Select(row => row.Split('\t')[1]).ToList();
+        Assert.Equal(2, losses.Count);
+        Assert.Equal(losses[0], losses[1]);
+        var deepened = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
+        foreach (var (name, tensor) in trained)
+            Assert.True(tensor.eq(deepened[name]).all().item<bool>(), name);
+        const string NewProjection = "model.encoder.layers.2.fc2.weight";
+        Assert.Equal(0, deepened[NewProjection].abs().sum().item<float>());
+        using (var recognizer = SpeechRecognizer.Load(Path.Combine(output, "model")))
+            Assert.Equal(3, recognizer.Dimensions.AudioLayers);
+
+        // Resumed again with the same option, it is not deepened twice, and training reaches the new blocks.
+        new Trainer(options with { DeepenEncoderTo = 3, Steps = 5 }, NullLogger.Instance).Run();
+        var retrained = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
+        Assert.Equal(deepened.Keys.Order(), retrained.Keys.Order());
+        Assert.True(retrained[NewProjection].abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
+    public void Deepening_an_encoder_to_fewer_blocks_than_it_has_is_refused_naming_both()
+    {
+        string corpus = _temp.File("corpus6"), output = _temp.File("shallower");
+        Corpus.Build(corpus, trainUtterances: 2, testUtterances: 1, seed: 6, workers: 2);
+        var options = new TrainingOptions
+        {
+            CorpusDirectory = corpus, OutputDirectory = output, Steps = 1, WarmupSteps = 1, Width = 64, EncoderLayers = 2,
+            DecoderLayers = 1, MaxBatchFrames = 4000, ValidateEvery = 1000, ValidationUtterances = 1,
+        };
+        new Trainer(options, NullLogger.Instance).Run();
+
+        var error = Assert.Throws<ArgumentException>(() => new Trainer(options with { DeepenEncoderTo = 1 }, NullLogger.Instance).Run());
+
+        Assert.Contains("1 blocks", error.Message);
+        Assert.Contains("has 2", error.Message);
+    }
+
+    [Fact]
     public void With_a_later_decay_start_the_rate_holds_at_its_peak_until_then_and_falls_by_the_cosine_after()
     {
         string corpus = _temp.File("corpus4"), output = _temp.File("annealed");
