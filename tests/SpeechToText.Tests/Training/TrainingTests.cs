@@ -170,6 +170,16 @@ public sealed class TrainingTests : IDisposable
         return estimates[estimates.Count / 2];
     }
 
+    /// <summary>
+    /// A run of <paramref name="steps"/> steps of a tiny model (width 64, one block each) on <paramref name="corpus"/>,
+    /// one warm-up step, no validation but the one at its end (on one utterance).
+    /// </summary>
+    static TrainingOptions TinyRun(string corpus, string output, int steps) => new()
+    {
+        CorpusDirectory = corpus, OutputDirectory = output, Steps = steps, WarmupSteps = 1, Width = 64, EncoderLayers = 1,
+        DecoderLayers = 1, MaxBatchFrames = 4000, ValidateEvery = 1000, ValidationUtterances = 1,
+    };
+
     [Fact]
     public void A_few_steps_on_a_few_utterances_lower_the_loss_and_a_run_resumes_from_its_checkpoint()
     {
@@ -210,11 +220,7 @@ public sealed class TrainingTests : IDisposable
         var recorded = Corpus.Build(corpus, trainUtterances: 4, testUtterances: 1, seed: 9, workers: 2);
         string broken = Path.Combine(corpus, recorded.First(u => u.Split == Corpus.Train).Path);
         File.WriteAllBytes(broken, [(byte)'R', (byte)'I', (byte)'F', (byte)'F', 1, 2]);
-        var options = new TrainingOptions
-        {
-            CorpusDirectory = corpus, OutputDirectory = output, Steps = 2, WarmupSteps = 1, Width = 64, EncoderLayers = 1,
-            DecoderLayers = 1, MaxBatchFrames = 100_000, ValidateEvery = 1000, ValidationUtterances = 1,
-        };
+        var options = TinyRun(corpus, output, steps: 2) with { MaxBatchFrames = 100_000 };
 
         var error = Record.Exception(() => new Trainer(options, NullLogger.Instance).Run());
 
@@ -228,11 +234,7 @@ public sealed class TrainingTests : IDisposable
     {
         string corpus = _temp.File("corpus2"), output = _temp.File("run2");
         Corpus.Build(corpus, trainUtterances: 4, testUtterances: 1, seed: 6, workers: 2);
-        var options = new TrainingOptions
-        {
-            CorpusDirectory = corpus, OutputDirectory = output, Steps = 3, WarmupSteps = 1, Width = 64, EncoderLayers = 1,
-            DecoderLayers = 1, MaxBatchFrames = 4000, ValidateEvery = 1000, ValidationUtterances = 1,
-        };
+        var options = TinyRun(corpus, output, steps: 3);
         new Trainer(options, NullLogger.Instance).Run();
         var saved = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
         var moments = SafeTensorsFile.Read(Path.Combine(output, "optimizer.safetensors"));
@@ -255,11 +257,7 @@ public sealed class TrainingTests : IDisposable
     {
         string corpus = _temp.File("corpus3"), withMoments = _temp.File("with"), without = _temp.File("without");
         Corpus.Build(corpus, trainUtterances: 4, testUtterances: 1, seed: 8, workers: 2);
-        var options = new TrainingOptions
-        {
-            CorpusDirectory = corpus, OutputDirectory = withMoments, Steps = 3, WarmupSteps = 2, Width = 64, EncoderLayers = 1,
-            DecoderLayers = 1, MaxBatchFrames = 4000, ValidateEvery = 1000, ValidationUtterances = 1,
-        };
+        var options = TinyRun(corpus, withMoments, steps: 3) with { WarmupSteps = 2 };
         new Trainer(options, NullLogger.Instance).Run();
         Directory.CreateDirectory(without);
         foreach (string file in Directory.EnumerateFiles(withMoments, "*", SearchOption.AllDirectories))
@@ -283,11 +281,7 @@ public sealed class TrainingTests : IDisposable
     {
         string corpus = _temp.File("corpus5"), output = _temp.File("deepened");
         Corpus.Build(corpus, trainUtterances: 4, testUtterances: 1, seed: 6, workers: 2);
-        var options = new TrainingOptions
-        {
-            CorpusDirectory = corpus, OutputDirectory = output, Steps = 3, WarmupSteps = 1, Width = 64, EncoderLayers = 1,
-            DecoderLayers = 1, MaxBatchFrames = 4000, ValidateEvery = 1000, ValidationUtterances = 1,
-        };
+        var options = TinyRun(corpus, output, steps: 3);
         new Trainer(options, NullLogger.Instance).Run();
         var trained = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
 
@@ -316,11 +310,7 @@ public sealed class TrainingTests : IDisposable
     {
         string corpus = _temp.File("corpus6"), output = _temp.File("shallower");
         Corpus.Build(corpus, trainUtterances: 2, testUtterances: 1, seed: 6, workers: 2);
-        var options = new TrainingOptions
-        {
-            CorpusDirectory = corpus, OutputDirectory = output, Steps = 1, WarmupSteps = 1, Width = 64, EncoderLayers = 2,
-            DecoderLayers = 1, MaxBatchFrames = 4000, ValidateEvery = 1000, ValidationUtterances = 1,
-        };
+        var options = TinyRun(corpus, output, steps: 1) with { EncoderLayers = 2 };
         new Trainer(options, NullLogger.Instance).Run();
 
         var error = Assert.Throws<ArgumentException>(() => new Trainer(options with { DeepenEncoderTo = 1 }, NullLogger.Instance).Run());
@@ -334,11 +324,7 @@ public sealed class TrainingTests : IDisposable
     {
         string corpus = _temp.File("corpus4"), output = _temp.File("annealed");
         Corpus.Build(corpus, trainUtterances: 4, testUtterances: 1, seed: 8, workers: 2);
-        var options = new TrainingOptions
-        {
-            CorpusDirectory = corpus, OutputDirectory = output, Steps = 6, WarmupSteps = 1, DecayFrom = 3, PeakLearningRate = 1e-3,
-            Width = 64, EncoderLayers = 1, DecoderLayers = 1, MaxBatchFrames = 4000, ValidateEvery = 1000, ValidationUtterances = 1,
-        };
+        var options = TinyRun(corpus, output, steps: 6) with { DecayFrom = 3, PeakLearningRate = 1e-3 };
 
         new Trainer(options, NullLogger.Instance).Run();
 
