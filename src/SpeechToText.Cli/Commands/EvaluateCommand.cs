@@ -27,8 +27,9 @@ internal static class EvaluateCommand
             string? transcriptsPath = parsed.GetValue(transcripts);
             if (transcriptsPath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(transcriptsPath))))
                 throw new IOException($"{transcriptsPath}: its directory does not exist");
-            using var recognizer = SpeechRecognizer.Load(ModelRegistry.Resolve(parsed.GetValue(model)!), loggers: loggers);
             var options = new DecodingOptions { Temperatures = [0.0], BeamSize = parsed.GetValue(beamSize), LanguageModelWeight = parsed.GetValue(languageModelWeight) };
+            options.Validate();
+            using var recognizer = SpeechRecognizer.Load(ModelRegistry.Resolve(parsed.GetValue(model)!), loggers: loggers);
             output.WriteLine("| split | utterances | audio (min) | WER | real-time factor |");
             output.WriteLine("|---|---|---|---|---|");
             var byEngine = new List<string>();
@@ -46,7 +47,7 @@ internal static class EvaluateCommand
                     return (Utterance: u, Pair: (u.Text, string.Concat(segments.Select(s => s.Text))));
                 }).ToList();
                 double minutes = utterances.Sum(u => u.Seconds) / 60;
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                output.WriteLine(utterances.Count == 0 ? $"| {split} | 0 | 0.0 | - | - |" : string.Create(CultureInfo.InvariantCulture,
                     $"| {split} | {utterances.Count} | {minutes:F1} | {100 * WordErrorRate.Of(results.Select(r => r.Pair)):F1}% | {minutes * 60 / clock.Elapsed.TotalSeconds:F0}x |"));
                 rows.AddRange(results.Select(r => TranscriptRow(manifestDirectory, r.Utterance, r.Pair.Item2)));
                 foreach (var engine in results.GroupBy(r => r.Utterance.Voice.Split(':')[0]).OrderBy(g => g.Key, StringComparer.Ordinal))

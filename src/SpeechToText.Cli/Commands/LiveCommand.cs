@@ -63,11 +63,12 @@ internal static class LiveCommand
             if (!(chunkSeconds >= 0.1 && chunkSeconds <= 10))
                 throw new UsageException($"--chunk must be between 0.1 and 10 seconds, not {chunkSeconds.ToString(CultureInfo.InvariantCulture)}");
 
-            int beams = parsed.GetValue(beamSize);
-            if (beams < 1)
-                throw new UsageException($"--beam-size must be at least 1, not {beams}");
-            if (parsed.GetValue(languageModelWeight) is { } weight && !CharacterLanguageModel.IsValidWeight(weight))
-                throw new UsageException($"--lm-weight must be a finite number, 0 or more, not {weight.ToString(CultureInfo.InvariantCulture)}");
+            var streaming = new StreamingOptions
+            {
+                MinimumChunkSeconds = chunkSeconds,
+                Decoding = new StreamingOptions().Decoding with { BeamSize = parsed.GetValue(beamSize), LanguageModelWeight = parsed.GetValue(languageModelWeight) },
+            };
+            streaming.Decoding.Validate();
             string? referencePath = parsed.GetValue(reference);
             if (referencePath != null && (!parsed.GetValue(stats) || inputPath is null or AudioInput.StandardInput))
                 throw new UsageException("--reference needs --stats and --input FILE");
@@ -76,11 +77,6 @@ internal static class LiveCommand
             using var recognizer = SpeechRecognizer.Load(modelPath, new RecognizerOptions(Threads: parsed.GetValue(threads)), loggers);
             var view = new LiveView(output, terminal: ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected);
             string? referenceText = referencePath == null ? null : File.ReadAllText(referencePath);
-            var streaming = new StreamingOptions
-            {
-                MinimumChunkSeconds = chunkSeconds,
-                Decoding = new StreamingOptions().Decoding with { BeamSize = beams, LanguageModelWeight = parsed.GetValue(languageModelWeight) },
-            };
             var session = new LiveSession(recognizer.CreateStream(streaming), view);
             bool replay = inputPath is not null and not AudioInput.StandardInput && !parsed.GetValue(realtime);
             session.Run(source, replay, cancellation);

@@ -83,6 +83,7 @@ internal static class TranscribeCommand
                 WordTimestamps = parsed.GetValue(wordTimestamps),
                 LanguageModelWeight = parsed.GetValue(languageModelWeight),
             };
+            options.Validate();
             var log = loggers.CreateLogger("transcribe");
             string modelPath = BundledModel.Or(parsed.GetValue(model));
             var clock = Stopwatch.StartNew();

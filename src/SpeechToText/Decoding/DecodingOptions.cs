@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+
 namespace SpeechToText.Decoding;
 
 /// <summary>What the model is asked to do with the speech.</summary>
@@ -75,4 +78,34 @@ public sealed record DecodingOptions
 
     /// <summary>Seed of the random sampling at temperatures above 0, so that runs repeat.</summary>
     public int Seed { get; init; }
+
+    /// <summary>
+    /// Throws an <see cref="ArgumentException"/> (parameter "options") naming the first option that no model could
+    /// decode with and its value: a beam size or best-of below 1, a patience that is not a positive number, no
+    /// temperature or one that is negative or not a number, a language model weight below 0 or infinite, a token
+    /// limit below 1.
+    /// </summary>
+    public void Validate()
+    {
+        if (BeamSize < 1)
+            throw Invalid($"The beam size must be at least 1 (1 decodes greedily); {BeamSize} was given.");
+        if (!(Patience > 0) || double.IsInfinity(Patience))
+            throw Invalid($"The patience must be a positive number; {Patience} was given.");
+        if (BestOf < 1)
+            throw Invalid($"The number of candidates sampled (best of) must be at least 1; {BestOf} was given.");
+        if (Temperatures.Count == 0)
+            throw Invalid($"At least one temperature is needed (0 decodes without sampling).");
+        foreach (double temperature in Temperatures)
+        {
+            if (!(temperature >= 0) || double.IsInfinity(temperature))
+                throw Invalid($"Temperatures must be finite numbers, 0 or more; {temperature} was given.");
+        }
+        if (LanguageModelWeight is { } weight && !Text.CharacterLanguageModel.IsValidWeight(weight))
+            throw Invalid($"The language model's weight must be a finite number, 0 or more; {weight} was given.");
+        if (MaxTokensPerWindow < 1)
+            throw Invalid($"The most tokens per window must be at least 1; {MaxTokensPerWindow} was given.");
+    }
+
+    [SuppressMessage("Usage", "CA2208", Justification = "The options are the callers' parameter \"options\" (transcribe, stream); the command line reports that parameter's errors as usage errors.")]
+    static ArgumentException Invalid(FormattableString message) => new(message.ToString(CultureInfo.InvariantCulture), "options");
 }

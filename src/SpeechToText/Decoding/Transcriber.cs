@@ -52,12 +52,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         var special = tokenizer.Special;
         if (options.Task == DecodingTask.Translate && !special.Multilingual)
             throw new ArgumentException("Translation needs a multilingual model; this one is English-only.", nameof(options));
-        if (options.BeamSize < 1)
-            throw new ArgumentException($"The beam size must be at least 1 (1 decodes greedily); {options.BeamSize} was given.", nameof(options));
-        if (!(options.Patience > 0) || double.IsInfinity(options.Patience))
-            throw new ArgumentException($"The patience must be a positive number; {options.Patience} was given.", nameof(options));
-        if (options.LanguageModelWeight is { } weight && !CharacterLanguageModel.IsValidWeight(weight))
-            throw new ArgumentException($"The language model's weight must be a finite number, 0 or more; {weight} was given.", nameof(options));
+        options.Validate();
         var prompts = new PromptBuilder(special, (int)model.Decoder.Context);
         // The reference samples at most half the text context, leaving the other half for the previous text;
         // a model that cannot be prompted with previous text may use the whole context.
@@ -137,7 +132,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         WindowResult? result = null;
         foreach (double temperature in options.Temperatures)
         {
-            int candidates = temperature > 0 ? Math.Max(1, options.BestOf) : 1;
+            int candidates = temperature > 0 ? options.BestOf : 1;
             result = temperature <= 0 && beamSearch != null
                 ? beamSearch.Decode(audio, prompt, startIndex, maxTokens, cancellation)
                 : Enumerable.Range(0, candidates)

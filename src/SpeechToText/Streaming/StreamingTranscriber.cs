@@ -99,6 +99,7 @@ public sealed class StreamingTranscriber
         _options = options ?? new StreamingOptions();
         if (!(_options.MinimumChunkSeconds > 0) || !(_options.MaximumBufferSeconds > _options.MinimumChunkSeconds) || _options.PreRollSeconds < 0)
             throw new ArgumentException("The minimum chunk must be positive and shorter than the maximum buffer, and the pre-roll not negative.", nameof(options));
+        _options.Decoding.Validate();
         _logger = logger;
         _transcriber = new Transcriber(model, tokenizer, logger, languageModel);
         _mel = new StreamingLogMel(model.Dimensions.MelBins);

@@ -59,6 +59,36 @@ public sealed class EvaluateCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_split_without_utterances_has_no_error_rate()
+    {
+        string manifest = _temp.File("manifest.tsv");
+        File.WriteAllText(manifest, $"path\ttext\tvoice\tsplit\n{Repository.Sample("short.wav")}\t{File.ReadAllText(Repository.Sample("short.txt")).Trim()}\tflite:slt\t{Corpus.TestHeldOutVoices}\n");
+
+        var result = SttCommandLine.Run("evaluate", Repository.BundledModel, manifest, "--beam-size", "1");
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        Assert.Equal(["test-seen-voices", "0", "0.0", "-", "-"], Rows(result.Output, Corpus.TestSeenVoices).Single());
+        var heldOut = Rows(result.Output, Corpus.TestHeldOutVoices);
+        Assert.Equal("1", heldOut.Single(r => r.Length == 5)[1]);
+        Assert.EndsWith("%", heldOut.Single(r => r.Length == 5)[3]);
+    }
+
+    [Theory]
+    [InlineData("--beam-size", "0")]
+    [InlineData("--lm-weight", "-1")]
+    public void Impossible_decoding_options_are_refused_before_anything_is_printed(params string[] options)
+    {
+        string manifest = _temp.File("manifest.tsv");
+        File.WriteAllText(manifest, $"path\ttext\tsplit\n{Repository.Sample("short.wav")}\tthe direction\t{Corpus.TestHeldOutVoices}\n");
+
+        var result = SttCommandLine.Run(["evaluate", Repository.BundledModel, manifest, .. options]);
+
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+        Assert.StartsWith("stt: ", result.Error);
+        Assert.Empty(result.Output);
+    }
+
+    [Fact]
     public void A_transcripts_file_in_a_missing_directory_is_refused_before_decoding()
     {
         string corpus = _temp.File("corpus");

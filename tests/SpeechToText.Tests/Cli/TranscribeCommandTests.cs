@@ -152,6 +152,9 @@ public sealed class TranscribeCommandTests : IDisposable
     [InlineData("--beam-size", "0")]
     [InlineData("--beam-size", "2", "--patience", "-1")]
     [InlineData("--lm-weight", "-1")]
+    [InlineData("--temperature", "-1")]
+    [InlineData("--temperature", "0", "NaN")]
+    [InlineData("--temperature", "0.5", "--best-of", "0")]
     public void Contradictory_or_impossible_options_are_usage_errors(params string[] options)
     {
         var result = SttCommandLine.Run(["transcribe", Jfk, "-m", Model, .. options]);
