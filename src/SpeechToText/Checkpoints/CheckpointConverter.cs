@@ -12,7 +12,9 @@ public static class CheckpointConverter
 {
     /// <summary>
     /// Converts <paramref name="input"/> (a Hugging Face directory or a ggml file) to
-    /// <paramref name="output"/>: a ggml file when it ends in .bin, else a Hugging Face directory.
+    /// <paramref name="output"/>: a ggml file when it ends in .bin, else a Hugging Face directory. A directory
+    /// written from a directory keeps its language model (<see cref="CharacterLanguageModel.FileName"/>), copied
+    /// as it is; a ggml file has no place for one.
     /// </summary>
     /// <param name="input">The checkpoint to read.</param>
     /// <param name="output">Where to write.</param>
@@ -25,6 +27,9 @@ public static class CheckpointConverter
             if (checkpoint.VariableLengthAudio && output.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
                 throw new InvalidDataException($"{input}: a model trained on unpadded audio cannot be expressed as a whisper.cpp ggml file (whisper.cpp always pads to 30 s)");
             Write(output, checkpoint.Dimensions, checkpoint.Tensors, checkpoint.Tokenizer, float16, checkpoint.VariableLengthAudio);
+            string languageModel = Path.Combine(input, CharacterLanguageModel.FileName);
+            if (!output.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) && File.Exists(languageModel))
+                File.Copy(languageModel, Path.Combine(output, CharacterLanguageModel.FileName), overwrite: true);
         }
         else if (File.Exists(input))
         {

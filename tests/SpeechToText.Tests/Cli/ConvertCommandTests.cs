@@ -63,6 +63,22 @@ public sealed class ConvertCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_bundled_model_in_half_precision_keeps_its_language_model_and_transcribes_the_sample_alike()
+    {
+        string half = _temp.File("half");
+
+        Assert.Equal(ExitCode.Ok, SttCommandLine.Run("convert", Repository.BundledModel, half, "--type", "f16").ExitCode);
+
+        string languageModel = SpeechToText.Text.CharacterLanguageModel.FileName;
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Repository.BundledModel, languageModel)), File.ReadAllBytes(Path.Combine(half, languageModel)));
+        Assert.True(new FileInfo(Path.Combine(half, "model.safetensors")).Length < new FileInfo(Path.Combine(Repository.BundledModel, "model.safetensors")).Length * 0.51);
+        var full = SttCommandLine.Run("transcribe", Repository.Sample("short.wav"), "-m", Repository.BundledModel);
+        var halved = SttCommandLine.Run("transcribe", Repository.Sample("short.wav"), "-m", half);
+        Assert.True(full.ExitCode == ExitCode.Ok, full.Error);
+        Assert.Equal(full.Output, halved.Output);
+    }
+
+    [Fact]
     public void A_missing_input_is_an_input_error() =>
         Assert.Equal(ExitCode.InputError, SttCommandLine.Run("convert", "nothing-here", _temp.File("x.bin")).ExitCode);
 }
