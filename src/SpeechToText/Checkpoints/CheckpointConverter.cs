@@ -24,11 +24,11 @@ public static class CheckpointConverter
         if (Directory.Exists(input))
         {
             using var checkpoint = HuggingFaceCheckpoint.Read(input);
-            if (checkpoint.VariableLengthAudio && output.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
+            if (checkpoint.VariableLengthAudio && IsGgmlPath(output))
                 throw new InvalidDataException($"{input}: a model trained on unpadded audio cannot be expressed as a whisper.cpp ggml file (whisper.cpp always pads to 30 s)");
             Write(output, checkpoint.Dimensions, checkpoint.Tensors, checkpoint.Tokenizer, float16, checkpoint.VariableLengthAudio);
             string languageModel = Path.Combine(input, CharacterLanguageModel.FileName);
-            if (!output.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) && File.Exists(languageModel))
+            if (!IsGgmlPath(output) && File.Exists(languageModel))
                 File.Copy(languageModel, Path.Combine(output, CharacterLanguageModel.FileName), overwrite: true);
         }
         else if (File.Exists(input))
@@ -43,10 +43,13 @@ public static class CheckpointConverter
         }
     }
 
+    /// <summary>Whether <paramref name="output"/> names a ggml file (it ends in .bin) rather than a Hugging Face directory.</summary>
+    static bool IsGgmlPath(string output) => output.EndsWith(".bin", StringComparison.OrdinalIgnoreCase);
+
     static void Write(string output, Modeling.ModelDimensions dims, IReadOnlyDictionary<string, Tensor> tensors, WhisperTokenizer tokenizer,
         bool? float16, bool variableLengthAudio = false)
     {
-        if (output.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
+        if (IsGgmlPath(output))
         {
             bool halves = float16 ?? (tensors.Values.Any(t => t.dtype == ScalarType.Float16) && tensors.Values.All(t => t.dtype != ScalarType.BFloat16));
             var vocabulary = Enumerable.Range(0, tokenizer.TextTokenCount).Select(r => tokenizer.BytesOf(r).ToArray()).ToList();
