@@ -69,11 +69,14 @@ public sealed class SpeechRecognizer : IDisposable
     /// Loads the checkpoint at <paramref name="path"/> (a Hugging Face directory or a ggml file), and the language
     /// model its directory keeps, if any.
     /// </summary>
+    /// <exception cref="ArgumentException">The options ask for fewer than one thread.</exception>
     /// <exception cref="InvalidDataException">The checkpoint is missing or corrupt.</exception>
     /// <exception cref="MissingDependencyException">libtorch (or the requested device) is not available.</exception>
     public static SpeechRecognizer Load(string path, RecognizerOptions? options = null, ILoggerFactory? loggers = null)
     {
         options ??= new RecognizerOptions();
+        if (options.Threads is < 1)
+            throw new ArgumentException($"The CPU threads must be at least 1; {options.Threads} was given.", nameof(options));
         TorchRuntime.EnsureAvailable();
         if (options.Threads is { } threads)
             torch.set_num_threads(threads);

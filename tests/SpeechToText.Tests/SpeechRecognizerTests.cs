@@ -54,4 +54,16 @@ public class SpeechRecognizerTests
 
         Assert.StartsWith(languageModel + ": truncated", error.Message);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-2)]
+    public void Fewer_than_one_thread_is_refused_before_the_model_loads(int threads)
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            SpeechRecognizer.Load(SharedData.PathOf("oracle/rand-s64-en-f32.bin"), new RecognizerOptions(Threads: threads)));
+
+        Assert.Equal("options", error.ParamName);
+        Assert.Contains($"{threads} was given", error.Message);
+    }
 }

@@ -17,7 +17,7 @@ internal static class BenchCommand
         var audio = new Option<string?>("--audio") { Description = "Audio to transcribe (default: the bundled long sample)" };
         var precision = new Option<string>("--precision") { Description = "fp32 or bf16", DefaultValueFactory = _ => "fp32" };
         precision.AcceptOnlyFromAmong("fp32", "bf16");
-        var threads = new Option<int>("--threads", "-t") { Description = "CPU threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = ThreadsOption.Create("CPU threads (default: one per core)");
         var beamSize = new Option<int>("--beam-size")
         {
             Description = "Beams of the whole transcription at temperature 0 (1: greedy)", DefaultValueFactory = _ => TranscribeCommand.DefaultBeamSize,
@@ -36,7 +36,7 @@ internal static class BenchCommand
             string audioPath = parsed.GetValue(audio) ?? BundledModel.Sample("long.wav")
                 ?? throw new UsageException("no --audio given, and the bundled samples are not installed");
             var report = InferenceBenchmark.Run(modelPath, AudioInput.ReadAll(audioPath, cancellation: cancellation),
-                parsed.GetValue(precision) == "bf16" ? Precision.Bf16 : Precision.Fp32, parsed.GetValue(threads), beams, cancellation);
+                parsed.GetValue(precision) == "bf16" ? Precision.Bf16 : Precision.Fp32, parsed.GetValue(threads) ?? Environment.ProcessorCount, beams, cancellation);
             if (parsed.GetValue(json))
                 output.WriteLine(JsonSerializer.Serialize(report, Indented));
             else

@@ -39,7 +39,7 @@ internal static class LiveCommand
             Description = "Print latency figures at the end (committed time - time the word ended in the audio); for --input FILE also the word error rate against its offline transcription",
         };
         var reference = new Option<string?>("--reference") { Description = "With --stats: a transcript of the input, to score the live and the offline transcription against" };
-        var threads = new Option<int?>("--threads", "-t") { Description = "CPU threads" };
+        var threads = ThreadsOption.Create("CPU threads (default: libtorch's choice)");
         var beamSize = new Option<int>("--beam-size") { Description = "Beams searched in each decode (1: greedy decoding, the fastest)", DefaultValueFactory = _ => DefaultBeamSize };
         var languageModelWeight = TranscribeCommand.LanguageModelWeight();
         var command = new Command("live", "Transcribe live audio as it is spoken: tentative text dimmed, committed text normal")

@@ -36,7 +36,7 @@ internal static class TranscribeCommand
         var noTimestamps = new Option<bool>("--no-timestamps") { Description = "Text only: no timestamp tokens (one segment per 30 s window)" };
         var precision = new Option<string>("--precision") { Description = "fp32, or bf16 (faster on CPUs with AVX512-BF16)", DefaultValueFactory = _ => "fp32" };
         precision.AcceptOnlyFromAmong("fp32", "bf16");
-        var threads = new Option<int?>("--threads", "-t") { Description = "CPU threads (default: libtorch's choice)" };
+        var threads = ThreadsOption.Create("CPU threads (default: libtorch's choice)");
         var device = new Option<string>("--device") { Description = "cpu, or cuda with a CUDA build of libtorch", DefaultValueFactory = _ => "cpu" };
         var attention = new Option<string>("--attention")
         {

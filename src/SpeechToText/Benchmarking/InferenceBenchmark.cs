@@ -64,6 +64,7 @@ public static class InferenceBenchmark
     public static BenchmarkReport Run(string modelPath, float[] samples, Precision precision, int threads, int beamSize = 1, CancellationToken cancellation = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(beamSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         TorchRuntime.EnsureAvailable();
         int previousThreads = torch.get_num_threads();
         torch.set_num_threads(threads);

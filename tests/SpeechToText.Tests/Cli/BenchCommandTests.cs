@@ -40,6 +40,15 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public void Bench_refuses_fewer_than_one_thread()
+    {
+        var result = SttCommandLine.Run("bench", "--audio", Repository.Sample("short.wav"), "--threads", "0");
+
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+        Assert.Contains("--threads must be at least 1, not 0", result.Error);
+    }
+
+    [Fact]
     public void Bench_names_a_missing_audio_file()
     {
         var result = SttCommandLine.Run("bench", "--audio", "/nonexistent/clip.wav");

@@ -155,6 +155,8 @@ public sealed class TranscribeCommandTests : IDisposable
     [InlineData("--temperature", "-1")]
     [InlineData("--temperature", "0", "NaN")]
     [InlineData("--temperature", "0.5", "--best-of", "0")]
+    [InlineData("--threads", "0")]
+    [InlineData("-t", "-1")]
     public void Contradictory_or_impossible_options_are_usage_errors(params string[] options)
     {
         var result = SttCommandLine.Run(["transcribe", Jfk, "-m", Model, .. options]);
