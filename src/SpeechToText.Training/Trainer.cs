@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.ExceptionServices;
 using System.Text.Json;
@@ -329,12 +330,11 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         return warmUpFrom > 0 && sinceRestart < options.WarmupSteps ? scheduled * (sinceRestart + 1) / options.WarmupSteps : scheduled;
     }
 
-    static int DecayStart(TrainingOptions options) => options.DecayFrom switch
+    static int DecayStart(TrainingOptions options)
     {
-        null => options.WarmupSteps,
-        { } step when step >= 0 && step < options.Steps => step,
-        { } step => throw new ArgumentException($"The decay must start at a step from 0 to before the schedule's end ({options.Steps}); {step} was given.", nameof(options)),
-    };
+        options.Validate();
+        return options.DecayFrom ?? options.WarmupSteps;
+    }
 
     double Scheduled(int step)
     {
@@ -355,9 +355,10 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         logger.LogInformation("step {Step}: validation loss {Loss:F3}, WER {Attention:P1} (attention), {Ctc:P1} (CTC)", step, loss, attention, ctc);
         string path = Path.Combine(options.OutputDirectory, ValidationFile);
         const string Header = "step\tloss\twer_attention\twer_ctc";
-        if (!File.Exists(path))
+        string? first = File.Exists(path) ? File.ReadLines(path).FirstOrDefault() : null;
+        if (first == null)
             File.WriteAllText(path, Header + "\n");
-        else if (File.ReadLines(path).First() != Header) // a log from before the loss was recorded: its rows get NaN
+        else if (first != Header) // a log from before the loss was recorded: its rows get NaN
             File.WriteAllLines(path, [Header, .. File.ReadLines(path).Skip(1).Select(l => l.Split('\t')).Select(f => $"{f[0]}\tNaN\t{string.Join('\t', f.Skip(1))}")]);
         File.AppendAllText(path, string.Create(CultureInfo.InvariantCulture, $"{step}\t{loss:F4}\t{attention:F4}\t{ctc:F4}\n"));
     }
@@ -443,19 +444,10 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         string ctcPath = Path.Combine(options.OutputDirectory, CtcHeadFile);
         if (File.Exists(statePath))
         {
-            var state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(statePath))
-                ?? throw new InvalidDataException($"{statePath}: not a training state");
+            var state = ReadState(statePath);
             var (model, tokenizer) = CheckpointReader.Load(directory);
             model = Deepened(model);
-            Linear? ctcHead = null;
-            if (File.Exists(ctcPath))
-            {
-                ctcHead = nn.Linear(model.Dimensions.AudioState, tokenizer.TextTokenCount + 1);
-                var heads = SafeTensorsFile.Read(ctcPath);
-                using var noGrad = torch.no_grad();
-                ctcHead.weight!.copy_(heads["weight"]);
-                ctcHead.bias!.copy_(heads["bias"]);
-            }
+            var ctcHead = File.Exists(ctcPath) ? ReadCtcHead(ctcPath, model.Dimensions.AudioState, tokenizer.TextTokenCount + 1) : null;
             logger.LogInformation("resuming at step {Step} ({Seconds:F0} s trained)", state.Step, state.Seconds);
             return new Trainee(model, tokenizer, ctcHead, state);
         }
@@ -474,6 +466,47 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         return new Trainee(fresh, recipeTokenizer, head, new TrainingState(0, 0));
     }
 
+    /// <summary>Where a saved run stands.</summary>
+    /// <exception cref="InvalidDataException">The file is not a training state (e.g. truncated).</exception>
+    static TrainingState ReadState(string path)
+    {
+        TrainingState? state;
+        try
+        {
+            state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not a training state ({e.Message})", e);
+        }
+        if (state is not { Step: >= 0, Seconds: >= 0 })
+            throw new InvalidDataException($"{path}: not a training state (it needs a step and seconds of 0 or more)");
+        return state;
+    }
+
+    /// <summary>A saved CTC head of <paramref name="inputs"/> features and <paramref name="classes"/> classes (the vocabulary's text tokens and the blank).</summary>
+    /// <exception cref="InvalidDataException">The file lacks the head's weight or bias, or they are of another shape.</exception>
+    static Linear ReadCtcHead(string path, int inputs, int classes)
+    {
+        var tensors = SafeTensorsFile.Read(path);
+        var head = nn.Linear(inputs, classes);
+        using var noGrad = torch.no_grad();
+        foreach (var (name, parameter) in new[] { ("weight", head.weight!), ("bias", head.bias!) })
+        {
+            string? wrong = !tensors.TryGetValue(name, out var saved) ? "it has none"
+                : saved.shape.SequenceEqual(parameter.shape) ? null
+                : $"it has [{string.Join(", ", saved.shape)}]";
+            if (wrong != null)
+            {
+                string shape = string.Join(", ", parameter.shape);
+                head.Dispose();
+                throw new InvalidDataException($"{path}: the CTC head's {name} must have shape [{shape}], as the model and its vocabulary need; {wrong}");
+            }
+            parameter.copy_(saved!);
+        }
+        return head;
+    }
+
     /// <summary>
     /// <paramref name="model"/> with its encoder deepened to <see cref="TrainingOptions.DeepenEncoderTo"/> blocks
     /// (see <see cref="EncoderDeepening"/>), or itself when it has them already.
@@ -482,13 +515,22 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     {
         if (options.DeepenEncoderTo is not { } blocks || blocks == model.Dimensions.AudioLayers)
             return model;
+        int had = model.Dimensions.AudioLayers;
+        if (blocks < had)
+        {
+            model.Dispose();
+            throw InvalidOption($"The encoder cannot be deepened to {blocks} blocks: the model has {had}, and deepening removes none.");
+        }
         using (model)
         {
             var deepened = EncoderDeepening.Deepen(model, blocks, Initialize);
-            logger.LogInformation("encoder deepened from {Had} to {Blocks} blocks (the new ones start as the identity)", model.Dimensions.AudioLayers, blocks);
+            logger.LogInformation("encoder deepened from {Had} to {Blocks} blocks (the new ones start as the identity)", had, blocks);
             return deepened;
         }
     }
+
+    [SuppressMessage("Usage", "CA2208", Justification = "The options are the trainer's parameter \"options\"; the command line reports that parameter's errors as usage errors.")]
+    static ArgumentException InvalidOption(string message) => new(message, "options");
 
     void Save(Trainee trainee, AdamW optimizer)
     {
@@ -499,6 +541,9 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             SafeTensorsFile.Write(Path.Combine(options.OutputDirectory, CtcHeadFile),
                 new Dictionary<string, Tensor> { ["weight"] = ctcHead.weight!, ["bias"] = ctcHead.bias! });
         OptimizerMoments.Save(optimizer, Path.Combine(options.OutputDirectory, MomentsFile));
-        File.WriteAllText(Path.Combine(options.OutputDirectory, StateFile), JsonSerializer.Serialize(trainee.State)); // last: the checkpoint is complete
+        // Last, and whole or not at all (written beside, then moved over): the checkpoint is complete.
+        string statePath = Path.Combine(options.OutputDirectory, StateFile);
+        File.WriteAllText(statePath + ".partial", JsonSerializer.Serialize(trainee.State));
+        File.Move(statePath + ".partial", statePath, overwrite: true);
     }
 }

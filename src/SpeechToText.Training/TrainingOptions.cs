@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+
 namespace SpeechToText.Training;
 
 /// <summary>Every hyperparameter of a training run, with the values the bundled model was trained with.</summary>
@@ -77,4 +80,48 @@ public sealed record TrainingOptions
 
     /// <summary>Seed of initialisation, batching and augmentation.</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>
+    /// Checks that a run with these options can train (before anything is loaded, so that a bad value cannot
+    /// damage a run being resumed: a negative accumulation would climb the loss, a NaN rate would save NaN weights).
+    /// </summary>
+    /// <exception cref="ArgumentException">A value is impossible; the message names it and the value given.</exception>
+    public void Validate()
+    {
+        if (Steps < 1)
+            throw Invalid($"The schedule needs at least 1 step; {Steps} was given.");
+        if (TimeLimit is { } limit && limit <= TimeSpan.Zero)
+            throw Invalid($"The time limit must be positive; {limit} was given.");
+        if (!(PeakLearningRate > 0) || double.IsInfinity(PeakLearningRate))
+            throw Invalid($"The learning rate must be a positive number; {PeakLearningRate} was given.");
+        if (DecayFrom is { } decayFrom && (decayFrom < 0 || decayFrom >= Steps))
+            throw Invalid($"The decay must start at a step from 0 to before the schedule's end ({Steps}); {decayFrom} was given.");
+        if (WarmupSteps < 0)
+            throw Invalid($"The warm-up steps must be 0 or more; {WarmupSteps} was given.");
+        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
+            throw Invalid($"The weight decay must be a finite number, 0 or more; {WeightDecay} was given.");
+        if (!(ClipNorm > 0) || double.IsInfinity(ClipNorm))
+            throw Invalid($"The gradient clipping norm must be a positive number; {ClipNorm} was given.");
+        if (MaxBatchFrames < 1)
+            throw Invalid($"The batch frames must be at least 1; {MaxBatchFrames} was given.");
+        if (Accumulate < 1)
+            throw Invalid($"The batches per optimiser step (accumulation) must be at least 1; {Accumulate} was given.");
+        if (!(CtcWeight is >= 0 and <= 1))
+            throw Invalid($"The CTC loss's weight must be from 0 to 1; {CtcWeight} was given.");
+        if (!(JoinProbability is >= 0 and <= 1))
+            throw Invalid($"The probability of joining utterances must be from 0 to 1; {JoinProbability} was given.");
+        if (ValidateEvery < 1)
+            throw Invalid($"Validation must come every 1 step or more; {ValidateEvery} was given.");
+        if (ValidationUtterances < 1)
+            throw Invalid($"Validation needs at least 1 utterance; {ValidationUtterances} was given.");
+        if (Width < 64 || Width % 64 != 0)
+            throw Invalid($"The model width must be a positive multiple of 64 (heads of 64); {Width} was given.");
+        if (EncoderLayers < 1 || DecoderLayers < 1)
+            throw Invalid($"The encoder and the decoder need at least 1 block each; {EncoderLayers} and {DecoderLayers} were given.");
+        if (DeepenEncoderTo is < 1)
+            throw Invalid($"The encoder cannot be deepened to {DeepenEncoderTo} blocks.");
+    }
+
+    [SuppressMessage("Usage", "CA2208", Justification = "The options are the trainer's parameter \"options\"; the command line reports that parameter's errors as usage errors.")]
+    static ArgumentException Invalid(FormattableString message) => new(message.ToString(CultureInfo.InvariantCulture), "options");
 }

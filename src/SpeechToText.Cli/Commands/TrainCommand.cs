@@ -44,7 +44,7 @@ internal static class TrainCommand
                 InitialModel = parsed.GetValue(initial) is { } model ? ModelRegistry.Resolve(model) : null,
                 Language = parsed.GetValue(language)!,
                 Steps = parsed.GetValue(steps),
-                TimeLimit = parsed.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,
+                TimeLimit = parsed.GetValue(minutes) is { } m ? TimeLimit(m) : null,
                 PeakLearningRate = parsed.GetValue(learningRate),
                 DecayFrom = parsed.GetValue(decayFrom),
                 MaxBatchFrames = parsed.GetValue(batchFrames),
@@ -65,4 +65,8 @@ internal static class TrainCommand
         })));
         return command;
     }
+
+    static TimeSpan TimeLimit(double minutes) => minutes > 0 && minutes < TimeSpan.MaxValue.TotalMinutes
+        ? TimeSpan.FromMinutes(minutes)
+        : throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--minutes must be a positive number, not {minutes}"));
 }

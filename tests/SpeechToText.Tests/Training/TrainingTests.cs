@@ -253,6 +253,28 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void A_saved_run_with_a_damaged_state_or_ctc_head_is_refused_naming_the_file()
+    {
+        string corpus = _temp.File("corpus7"), output = _temp.File("damaged");
+        Corpus.Build(corpus, trainUtterances: 2, testUtterances: 1, seed: 7, workers: 2);
+        var options = TinyRun(corpus, output, steps: 1);
+        new Trainer(options, NullLogger.Instance).Run();
+        string state = Path.Combine(output, "training_state.json"), ctcHead = Path.Combine(output, "ctc_head.safetensors");
+        string saved = File.ReadAllText(state);
+
+        File.WriteAllText(state, saved[..(saved.Length / 2)]); // as an interrupted write would leave it
+        var truncated = Assert.Throws<InvalidDataException>(() => new Trainer(options, NullLogger.Instance).Run());
+        File.WriteAllText(state, saved);
+        var weights = SafeTensorsFile.Read(ctcHead);
+        SafeTensorsFile.Write(ctcHead, new Dictionary<string, TorchSharp.torch.Tensor> { ["weight"] = weights["weight"] });
+        var headless = Assert.Throws<InvalidDataException>(() => new Trainer(options, NullLogger.Instance).Run());
+
+        Assert.StartsWith(state + ": not a training state", truncated.Message);
+        Assert.StartsWith(ctcHead + ": the CTC head's bias must have shape [", headless.Message);
+        Assert.EndsWith("it has none", headless.Message);
+    }
+
+    [Fact]
     public void A_run_resumed_without_its_optimiser_moments_warms_up_again_and_one_with_them_does_not()
     {
         string corpus = _temp.File("corpus3"), withMoments = _temp.File("with"), without = _temp.File("without");
@@ -315,6 +337,7 @@ public sealed class TrainingTests : IDisposable
 
         var error = Assert.Throws<ArgumentException>(() => new Trainer(options with { DeepenEncoderTo = 1 }, NullLogger.Instance).Run());
 
+        Assert.Equal("options", error.ParamName); // a usage error on the command line
         Assert.Contains("1 blocks", error.Message);
         Assert.Contains("has 2", error.Message);
     }

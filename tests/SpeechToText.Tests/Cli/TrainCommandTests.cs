@@ -1,0 +1,30 @@
+using SpeechToText.Cli;
+
+namespace SpeechToText.Tests.Cli;
+
+public sealed class TrainCommandTests : IDisposable
+{
+    readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Theory]
+    [InlineData("--accumulate", "0")]
+    [InlineData("--accumulate", "-1")]
+    [InlineData("--lr", "NaN")]
+    [InlineData("--validate-every", "0")]
+    [InlineData("--minutes", "NaN")]
+    [InlineData("--minutes", "1e300")]
+    [InlineData("--steps", "100", "--decay-from", "100")]
+    public void Impossible_options_are_usage_errors_and_leave_the_run_untouched(params string[] options)
+    {
+        string run = _temp.File("run");
+
+        var result = SttCommandLine.Run(["train", _temp.File("corpus"), run, .. options]);
+
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+        Assert.StartsWith("stt: ", result.Error);
+        Assert.DoesNotContain("internal error", result.Error);
+        Assert.False(Directory.Exists(run));
+    }
+}
