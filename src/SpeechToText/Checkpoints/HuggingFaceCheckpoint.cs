@@ -237,7 +237,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         {
             if (multilingual || vocabularySize != 51864)
                 throw new InvalidDataException($"{directory}: no {VocabularyFile} or {TokenizerFile}; only English-only models can do without (GPT-2's vocabulary)");
-            return WhisperTokenizer.FromRanks(Gpt2Ranks.Tokens, SpecialTokens.ForVocabularySize(vocabularySize));
+            return WhisperTokenizer.FromRanks(Gpt2Ranks.Tokens, CheckpointReader.StandardLayout(vocabularySize, directory));
         }
         if (!File.Exists(path))
             path = Path.Combine(directory, TokenizerFile);
@@ -265,7 +265,15 @@ public sealed class HuggingFaceCheckpoint : IDisposable
                     ids.TryAdd(token, id);
             }
         }
-        var special = SpecialTokens.FromNames(ids, multilingual, vocabularySize) ?? SpecialTokens.ForVocabularySize(vocabularySize);
+        SpecialTokens special;
+        try
+        {
+            special = SpecialTokens.FromNames(ids, multilingual, vocabularySize) ?? SpecialTokens.ForVocabularySize(vocabularySize);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
         var ranks = new byte[special.EndOfText][];
         foreach (var (token, id) in ids)
         {

@@ -36,13 +36,13 @@ public sealed record SpecialTokens(
     const int EnglishOnlyVocabulary = 51864;
     const int LanguagesBeforeV3 = 99;
 
-    /// <summary>The token of the language with code <paramref name="code"/> (en, de, fr, ...).</summary>
+    /// <summary>The token of the language whose code is <paramref name="language"/> (en, de, fr, ...).</summary>
     /// <exception cref="ArgumentException">The code is unknown, or this vocabulary has no token for it.</exception>
-    public int LanguageToken(string code)
+    public int LanguageToken(string language)
     {
-        int index = Languages.Codes.ToList().IndexOf(code.ToLowerInvariant());
+        int index = Languages.Codes.ToList().IndexOf(language.ToLowerInvariant());
         if (index < 0 || index >= LanguageCount)
-            throw new ArgumentException($"Unknown language \"{code}\"; use a code such as en, de, fr, es, ja, zh.", nameof(code));
+            throw new ArgumentException($"Unknown language \"{language}\"; use a code such as en, de, fr, es, ja, zh.", nameof(language));
         return FirstLanguage + index;
     }
 
@@ -52,6 +52,7 @@ public sealed record SpecialTokens(
         bool multilingual = vocabularySize > EnglishOnlyVocabulary;
         int eot = multilingual ? 50257 : 50256;
         int languages = multilingual ? LanguagesBeforeV3 + (vocabularySize - EnglishOnlyVocabulary - 1) : LanguagesBeforeV3;
+        CheckLanguageCount(languages);
         int sot = eot + 1;
         int translate = sot + 1 + languages;
         var tokens = new SpecialTokens(eot, sot, sot + 1, languages, translate, translate + 1, translate + 2, translate + 3,
@@ -76,11 +77,19 @@ public sealed record SpecialTokens(
         if (eot == Absent || sot == Absent)
             return null;
         int languages = translate == Absent ? 0 : Math.Max(0, translate - sot - 1);
+        CheckLanguageCount(languages);
         int noTimestamps = Id("<|notimestamps|>"), timestamps = Id("<|0.00|>");
         if (timestamps == Absent && noTimestamps != Absent && vocabularySize - noTimestamps - 1 == TimestampCount)
             timestamps = noTimestamps + 1;
         return new SpecialTokens(eot, sot, languages > 0 ? sot + 1 : Absent, languages, translate, Id("<|transcribe|>"), Id("<|startoflm|>"),
             Id("<|startofprev|>"), Id("<|nospeech|>", "<|nocaptions|>"), noTimestamps, timestamps, multilingual && languages > 0);
+    }
+
+    /// <summary>Refuses more language tokens than Whisper has language codes: detection could pick one with no code.</summary>
+    static void CheckLanguageCount(int languages)
+    {
+        if (languages > Languages.Codes.Count)
+            throw new InvalidDataException($"The vocabulary has {languages} language tokens; Whisper knows {Languages.Codes.Count} languages.");
     }
 
     /// <summary>Whether the vocabulary has timestamp tokens.</summary>

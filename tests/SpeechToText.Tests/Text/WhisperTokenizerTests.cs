@@ -47,6 +47,18 @@ public sealed class WhisperTokenizerTests : IClassFixture<WhisperTokenizerTests.
         Assert.Throws<InvalidDataException>(() => SpecialTokens.ForVocabularySize(50000));
 
     [Fact]
+    public void A_vocabulary_with_more_language_tokens_than_whisper_has_languages_is_rejected()
+    {
+        // Language detection picks among the language tokens: each must have a code.
+        var sized = Assert.Throws<InvalidDataException>(() => SpecialTokens.ForVocabularySize(51900));
+        var named = Assert.Throws<InvalidDataException>(() => SpecialTokens.FromNames(
+            new Dictionary<string, int> { ["<|endoftext|>"] = 0, ["<|startoftranscript|>"] = 1, ["<|translate|>"] = 200 }, multilingual: true, vocabularySize: 300));
+
+        Assert.Equal("The vocabulary has 134 language tokens; Whisper knows 100 languages.", sized.Message);
+        Assert.Contains("198 language tokens", named.Message);
+    }
+
+    [Fact]
     public void Encodes_text_with_gpt2_ranks()
     {
         Assert.Equal(new[] { 15496, 995 }, _english.Encode("Hello world"));
