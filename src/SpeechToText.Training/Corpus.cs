@@ -125,7 +125,8 @@ public static class Corpus
     /// <summary>The directory that a manifest's paths are relative to, for a corpus directory or a manifest file (as <see cref="Read"/> takes).</summary>
     public static string ManifestDirectory(string path) => Path.GetDirectoryName(Path.GetFullPath(ManifestPath(path)))!;
 
-    static string ManifestPath(string path) => Directory.Exists(path) ? Path.Combine(path, ManifestFile) : path;
+    /// <summary>The manifest file of a corpus directory or a manifest file (as <see cref="Read"/> takes).</summary>
+    public static string ManifestPath(string path) => Directory.Exists(path) ? Path.Combine(path, ManifestFile) : path;
 
     /// <summary>Records the recipe of a new corpus directory, or checks that an existing one was built with it.</summary>
     static void UseRecipe(string directory, string recipe)

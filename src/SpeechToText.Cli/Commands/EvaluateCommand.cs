@@ -17,6 +17,11 @@ internal static class EvaluateCommand
         var model = new Argument<string>("model") { Description = "A model directory, ggml file or name" };
         var corpus = new Argument<string>("corpus") { Description = "A corpus built by stt corpus" };
         var limit = new Option<int?>("--limit") { Description = "At most this many utterances per split" };
+        limit.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is { } n && n < 1)
+                result.AddError($"--limit must be at least 1, not {n}");
+        });
         var beamSize = new Option<int>("--beam-size") { Description = "Beams searched (1: greedy decoding); as stt transcribe by default", DefaultValueFactory = _ => TranscribeCommand.DefaultBeamSize };
         var transcripts = new Option<string?>("--transcripts") { Description = "Also write each utterance's reference and transcript to this TSV file" };
         var languageModelWeight = TranscribeCommand.LanguageModelWeight();
@@ -27,16 +32,22 @@ internal static class EvaluateCommand
             string? transcriptsPath = parsed.GetValue(transcripts);
             if (transcriptsPath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(transcriptsPath))))
                 throw new IOException($"{transcriptsPath}: its directory does not exist");
+            if (transcriptsPath is not null && Path.GetFullPath(transcriptsPath) == Path.GetFullPath(Corpus.ManifestPath(corpusDirectory)))
+                throw new UsageException($"--transcripts {transcriptsPath} would overwrite the corpus's manifest");
             var options = new DecodingOptions { Temperatures = [0.0], BeamSize = parsed.GetValue(beamSize), LanguageModelWeight = parsed.GetValue(languageModelWeight) };
             options.Validate();
+            string[] splits = [Corpus.TestSeenVoices, Corpus.TestHeldOutVoices];
+            var all = Corpus.Read(corpusDirectory);
+            if (!all.Any(u => splits.Contains(u.Split)))
+                throw new InvalidDataException($"{Corpus.ManifestPath(corpusDirectory)}: no utterance in the test splits ({string.Join(", ", splits)}); "
+                    + $"its splits: {string.Join(", ", all.Select(u => u.Split).Distinct().DefaultIfEmpty("none"))}");
             using var recognizer = SpeechRecognizer.Load(ModelRegistry.Resolve(parsed.GetValue(model)!), loggers: loggers);
             output.WriteLine("| split | utterances | audio (min) | WER | real-time factor |");
             output.WriteLine("|---|---|---|---|---|");
             var byEngine = new List<string>();
             var rows = new List<string> { "split\tvoice\tpath\treference\ttranscript\terrors\twords" };
-            var all = Corpus.Read(corpusDirectory);
             string manifestDirectory = Corpus.ManifestDirectory(corpusDirectory);
-            foreach (string split in new[] { Corpus.TestSeenVoices, Corpus.TestHeldOutVoices })
+            foreach (string split in splits)
             {
                 var utterances = all.Where(u => u.Split == split).Take(parsed.GetValue(limit) ?? int.MaxValue).ToList();
                 var clock = Stopwatch.StartNew();

@@ -84,6 +84,8 @@ internal static class TranscribeCommand
                 LanguageModelWeight = parsed.GetValue(languageModelWeight),
             };
             options.Validate();
+            if (directory != null)
+                RefuseSharedTranscripts(parsed.GetValue(files)!, directory);
             var log = loggers.CreateLogger("transcribe");
             string modelPath = BundledModel.Or(parsed.GetValue(model));
             var clock = Stopwatch.StartNew();
@@ -101,6 +103,16 @@ internal static class TranscribeCommand
 
     const double ProgressAfterSeconds = 60;
 
+    /// <summary>The name of an input's transcripts in an output directory, before the format's extension.</summary>
+    static string Stem(string file) => file == AudioInput.StandardInput ? "stdin" : Path.GetFileNameWithoutExtension(file);
+
+    /// <summary>Refuses inputs whose transcripts would overwrite each other in <paramref name="directory"/> (a/talk.wav and b/talk.mp3).</summary>
+    static void RefuseSharedTranscripts(string[] files, string directory)
+    {
+        if (files.GroupBy(Stem).FirstOrDefault(g => g.Count() > 1) is { } shared)
+            throw new UsageException($"{string.Join(" and ", shared)} would write the same transcripts ({Path.Combine(directory, shared.Key)}.*); transcribe them into different --output-dir");
+    }
+
     static void Transcribe(SpeechRecognizer recognizer, string file, DecodingOptions options, TranscriptFormat[] formats,
         string? directory, TextWriter stdout, ProgressBar progress, ILogger log, CancellationToken cancellation)
     {
@@ -115,10 +127,9 @@ internal static class TranscribeCommand
             else
             {
                 Directory.CreateDirectory(directory);
-                string stem = file == AudioInput.StandardInput ? "stdin" : Path.GetFileNameWithoutExtension(file);
                 foreach (var format in formats)
                 {
-                    string path = Path.Combine(directory, $"{stem}.{TranscriptWriter.Extension(format)}");
+                    string path = Path.Combine(directory, $"{Stem(file)}.{TranscriptWriter.Extension(format)}");
                     var writer = new StreamWriter(path + ".partial");
                     writers.Add((TranscriptWriter.For(format, writer), writer, path));
                 }

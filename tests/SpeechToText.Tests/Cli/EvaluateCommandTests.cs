@@ -76,7 +76,9 @@ public sealed class EvaluateCommandTests : IDisposable
     [Theory]
     [InlineData("--beam-size", "0")]
     [InlineData("--lm-weight", "-1")]
-    public void Impossible_decoding_options_are_refused_before_anything_is_printed(params string[] options)
+    [InlineData("--limit", "0")]
+    [InlineData("--limit", "-1")]
+    public void Impossible_options_are_refused_before_anything_is_printed(params string[] options)
     {
         string manifest = _temp.File("manifest.tsv");
         File.WriteAllText(manifest, $"path\ttext\tsplit\n{Repository.Sample("short.wav")}\tthe direction\t{Corpus.TestHeldOutVoices}\n");
@@ -100,6 +102,33 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Equal(ExitCode.InputError, result.ExitCode);
         Assert.Contains(transcripts, result.Error);
         Assert.Contains("directory does not exist", result.Error);
+        Assert.Empty(result.Output);
+    }
+
+    [Fact]
+    public void A_transcripts_file_that_is_the_manifest_is_refused_and_the_manifest_kept()
+    {
+        string manifest = _temp.File("manifest.tsv");
+        string content = $"path\ttext\tsplit\n{Repository.Sample("short.wav")}\tthe direction\t{Corpus.TestHeldOutVoices}\n";
+        File.WriteAllText(manifest, content);
+
+        var result = SttCommandLine.Run("evaluate", Repository.BundledModel, manifest, "--transcripts", manifest);
+
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+        Assert.Contains("would overwrite the corpus's manifest", result.Error);
+        Assert.Equal(content, File.ReadAllText(manifest));
+    }
+
+    [Fact]
+    public void A_manifest_without_the_test_splits_is_an_input_error_naming_its_splits()
+    {
+        string manifest = _temp.File("manifest.tsv");
+        File.WriteAllText(manifest, $"path\ttext\n{Repository.Sample("short.wav")}\tthe direction\n");
+
+        var result = SttCommandLine.Run("evaluate", Repository.BundledModel, manifest);
+
+        Assert.Equal(ExitCode.InputError, result.ExitCode);
+        Assert.Contains($"{manifest}: no utterance in the test splits (test-seen-voices, test-heldout-voices); its splits: train", result.Error);
         Assert.Empty(result.Output);
     }
 }

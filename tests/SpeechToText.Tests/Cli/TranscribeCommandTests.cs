@@ -165,6 +165,23 @@ public sealed class TranscribeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Inputs_whose_transcripts_would_share_a_name_are_refused_before_anything_is_written()
+    {
+        string first = Path.Combine(_temp.Path, "a", "jfk.wav"), second = Path.Combine(_temp.Path, "b", "jfk.wav"), directory = _temp.File("out");
+        foreach (string copy in new[] { first, second })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(Jfk, copy);
+        }
+
+        var result = SttCommandLine.Run("transcribe", first, second, "-m", Model, "-o", directory);
+
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+        Assert.Contains($"{first} and {second} would write the same transcripts ({Path.Combine(directory, "jfk")}.*)", result.Error);
+        Assert.False(Directory.Exists(directory));
+    }
+
+    [Fact]
     public void A_missing_or_corrupt_model_is_an_input_error_naming_it()
     {
         string corrupt = _temp.Write("corrupt.bin", [0x6c, 0x6d, 0x67, 0x67, 1, 2, 3]);
