@@ -21,7 +21,7 @@ internal static class EncoderDeepening
         int had = model.Dimensions.AudioLayers;
         if (blocks < had)
             throw new ArgumentException($"The encoder cannot be deepened to {blocks} blocks: the model has {had}, and deepening removes none.", nameof(blocks));
-        var deepened = new WhisperModel(model.Dimensions with { AudioLayers = blocks }) { VariableLengthAudio = model.VariableLengthAudio };
+        var deepened = new WhisperModel(model.Dimensions with { AudioLayers = blocks }) { VariableLengthAudio = model.VariableLengthAudio, AlignmentHeads = model.AlignmentHeads };
         initialize(deepened);
         var trained = model.state_dict();
         using var noGrad = torch.no_grad();

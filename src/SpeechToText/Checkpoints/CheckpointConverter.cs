@@ -14,22 +14,25 @@ public static class CheckpointConverter
     /// Converts <paramref name="input"/> (a Hugging Face directory or a ggml file) to
     /// <paramref name="output"/>: a ggml file when it ends in .bin, else a Hugging Face directory. A directory
     /// written from a directory keeps its language model (<see cref="CharacterLanguageModel.FileName"/>), copied
-    /// as it is; a ggml file has no place for one.
+    /// as it is (one an existing output directory held is removed: it belonged to another model); a ggml file has
+    /// no place for one. The alignment heads a directory names are kept.
     /// </summary>
     /// <param name="input">The checkpoint to read.</param>
-    /// <param name="output">Where to write.</param>
+    /// <param name="output">Where to write: not the input itself.</param>
     /// <param name="float16">Store matrices as F16 (true), F32 (false), or as the input stores them (null).</param>
+    /// <exception cref="IOException">The output is the input.</exception>
     public static void Convert(string input, string output, bool? float16 = null)
     {
+        if (Path.GetFullPath(input).TrimEnd(Path.DirectorySeparatorChar) == Path.GetFullPath(output).TrimEnd(Path.DirectorySeparatorChar))
+            throw new IOException($"{output}: is the input; converting a checkpoint onto itself would destroy it");
         if (Directory.Exists(input))
         {
             using var checkpoint = HuggingFaceCheckpoint.Read(input);
             if (checkpoint.VariableLengthAudio && IsGgmlPath(output))
                 throw new InvalidDataException($"{input}: a model trained on unpadded audio cannot be expressed as a whisper.cpp ggml file (whisper.cpp always pads to 30 s)");
-            Write(output, checkpoint.Dimensions, checkpoint.Tensors, checkpoint.Tokenizer, float16, checkpoint.VariableLengthAudio);
-            string languageModel = Path.Combine(input, CharacterLanguageModel.FileName);
-            if (!IsGgmlPath(output) && File.Exists(languageModel))
-                File.Copy(languageModel, Path.Combine(output, CharacterLanguageModel.FileName), overwrite: true);
+            Write(output, checkpoint.Dimensions, checkpoint.Tensors, checkpoint.Tokenizer, float16, checkpoint.VariableLengthAudio, checkpoint.AlignmentHeads);
+            if (!IsGgmlPath(output))
+                CopyLanguageModel(input, output);
         }
         else if (File.Exists(input))
         {
@@ -43,11 +46,21 @@ public static class CheckpointConverter
         }
     }
 
+    /// <summary>Gives the <paramref name="output"/> directory the input directory's language model, or none.</summary>
+    static void CopyLanguageModel(string input, string output)
+    {
+        string from = Path.Combine(input, CharacterLanguageModel.FileName), to = Path.Combine(output, CharacterLanguageModel.FileName);
+        if (File.Exists(from))
+            File.Copy(from, to, overwrite: true);
+        else
+            File.Delete(to);
+    }
+
     /// <summary>Whether <paramref name="output"/> names a ggml file (it ends in .bin) rather than a Hugging Face directory.</summary>
     static bool IsGgmlPath(string output) => output.EndsWith(".bin", StringComparison.OrdinalIgnoreCase);
 
     static void Write(string output, Modeling.ModelDimensions dims, IReadOnlyDictionary<string, Tensor> tensors, WhisperTokenizer tokenizer,
-        bool? float16, bool variableLengthAudio = false)
+        bool? float16, bool variableLengthAudio = false, IReadOnlyList<Modeling.AlignmentHead>? alignmentHeads = null)
     {
         if (IsGgmlPath(output))
         {
@@ -58,7 +71,7 @@ public static class CheckpointConverter
         else
         {
             HuggingFaceCheckpoint.Write(output, dims, tensors, tokenizer,
-                float16 switch { true => ScalarType.Float16, false => ScalarType.Float32, null => null }, variableLengthAudio);
+                float16 switch { true => ScalarType.Float16, false => ScalarType.Float32, null => null }, variableLengthAudio, alignmentHeads);
         }
     }
 }

@@ -97,9 +97,11 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     /// <summary>
     /// Writes a Hugging Face Whisper directory: config.json, generation_config.json, model.safetensors
     /// (tensors in <paramref name="dtype"/>, or each in its own type when null), vocab.json and added_tokens.json.
+    /// <paramref name="alignmentHeads"/> are written unless they are those a reader assumes for these dimensions
+    /// (<see cref="Modeling.AlignmentHeads.For"/>).
     /// </summary>
     public static void Write(string directory, ModelDimensions dims, IReadOnlyDictionary<string, Tensor> tensors,
-        WhisperTokenizer tokenizer, ScalarType? dtype = null, bool variableLengthAudio = false)
+        WhisperTokenizer tokenizer, ScalarType? dtype = null, bool variableLengthAudio = false, IReadOnlyList<AlignmentHead>? alignmentHeads = null)
     {
         Directory.CreateDirectory(directory);
         var special = tokenizer.Special;
@@ -134,6 +136,8 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         };
         if (special.NoTimestamps != SpecialTokens.Absent)
             generation["no_timestamps_token_id"] = special.NoTimestamps;
+        if (alignmentHeads != null && !alignmentHeads.SequenceEqual(Modeling.AlignmentHeads.For(dims)))
+            generation["alignment_heads"] = new JsonArray([.. alignmentHeads.Select(h => (JsonNode)new JsonArray(h.Layer, h.Head))]);
         File.WriteAllText(Path.Combine(directory, ConfigFile), config.ToJsonString(Indented));
         File.WriteAllText(Path.Combine(directory, GenerationConfigFile), generation.ToJsonString(Indented));
 

@@ -79,6 +79,43 @@ public sealed class ConvertCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_directory_converted_to_a_directory_keeps_the_alignment_heads_it_names_and_no_other_language_model()
+    {
+        using var model = WhisperModelTests.RandomModel(Tiny, 23);
+        using var oracle = GgmlCheckpoint.Read(SharedData.PathOf("oracle/rand-s64-en-f32.bin"));
+        var tokenizer = SpeechToText.Text.WhisperTokenizer.FromRanks(oracle.Vocabulary, SpeechToText.Text.SpecialTokens.ForVocabularySize(51864));
+        AlignmentHead[] heads = [new(0, 1)]; // not the default for these dimensions (the second half of the decoder's layers)
+        string directory = _temp.File("hf"), converted = _temp.File("converted");
+        HuggingFaceCheckpoint.Write(directory, Tiny, model.state_dict(), tokenizer, alignmentHeads: heads);
+        Directory.CreateDirectory(converted);
+        string stale = _temp.Write(Path.Combine("converted", SpeechToText.Text.CharacterLanguageModel.FileName), [1, 2, 3]);
+
+        Assert.Equal(ExitCode.Ok, SttCommandLine.Run("convert", directory, converted, "--type", "f16").ExitCode);
+
+        using var after = HuggingFaceCheckpoint.Read(converted);
+        Assert.Equal(heads, after.AlignmentHeads);
+        Assert.False(File.Exists(stale)); // another model's language model would be fused with this one
+    }
+
+    [Theory]
+    [InlineData("hf", "hf")]
+    [InlineData("hf", "hf/")]
+    [InlineData("m.bin", "m.bin")]
+    public void Converting_a_checkpoint_onto_itself_is_refused_and_leaves_it_intact(string input, string output)
+    {
+        string directory = _temp.File("hf"), ggml = _temp.File("m.bin");
+        SttCommandLine.Run("convert", SharedData.PathOf("oracle/rand-s64-en-f32.bin"), directory);
+        File.Copy(SharedData.PathOf("oracle/rand-s64-en-f32.bin"), ggml);
+        var before = Directory.GetFiles(_temp.Path, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
+
+        var result = SttCommandLine.Run("convert", _temp.File(input), _temp.File(output), "--type", "f16");
+
+        Assert.Equal(ExitCode.InputError, result.ExitCode);
+        Assert.Contains("is the input; converting a checkpoint onto itself would destroy it", result.Error);
+        Assert.All(before, file => Assert.Equal(file.Value, File.ReadAllBytes(file.Key)));
+    }
+
+    [Fact]
     public void A_missing_input_is_an_input_error() =>
         Assert.Equal(ExitCode.InputError, SttCommandLine.Run("convert", "nothing-here", _temp.File("x.bin")).ExitCode);
 }
