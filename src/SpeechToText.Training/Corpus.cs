@@ -39,10 +39,15 @@ public static class Corpus
     /// has (every random choice is still drawn), e.g. to evaluate on a corpus without making its training split;
     /// the manifest lists them alone, and a later build of the whole corpus in the same directory keeps them.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Fewer than 0 utterances of a kind, none at all, or fewer than 1 worker.</exception>
     /// <exception cref="InvalidDataException">The directory holds recordings of another recipe.</exception>
     public static IReadOnlyList<Utterance> Build(string directory, int trainUtterances, int testUtterances, int seed, int workers,
         bool testSplitsOnly = false, IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(trainUtterances);
+        ArgumentOutOfRangeException.ThrowIfNegative(testUtterances);
+        ArgumentOutOfRangeException.ThrowIfLessThan(testUtterances + (testSplitsOnly ? 0 : trainUtterances), 1, "utterances");
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         var sentences = SentenceSources.Load();
         var random = new Random(seed);
         var train = Shuffle(sentences.Where(s => !SentenceSources.IsHeldOut(s)).ToList(), random);
@@ -63,7 +68,7 @@ public static class Corpus
         UseRecipe(directory, $"seed {seed}, {trainUtterances} training and {testUtterances} test utterances per split, voices {string.Join(' ', Voice.Training)}");
         var utterances = new Utterance?[jobs.Count];
         int done = 0;
-        Parallel.ForEach(testSplitsOnly ? jobs.Where(j => j.Split != Train) : jobs, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellation }, job =>
+        UnwrappedParallel.ForEach(testSplitsOnly ? jobs.Where(j => j.Split != Train) : jobs, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellation }, job =>
         {
             string relative = Path.Combine("wav", job.Split, $"{job.Index:D6}.wav");
             string path = Path.Combine(directory, relative);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SpeechToText.Audio;
@@ -217,20 +216,12 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
                 var seeds = batch.Select(_ => random.Next()).ToArray();
                 var examples = new Example[batch.Count];
                 var features = new (float[] Values, int Frames)[batch.Count];
-                try
+                UnwrappedParallel.ForEach(Enumerable.Range(0, batch.Count), new ParallelOptions(), i =>
                 {
-                    Parallel.For(0, batch.Count, i =>
-                    {
-                        var own = new Random(seeds[i]);
-                        examples[i] = Load(batch[i], train, maxFrames, own);
-                        features[i] = Features(model, examples[i], own);
-                    });
-                }
-                catch (AggregateException e)
-                {
-                    // The first failure as itself (e.g. the unreadable recording it names), not wrapped.
-                    ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-                }
+                    var own = new Random(seeds[i]);
+                    examples[i] = Load(batch[i], train, maxFrames, own);
+                    features[i] = Features(model, examples[i], own);
+                });
                 yield return Prepared(targets, examples, features);
             }
         }

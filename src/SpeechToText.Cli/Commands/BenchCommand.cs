@@ -21,7 +21,7 @@ internal static class BenchCommand
         var beamSize = new Option<int>("--beam-size")
         {
             Description = "Beams of the whole transcription at temperature 0 (1: greedy)", DefaultValueFactory = _ => TranscribeCommand.DefaultBeamSize,
-        };
+        }.AtLeast(1);
         var json = new Option<bool>("--json") { Description = "Print the measurements as JSON" };
         var command = new Command("bench", "Measure load, features, encoder, time to first token, decode latency and real-time factor")
         {
@@ -31,8 +31,6 @@ internal static class BenchCommand
         {
             string modelPath = BundledModel.Or(parsed.GetValue(model));
             int beams = parsed.GetValue(beamSize);
-            if (beams < 1)
-                throw new UsageException($"--beam-size must be at least 1, not {beams}");
             string audioPath = parsed.GetValue(audio) ?? BundledModel.Sample("long.wav")
                 ?? throw new UsageException("no --audio given, and the bundled samples are not installed");
             var report = InferenceBenchmark.Run(modelPath, AudioInput.ReadAll(audioPath, cancellation: cancellation),

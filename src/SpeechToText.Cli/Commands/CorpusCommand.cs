@@ -11,10 +11,10 @@ internal static class CorpusCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var directory = new Argument<string>("directory") { Description = "Where to write wav/ and manifest.tsv" };
-        var train = new Option<int>("--train") { Description = "Training utterances", DefaultValueFactory = _ => 20000 };
-        var test = new Option<int>("--test") { Description = "Utterances in each test split (seen voices, held-out voices)", DefaultValueFactory = _ => 300 };
+        var train = new Option<int>("--train") { Description = "Training utterances", DefaultValueFactory = _ => 20000 }.AtLeast(0);
+        var test = new Option<int>("--test") { Description = "Utterances in each test split (seen voices, held-out voices)", DefaultValueFactory = _ => 300 }.AtLeast(0);
         var seed = new Option<int>("--seed") { Description = "Seed of every random choice", DefaultValueFactory = _ => 1 };
-        var workers = new Option<int>("--workers") { Description = "Parallel synthesis processes", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var workers = new Option<int>("--workers") { Description = "Parallel synthesis processes", DefaultValueFactory = _ => Environment.ProcessorCount }.AtLeast(1);
         var testOnly = new Option<bool>("--test-splits-only")
         {
             Description = "Synthesise only the test splits, the same recordings as the whole corpus of these options (to evaluate without its training split)",
@@ -26,6 +26,8 @@ internal static class CorpusCommand
             var clock = Stopwatch.StartNew();
             bool testSplitsOnly = parsed.GetValue(testOnly);
             int total = (testSplitsOnly ? 0 : parsed.GetValue(train)) + 2 * parsed.GetValue(test);
+            if (total == 0)
+                throw new UsageException("nothing to synthesise: --train and --test are both 0");
             var bar = new ProgressBar(error);
             var utterances = Corpus.Build(parsed.GetValue(directory)!, parsed.GetValue(train), parsed.GetValue(test), parsed.GetValue(seed),
                 parsed.GetValue(workers), testSplitsOnly, new Progress<int>(n => bar.Report("synthesising", n, total, "utterances")), cancellation);

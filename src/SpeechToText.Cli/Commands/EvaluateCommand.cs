@@ -16,12 +16,7 @@ internal static class EvaluateCommand
     {
         var model = new Argument<string>("model") { Description = "A model directory, ggml file or name" };
         var corpus = new Argument<string>("corpus") { Description = "A corpus built by stt corpus" };
-        var limit = new Option<int?>("--limit") { Description = "At most this many utterances per split" };
-        limit.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is { } n && n < 1)
-                result.AddError($"--limit must be at least 1, not {n}");
-        });
+        var limit = new Option<int?>("--limit") { Description = "At most this many utterances per split" }.AtLeast(1);
         var beamSize = new Option<int>("--beam-size") { Description = "Beams searched (1: greedy decoding); as stt transcribe by default", DefaultValueFactory = _ => TranscribeCommand.DefaultBeamSize };
         var transcripts = new Option<string?>("--transcripts") { Description = "Also write each utterance's reference and transcript to this TSV file" };
         var languageModelWeight = TranscribeCommand.LanguageModelWeight();

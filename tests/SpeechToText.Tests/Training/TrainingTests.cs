@@ -57,6 +57,35 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void A_recording_that_cannot_be_written_stops_the_build_with_that_failure_itself()
+    {
+        string directory = _temp.File("unwritable");
+        var first = Corpus.Build(directory, trainUtterances: 2, testUtterances: 1, seed: 3, workers: 2);
+        string blocked = Path.Combine(directory, first[0].Path);
+        File.Delete(blocked);
+        Directory.CreateDirectory(blocked + ".partial"); // where the recording is written before it is moved into place
+
+        var error = Record.Exception(() => Corpus.Build(directory, trainUtterances: 2, testUtterances: 1, seed: 3, workers: 2));
+
+        Assert.True(error is IOException or UnauthorizedAccessException, $"{error?.GetType().Name}: {error?.Message}"); // an input error, not an internal one
+        Assert.Contains(blocked + ".partial", error!.Message);
+    }
+
+    [Theory]
+    [InlineData(-1, 1, 1)]
+    [InlineData(1, -1, 1)]
+    [InlineData(0, 0, 1)]
+    [InlineData(1, 1, 0)]
+    public void Impossible_corpus_sizes_or_workers_are_refused_before_anything_is_written(int train, int test, int workers)
+    {
+        string directory = _temp.File($"impossible{train}{test}{workers}");
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => Corpus.Build(directory, train, test, seed: 1, workers));
+
+        Assert.False(Directory.Exists(directory));
+    }
+
+    [Fact]
     public void The_test_splits_alone_are_the_recordings_the_whole_corpus_has_and_a_later_whole_build_keeps_them()
     {
         string whole = _temp.File("whole"), tests = _temp.File("tests");

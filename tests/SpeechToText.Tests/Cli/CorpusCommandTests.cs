@@ -1,0 +1,26 @@
+using SpeechToText.Cli;
+
+namespace SpeechToText.Tests.Cli;
+
+public sealed class CorpusCommandTests : IDisposable
+{
+    readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Theory]
+    [InlineData("--workers", "0")]
+    [InlineData("--train", "-1")]
+    [InlineData("--test", "-5")]
+    [InlineData("--train", "0", "--test", "0")]
+    public void Impossible_sizes_are_usage_errors_and_write_nothing(params string[] options)
+    {
+        string directory = _temp.File("corpus");
+
+        var result = SttCommandLine.Run(["corpus", directory, .. options]);
+
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+        Assert.StartsWith("stt: ", result.Error);
+        Assert.False(Directory.Exists(directory));
+    }
+}
