@@ -236,7 +236,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     {
         string path = Path.Combine(directory, VocabularyFile);
         var tokenizerJson = ReadJson(directory, TokenizerFile);
-        var vocabulary = ReadJson(directory, VocabularyFile) as JsonObject ?? tokenizerJson?["model"]?["vocab"] as JsonObject;
+        var vocabulary = ReadJson(directory, VocabularyFile) ?? (tokenizerJson?["model"] as JsonObject)?["vocab"] as JsonObject;
         if (vocabulary == null)
         {
             if (multilingual || vocabularySize != 51864)
@@ -252,7 +252,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
                 throw new InvalidDataException($"{path}: token {token} has an id outside 0..{vocabularySize - 1}");
             ids[token] = id;
         }
-        if (ReadJson(directory, AddedTokensFile) is JsonObject added)
+        if (ReadJson(directory, AddedTokensFile) is { } added)
         {
             foreach (var (token, value) in added)
             {
@@ -264,7 +264,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         {
             foreach (var entry in listed)
             {
-                if (entry?["content"] is JsonValue content && content.TryGetValue(out string? token)
+                if (entry is JsonObject && entry["content"] is JsonValue content && content.TryGetValue(out string? token)
                     && entry["id"] is JsonValue value && value.TryGetValue(out int id) && id >= 0 && id < vocabularySize)
                     ids.TryAdd(token, id);
             }
@@ -319,7 +319,9 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         _ => throw new InvalidDataException($"{path}: {name} is not true or false"),
     };
 
-    static JsonNode? ReadJson(string directory, string file)
+    /// <summary>The JSON object in <paramref name="file"/> of <paramref name="directory"/>, or null when there is no such file.</summary>
+    /// <exception cref="InvalidDataException">The file is too large, not JSON, or JSON but not an object.</exception>
+    static JsonObject? ReadJson(string directory, string file)
     {
         string path = Path.Combine(directory, file);
         if (!File.Exists(path))
@@ -329,7 +331,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
             throw new InvalidDataException($"{path}: larger than {MaxJsonBytes} bytes");
         try
         {
-            return JsonNode.Parse(stream);
+            return JsonNode.Parse(stream) as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object");
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
         {

@@ -142,6 +142,8 @@ public static class SafeTensorsFile
             {
                 throw new InvalidDataException($"{path}: the header has an invalid entry ({e.Message})", e);
             }
+            if (entries.GroupBy(e => e.Name).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+                throw new InvalidDataException($"{path}: the header names tensor {repeated.Key} {repeated.Count()} times");
             entries.Sort((a, b) => a.Begin.CompareTo(b.Begin));
             for (int i = 1; i < entries.Count; i++)
             {

@@ -205,6 +205,22 @@ public sealed class HuggingFaceCheckpointTests : IDisposable, IClassFixture<Text
         Assert.Contains(message, error);
     }
 
+    [Theory]
+    [InlineData("config.json", "[1, 2]")]
+    [InlineData("generation_config.json", "\"whisper\"")]
+    [InlineData("vocab.json", "[]")]
+    [InlineData("added_tokens.json", "7")]
+    public void A_configuration_file_that_is_json_but_not_an_object_is_named(string file, string content)
+    {
+        string directory = _temp.File("not-object-" + file);
+        HuggingFaceCheckpoint.Write(directory, StandardShape, new WhisperModel(StandardShape).state_dict(), English);
+        File.WriteAllText(Path.Combine(directory, file), content);
+
+        var error = Assert.Throws<InvalidDataException>(() => CheckpointReader.Load(directory)).Message;
+
+        Assert.Equal($"{Path.Combine(directory, file)}: not a JSON object", error);
+    }
+
     static void SetGenerationConfig(string directory, string field, string value)
     {
         string path = Path.Combine(directory, "generation_config.json");
@@ -274,6 +290,17 @@ public sealed class TokenizerFilesTests : IDisposable, IClassFixture<Text.Whispe
         using var checkpoint = HuggingFaceCheckpoint.Read(directory);
 
         Assert.Equal(new[] { 15496, 995 }, checkpoint.Tokenizer.Encode("Hello world"));
+        Assert.Equal(SpecialTokens.ForVocabularySize(51864), checkpoint.Tokenizer.Special);
+    }
+
+    [Fact]
+    public void Parts_of_a_tokenizer_json_of_another_shape_are_passed_over_as_invalid_ids_are()
+    {
+        string directory = Write("odd-tokenizer-json");
+        File.WriteAllText(Path.Combine(directory, "tokenizer.json"), """{"model": [], "added_tokens": [["<|endoftext|>"], 3, {"content": "<|x|>", "id": -1}]}""");
+
+        using var checkpoint = HuggingFaceCheckpoint.Read(directory);
+
         Assert.Equal(SpecialTokens.ForVocabularySize(51864), checkpoint.Tokenizer.Special);
     }
 }

@@ -70,6 +70,11 @@ public sealed class SafeTensorsFileTests : IDisposable
             ReadError(Raw("overlap.safetensors", """{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}""", new byte[16])));
 
     [Fact]
+    public void A_tensor_named_twice_is_rejected() =>
+        Assert.Contains("the header names tensor a 2 times",
+            ReadError(Raw("twice.safetensors", """{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}""", new byte[16])));
+
+    [Fact]
     public void Unsupported_dtypes_and_malformed_headers_are_named()
     {
         Assert.Contains("has dtype I64; supported: F32, F16, BF16",
