@@ -45,6 +45,9 @@ public static class CheckpointReader
 
     static WhisperModel Build(ModelDimensions dimensions, IReadOnlyDictionary<string, TorchSharp.torch.Tensor> tensors, string path)
     {
+        long held = tensors.Values.Sum(t => t.numel());
+        if (held < dimensions.MinimumWeights)
+            throw new InvalidDataException($"{path}: its dimensions need at least {dimensions.MinimumWeights} weights but its tensors hold {held}: the header does not describe these weights");
         var model = new WhisperModel(dimensions);
         try
         {

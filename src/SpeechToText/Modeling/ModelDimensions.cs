@@ -41,6 +41,16 @@ public sealed record ModelDimensions(
             throw new InvalidDataException($"{source}: audio state {AudioState} differs from text state {TextState}; cross-attention needs them equal");
     }
 
+    /// <summary>
+    /// The fewest weights a checkpoint of these dimensions holds: its convolutions, token embedding and the blocks'
+    /// matrices (12 d² an encoder block, 16 d² a decoder block), not counting biases, norms or position tables.
+    /// Tensors holding fewer cannot be this model's: a header that says otherwise is refused before a model of
+    /// its size is allocated.
+    /// </summary>
+    public long MinimumWeights =>
+        (long)AudioState * MelBins * 3 + (long)AudioState * AudioState * 3 + (long)VocabularySize * TextState
+        + 12L * AudioLayers * AudioState * AudioState + 16L * TextLayers * TextState * TextState;
+
     static void Check(string source, string name, int value, int max)
     {
         if (value < 1 || value > max)

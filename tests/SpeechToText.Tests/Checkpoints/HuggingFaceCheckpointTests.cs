@@ -174,6 +174,23 @@ public sealed class HuggingFaceCheckpointTests : IDisposable, IClassFixture<Text
     }
 
     [Fact]
+    public void A_configuration_far_larger_than_the_weights_is_refused_before_a_model_of_its_size_is_made()
+    {
+        string directory = _temp.File("config-larger");
+        HuggingFaceCheckpoint.Write(directory, StandardShape, new WhisperModel(StandardShape).state_dict(), English);
+        string path = Path.Combine(directory, "config.json");
+        var config = JsonNode.Parse(File.ReadAllText(path))!;
+        (config["d_model"], config["encoder_ffn_dim"], config["decoder_ffn_dim"]) = (4096, 16384, 16384); // 64 blocks of 4096 would be tens of gigabytes
+        (config["encoder_layers"], config["decoder_layers"]) = (64, 64);
+        File.WriteAllText(path, config.ToJsonString());
+
+        var error = Assert.Throws<InvalidDataException>(() => CheckpointReader.Load(directory)).Message;
+
+        Assert.StartsWith($"{directory}: its dimensions need at least ", error);
+        Assert.EndsWith("the header does not describe these weights", error);
+    }
+
+    [Fact]
     public void Alignment_heads_come_from_generation_config_or_default_to_the_upper_half_of_the_decoder()
     {
         string directory = _temp.File("heads");
