@@ -301,6 +301,12 @@ public sealed class TrainingTests : IDisposable
         Assert.StartsWith(state + ": not a training state", truncated.Message);
         Assert.StartsWith(ctcHead + ": the CTC head's bias must have shape [", headless.Message);
         Assert.EndsWith("it has none", headless.Message);
+
+        // An emptied validation log is begun again rather than failing the run at its first validation.
+        SafeTensorsFile.Write(ctcHead, weights);
+        File.WriteAllText(Path.Combine(output, "validation.tsv"), "");
+        new Trainer(options, NullLogger.Instance).Run();
+        Assert.Equal("step\tloss\twer_attention\twer_ctc", File.ReadLines(Path.Combine(output, "validation.tsv")).First());
     }
 
     [Fact]
