@@ -30,7 +30,10 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     const string ModelDirectory = "model", StateFile = "training_state.json", LogFile = "train_log.tsv", ValidationFile = "validation.tsv";
     const string CtcHeadFile = "ctc_head.safetensors", MomentsFile = "optimizer.safetensors";
 
-    /// <summary>The step where the learning rate's cosine decay begins.</summary>
+    /// <summary>
+    /// The step where the learning rate's cosine decay begins, found once the options are checked: a trainer is
+    /// never made with impossible options (<see cref="TrainingOptions.Validate"/> throws first).
+    /// </summary>
     readonly int decayFrom = DecayStart(options);
 
     sealed record Example(string Text, float[] Samples, string Voice);

@@ -24,7 +24,7 @@ public static class CheckpointConverter
     public static void Convert(string input, string output, bool? float16 = null)
     {
         if (Path.GetFullPath(input).TrimEnd(Path.DirectorySeparatorChar) == Path.GetFullPath(output).TrimEnd(Path.DirectorySeparatorChar))
-            throw new IOException($"{output}: is the input; converting a checkpoint onto itself would destroy it");
+            throw new IOException($"{output}: the output is the input; converting a checkpoint onto itself would destroy it");
         if (Directory.Exists(input))
         {
             using var checkpoint = HuggingFaceCheckpoint.Read(input);
