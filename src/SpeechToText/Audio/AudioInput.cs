@@ -28,7 +28,23 @@ public static class AudioInput
             throw new AudioInputException(path, "is a directory, not an audio file");
         if (!File.Exists(path))
             throw new AudioInputException(path, "no such file");
-        byte[] head = ReadHead(path);
+        var file = OpenFile(path);
+        if (!file.CanSeek)
+        {
+            // A named pipe or a device (bash's <(...), a FIFO): its bytes can be read once only, so it is read as a stream.
+            try
+            {
+                return new StreamOwner(Open(file, path, logger), file);
+            }
+            catch
+            {
+                file.Dispose();
+                throw;
+            }
+        }
+        byte[] head;
+        using (file)
+            head = ReadHead(file, path);
         if (head.Length == 0)
             throw new AudioInputException(path, "is empty (0 bytes)");
         if (!LooksLikeWav(head))
@@ -89,18 +105,49 @@ public static class AudioInput
     static bool LooksLikeWav(ReadOnlySpan<byte> head) =>
         head.Length >= SniffBytes && (head[..4].SequenceEqual("RIFF"u8) || head[..4].SequenceEqual("RF64"u8)) && head[8..12].SequenceEqual("WAVE"u8);
 
-    static byte[] ReadHead(string path)
+    static FileStream OpenFile(string path)
     {
         try
         {
-            using var file = File.OpenRead(path);
-            var head = new byte[SniffBytes];
-            int got = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            return head[..got];
+            return File.OpenRead(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new AudioInputException(path, $"cannot be read: {e.Message}", e);
+        }
+    }
+
+    static byte[] ReadHead(FileStream file, string path)
+    {
+        try
+        {
+            var head = new byte[SniffBytes];
+            int got = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            return head[..got];
+        }
+        catch (IOException e)
+        {
+            throw new AudioInputException(path, $"cannot be read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A source read from a stream opened for it: disposing the source closes the stream too.</summary>
+    sealed class StreamOwner(AudioSource source, Stream stream) : AudioSource
+    {
+        public override string Name => source.Name;
+
+        public override int SampleRate => source.SampleRate;
+
+        public override int Read(Span<float> destination) => source.Read(destination);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                source.Dispose();
+                stream.Dispose();
+            }
+            base.Dispose(disposing);
         }
     }
 }

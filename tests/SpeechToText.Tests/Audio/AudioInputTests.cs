@@ -103,4 +103,22 @@ public sealed class AudioInputTests : IDisposable
 
         Assert.Equal(AudioInput.ReadAll(SharedData.PathOf("oracle/jfk.wav")), fromStream);
     }
+
+    [Theory]
+    [InlineData("wav")]
+    [InlineData("flac")]
+    public async Task A_named_pipe_is_read_from_its_first_byte(string extension)
+    {
+        // As bash's <(...) gives it: a path that can be read once only.
+        string file = _temp.File("jfk." + extension), pipe = _temp.File("pipe." + extension);
+        TestAudio.Ffmpeg(SharedData.PathOf("oracle/jfk.wav"), file);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [pipe]))
+            mkfifo.WaitForExit();
+        var writer = Task.Run(() => File.WriteAllBytes(pipe, File.ReadAllBytes(file)));
+
+        var fromPipe = AudioInput.ReadAll(pipe);
+
+        await writer;
+        Assert.Equal(AudioInput.ReadAll(file), fromPipe);
+    }
 }
