@@ -25,10 +25,10 @@ internal static class EvaluateCommand
         {
             string corpusDirectory = parsed.GetValue(corpus)!;
             string? transcriptsPath = parsed.GetValue(transcripts);
-            if (transcriptsPath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(transcriptsPath))))
-                throw new IOException($"{transcriptsPath}: its directory does not exist");
             if (transcriptsPath is not null && Path.GetFullPath(transcriptsPath) == Path.GetFullPath(Corpus.ManifestPath(corpusDirectory)))
                 throw new UsageException($"--transcripts {transcriptsPath} would overwrite the corpus's manifest");
+            if (transcriptsPath is not null)
+                CompleteFile.CheckWritable(transcriptsPath);
             var options = new DecodingOptions { Temperatures = [0.0], BeamSize = parsed.GetValue(beamSize), LanguageModelWeight = parsed.GetValue(languageModelWeight) };
             options.Validate();
             string[] splits = [Corpus.TestSeenVoices, Corpus.TestHeldOutVoices];

@@ -72,6 +72,8 @@ internal static class LiveCommand
             string? referencePath = parsed.GetValue(reference);
             if (referencePath != null && (!parsed.GetValue(stats) || inputPath is null or AudioInput.StandardInput))
                 throw new UsageException("--reference needs --stats and --input FILE");
+            if (outputPath != null)
+                CompleteFile.CheckWritable(outputPath); // now, not after the session whose transcript it is to hold
             string modelPath = BundledModel.Or(parsed.GetValue(model));
             using var source = Open(inputPath, parsed.GetValue(realtime), parsed.GetValue(device)!); // a bad device fails before the model loads
             using var recognizer = SpeechRecognizer.Load(modelPath, new RecognizerOptions(Threads: parsed.GetValue(threads)), loggers);
@@ -79,10 +81,17 @@ internal static class LiveCommand
             string? referenceText = referencePath == null ? null : File.ReadAllText(referencePath);
             var session = new LiveSession(recognizer.CreateStream(streaming), view);
             bool replay = inputPath is not null and not AudioInput.StandardInput && !parsed.GetValue(realtime);
-            session.Run(source, replay, cancellation);
+            try
+            {
+                session.Run(source, replay, cancellation);
+            }
+            finally
+            {
+                // What was committed is kept even when the source fails (a microphone unplugged, a corrupt file).
+                if (outputPath != null && outputFormat is { } chosen)
+                    WriteTranscript(outputPath, chosen, session.Utterances);
+            }
             loggers.CreateLogger("live").LogInformation("{Source}: {Seconds:F1} s of audio, {Words} words committed", source.Name, session.AudioSeconds, session.Words.Count);
-            if (outputPath != null && outputFormat is { } chosen)
-                WriteTranscript(outputPath, chosen, session.Utterances);
             if (parsed.GetValue(stats))
             {
                 session.WriteStatistics(error, measured: inputPath == null || parsed.GetValue(realtime));

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using SpeechToText.Audio;
 
@@ -65,9 +66,21 @@ public static class LiveTranscription
         CancellationToken cancellation = default)
     {
         var buffer = new float[ReadSamples];
-        int read;
-        while (!cancellation.IsCancellationRequested && (read = source.Read(buffer)) > 0)
+        Exception? failure = null;
+        while (!cancellation.IsCancellationRequested)
         {
+            int read;
+            try
+            {
+                read = source.Read(buffer);
+            }
+            catch (Exception e)
+            {
+                failure = e; // after what the source delivered is committed
+                break;
+            }
+            if (read == 0)
+                break;
             var chunk = buffer[..read];
             heard?.Invoke(chunk);
             var events = Push(stream, chunk, cancellation);
@@ -78,6 +91,8 @@ public static class LiveTranscription
         }
         foreach (var e in stream.Complete(CancellationToken.None))
             yield return e;
+        if (failure != null)
+            ExceptionDispatchInfo.Throw(failure);
     }
 
     /// <summary>The events of <paramref name="samples"/>, or null when cancelled during their decode.</summary>

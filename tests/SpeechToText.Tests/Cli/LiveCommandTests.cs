@@ -64,4 +64,16 @@ public sealed class LiveCommandTests : IDisposable
         Assert.Contains("no_such_device", result.Error);
         Assert.DoesNotContain("ALSA lib", result.Error);
     }
+
+    [Fact]
+    public void An_output_file_that_cannot_be_written_is_refused_before_listening()
+    {
+        string transcript = Path.Combine(_temp.File("missing"), "live.txt");
+
+        var result = SttCommandLine.Run("live", "--input", Repository.Sample("short.wav"), "--output", transcript);
+
+        Assert.Equal(ExitCode.InputError, result.ExitCode);
+        Assert.Contains($"{transcript}: its directory does not exist", result.Error);
+        Assert.Empty(result.Output);
+    }
 }

@@ -80,6 +80,34 @@ public sealed class StreamingTranscriberTests(ITestOutputHelper output)
         Assert.Equal(expected.OfType<EndOfUtterance>(), events.OfType<EndOfUtterance>());
     }
 
+    /// <summary>A recording that fails once it has delivered its audio, as an unplugged microphone does.</summary>
+    sealed class FailingAtTheEnd(AudioSource recording) : AudioSource
+    {
+        public override string Name => recording.Name;
+
+        public override int SampleRate => recording.SampleRate;
+
+        public override int Read(Span<float> destination) =>
+            recording.Read(destination) is > 0 and var read ? read : throw new AudioInputException(Name, "was unplugged");
+    }
+
+    [Fact]
+    public void A_replayed_source_that_fails_has_what_it_delivered_committed_before_the_failure()
+    {
+        using var recognizer = SpeechRecognizer.Load(Repository.BundledModel);
+        using var whole = AudioInput.Open(Repository.Sample("short.wav"));
+        var expected = LiveTranscription.Replay(recognizer.CreateStream(), whole).ToList();
+        using var failing = new FailingAtTheEnd(AudioInput.Open(Repository.Sample("short.wav")));
+        var events = new List<StreamingEvent>();
+
+        var error = Assert.Throws<AudioInputException>(() => events.AddRange(LiveTranscription.Replay(recognizer.CreateStream(), failing)));
+
+        Assert.EndsWith("was unplugged", error.Message);
+        Assert.Equal(CommittedText(expected), CommittedText(events));
+        Assert.NotEmpty(CommittedText(events));
+        Assert.IsType<EndOfUtterance>(events[^1]);
+    }
+
     [Fact]
     public void Every_utterance_ends_after_its_words_and_tentative_text_follows_the_committed_text()
     {
