@@ -14,7 +14,7 @@ internal static class LanguageModelCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var file = new Argument<string>("file") { Description = $"The language model to write (a model directory keeps it as {CharacterLanguageModel.FileName})" };
+        var file = new Argument<string>("file") { Description = $"The language model to write, or a model directory to write it into (as {CharacterLanguageModel.FileName})" };
         var order = new Option<int>("--order") { Description = "Longest n-gram, in characters", DefaultValueFactory = _ => 6 };
         var minCount = new Option<int>("--min-count") { Description = "Drop n-grams (longer than one character) seen fewer times", DefaultValueFactory = _ => 2 };
         var weight = new Option<double>("--weight") { Description = "The fusion weight stored with it (0: not used unless --lm-weight asks)", DefaultValueFactory = _ => 0 };
@@ -28,10 +28,13 @@ internal static class LanguageModelCommand
                 throw new UsageException("--min-count must be 1 or more");
             if (!CharacterLanguageModel.IsValidWeight(parsed.GetValue(weight)))
                 throw new UsageException("--weight must be a finite number, 0 or more");
+            string path = parsed.GetValue(file)!;
+            if (Directory.Exists(path))
+                path = Path.Combine(path, CharacterLanguageModel.FileName);
+            CompleteFile.CheckWritable(path); // before minutes of counting
             var clock = Stopwatch.StartNew();
             var sentences = SentenceSources.Load().Where(s => !SentenceSources.IsHeldOut(s)).ToList();
             var model = CharacterLanguageModel.Train(sentences, ModelRecipe.Characters, parsed.GetValue(order), parsed.GetValue(minCount), parsed.GetValue(weight));
-            string path = parsed.GetValue(file)!;
             model.Save(path);
             log.LogInformation("{Sentences} sentences ({Characters} characters): {Path}, {Megabytes:F1} MB, in {Seconds:F0} s",
                 sentences.Count, sentences.Sum(s => s.Length + 1), path, new FileInfo(path).Length / 1e6, clock.Elapsed.TotalSeconds);

@@ -26,6 +26,8 @@ internal static class MelCommand
             var log = loggers.CreateLogger("mel");
             string path = parsed.GetValue(input)!;
             string destination = parsed.GetValue(outputPath)!;
+            if (path != AudioInput.StandardInput && Path.GetFullPath(path) == Path.GetFullPath(destination))
+                throw new UsageException($"--output {destination} is the input: the spectrogram would replace the audio");
             var clock = Stopwatch.StartNew();
             using var audio = AudioInput.Open(path, log);
             var spectrogram = LogMelSpectrogram.Compute(

@@ -222,7 +222,23 @@ public sealed class CharacterLanguageModel
     /// <summary>Writes the model to <paramref name="path"/>.</summary>
     public void Save(string path)
     {
-        using var writer = new BinaryWriter(File.Create(path));
+        // Whole or not at all: written beside, then moved over (a model directory's working file stays until then).
+        string partial = path + ".partial";
+        try
+        {
+            using (var file = File.Create(partial))
+                Write(file);
+            File.Move(partial, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
+    }
+
+    void Write(Stream file)
+    {
+        using var writer = new BinaryWriter(file, Encoding.UTF8, leaveOpen: true);
         writer.Write(Magic);
         writer.Write(Version);
         writer.Write(Order);

@@ -36,4 +36,29 @@ public sealed class LanguageModelCommandTests : IDisposable
         Assert.StartsWith("stt: --", result.Error);
         Assert.False(File.Exists(_temp.File("lm.bin")));
     }
+
+    [Fact]
+    public void Given_a_model_directory_it_writes_the_language_model_into_it_in_place_of_the_old_one()
+    {
+        string directory = _temp.File("model"), kept = Path.Combine(directory, CharacterLanguageModel.FileName);
+        Directory.CreateDirectory(directory);
+        File.WriteAllBytes(kept, [1, 2, 3]);
+
+        var result = SttCommandLine.Run("language-model", directory, "--order", "2");
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        Assert.Equal(2, CharacterLanguageModel.Load(kept).Order);
+        Assert.Equal([kept], Directory.GetFiles(directory));
+    }
+
+    [Fact]
+    public void A_file_that_cannot_be_written_is_refused_before_counting()
+    {
+        string path = Path.Combine(_temp.File("missing"), "lm.bin");
+
+        var result = SttCommandLine.Run("language-model", path);
+
+        Assert.Equal(ExitCode.InputError, result.ExitCode);
+        Assert.Contains($"{path}: its directory does not exist", result.Error);
+    }
 }

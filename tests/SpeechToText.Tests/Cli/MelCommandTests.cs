@@ -69,6 +69,20 @@ public sealed class MelCommandTests : IDisposable
     }
 
     [Fact]
+    public void An_output_that_is_the_input_is_refused_and_the_audio_kept()
+    {
+        string audio = _temp.File("talk.wav");
+        File.Copy(Repository.Sample("short.wav"), audio);
+        var before = File.ReadAllBytes(audio);
+
+        var result = SttCommandLine.Run("mel", audio, "-o", audio);
+
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+        Assert.Contains("is the input", result.Error);
+        Assert.Equal(before, File.ReadAllBytes(audio));
+    }
+
+    [Fact]
     public void A_missing_input_exits_with_3_and_one_line_naming_it()
     {
         var result = SttCommandLine.Run("mel", "no-such.wav", "-o", _temp.File("x.npy"));
