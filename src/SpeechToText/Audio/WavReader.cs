@@ -40,7 +40,7 @@ public sealed class WavReader : AudioSource
     long _dataRemaining; // bytes left in the data chunk; -1 = until the end of the stream
     readonly long _declaredDataBytes;
     long _dataBytesRead;
-    bool _ended;
+    bool _ended, _zeroDeclared;
 
     /// <summary>Opens the WAV file at <paramref name="path"/>.</summary>
     /// <exception cref="AudioInputException">The file is missing, not a WAV file, or corrupt.</exception>
@@ -95,7 +95,7 @@ public sealed class WavReader : AudioSource
     /// <summary>Whether the data ended before the size its chunk declares (known once reading has ended).</summary>
     public bool Truncated { get; private set; }
 
-    /// <summary>The size of the data chunk in bytes, or -1 when it extends to the end of the stream.</summary>
+    /// <summary>The size of the data chunk in bytes, or -1 when it extends to the end of the stream (declared as unknown, or as 0).</summary>
     public long DataBytes => _declaredDataBytes;
 
     /// <summary>How many NaN or infinite samples were replaced so far.</summary>
@@ -143,6 +143,10 @@ public sealed class WavReader : AudioSource
         {
             _logger?.LogWarning("{Input}: ignored {Bytes} bytes at the end of the data that do not make a whole frame.", _name, partialFrameBytes);
         }
+        if (_dataBytesRead < Format.BlockAlign)
+            _logger?.LogWarning("{Input}: contains no audio (its data chunk is empty).", _name);
+        else if (_zeroDeclared)
+            _logger?.LogWarning("{Input}: the data chunk declares 0 bytes but {Bytes} follow; decoded them (its writer did not fill in the size).", _name, _dataBytesRead);
         if (NonFiniteSamplesReplaced > 0)
         {
             _logger?.LogWarning("{Input}: replaced {Count} NaN or infinite samples (NaN with 0, infinities with -1 or 1).", _name, NonFiniteSamplesReplaced);
@@ -192,6 +196,13 @@ public sealed class WavReader : AudioSource
                 case "data":
                     if (format == null)
                         throw Invalid("is corrupt: its data chunk comes before the fmt chunk");
+                    if (size == 0)
+                    {
+                        // A writer that never went back to fill in the size (killed while recording) leaves 0 with the
+                        // audio after it: read to the end; End says whether there was any.
+                        _zeroDeclared = true;
+                        return (format, -1);
+                    }
                     if (size != UnknownSize)
                         return (format, RecoverWrappedSize(size));
                     if (rf64 && rf64DataBytes == null)

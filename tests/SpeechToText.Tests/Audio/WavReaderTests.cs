@@ -96,6 +96,28 @@ public class WavReaderTests
         Assert.Equal(new[] { 0.5f, -0.5f }, Decode(file, seekable: false));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_data_size_of_0_with_audio_after_it_is_read_to_the_end_with_a_warning(bool seekable)
+    {
+        // As a recorder killed before it filled in the size leaves it.
+        var file = Riff(Chunk("fmt ", FmtBody(Pcm, 1, 16000, 16)), Chunk("data", [0x00, 0x40, 0x00, 0xC0], declaredSize: 0));
+        var logger = new RecordingLogger();
+
+        Assert.Equal(new[] { 0.5f, -0.5f }, Decode(file, logger, seekable));
+        Assert.Contains("declares 0 bytes but 4 follow", Assert.Single(logger.Warnings));
+    }
+
+    [Fact]
+    public void A_file_without_audio_says_so()
+    {
+        var logger = new RecordingLogger();
+
+        Assert.Empty(Decode(Riff(Chunk("fmt ", FmtBody(Pcm, 1, 16000, 16)), Chunk("data", [])), logger));
+        Assert.Equal("test.wav: contains no audio (its data chunk is empty).", Assert.Single(logger.Warnings));
+    }
+
     [Fact]
     public void A_data_size_wrapped_around_4_GB_is_recovered_from_the_file_length()
     {
