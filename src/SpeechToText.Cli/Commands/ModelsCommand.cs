@@ -17,6 +17,8 @@ internal static class ModelsCommand
                 output.WriteLine($"  {"(default)",-16} bundled       {bundled}");
             foreach (var (name, repository) in ModelRegistry.Known)
                 output.WriteLine($"  {name,-16} {(ModelRegistry.IsDownloaded(name) ? "downloaded" : "-"),-13} {repository}");
+            foreach (string directory in ModelRegistry.OtherDownloads())
+                output.WriteLine($"  {Path.GetFileName(directory),-16} {"downloaded",-13} {directory}");
             return ExitCode.Ok;
         }));
 
@@ -28,7 +30,7 @@ internal static class ModelsCommand
             string repository = ModelRegistry.Known.TryGetValue(model, out var known) ? known
                 : model.Contains('/', StringComparison.Ordinal) ? model
                 : throw new UsageException($"unknown model \"{model}\"; known: {string.Join(", ", ModelRegistry.Known.Keys)}, or give owner/name");
-            string directory = ModelRegistry.PathOf(model.Replace('/', '_'));
+            string directory = ModelRegistry.PathOf(model);
             var bar = new ProgressBar(error);
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
             var downloader = new ModelDownloader(http, loggers.CreateLogger("download"));

@@ -54,8 +54,15 @@ public static class ModelRegistry
     public static Uri Endpoint =>
         new(Environment.GetEnvironmentVariable(EndpointVariable) is { Length: > 0 } endpoint ? endpoint.TrimEnd('/') + "/" : "https://huggingface.co/");
 
-    /// <summary>Where a named model is (or would be) stored.</summary>
-    public static string PathOf(string name) => Path.Combine(ModelsDirectory, name);
+    /// <summary>Where a named model, or a hub repository (owner/name, stored as owner_name), is (or would be) stored.</summary>
+    public static string PathOf(string name) => Path.Combine(ModelsDirectory, name.Replace('/', '_'));
+
+    /// <summary>The downloaded models' directories that are not of a known name (repositories downloaded as owner/name).</summary>
+    public static IEnumerable<string> OtherDownloads() =>
+        Directory.Exists(ModelsDirectory)
+            ? Directory.GetDirectories(ModelsDirectory).Order(StringComparer.Ordinal)
+                .Where(d => !Known.ContainsKey(Path.GetFileName(d)) && IsDownloaded(Path.GetFileName(d)))
+            : [];
 
     /// <summary>Whether the named model has been downloaded completely.</summary>
     public static bool IsDownloaded(string name) =>
@@ -74,6 +81,8 @@ public static class ModelRegistry
             return PathOf(model);
         if (Known.ContainsKey(model))
             throw new InvalidDataException($"{model}: not downloaded yet; run `stt models download {model}` (into {ModelsDirectory})");
+        if (model.Count(c => c == '/') == 1)
+            throw new InvalidDataException($"{model}: no such file or directory, and not a downloaded repository; to fetch one from the hub run `stt models download {model}`");
         throw new InvalidDataException($"{model}: no such file or directory, and not a model name ({string.Join(", ", Known.Keys)})");
     }
 }

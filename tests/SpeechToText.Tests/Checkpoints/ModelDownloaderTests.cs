@@ -110,6 +110,24 @@ public sealed class ModelDownloaderTests : IDisposable, IClassFixture<Text.Whisp
     }
 
     [Fact]
+    public void A_repository_downloaded_by_owner_and_name_is_used_and_listed_by_them()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            [ModelRegistry.EndpointVariable] = _hub.Endpoint.ToString(),
+            [ModelRegistry.DirectoryVariable] = _temp.File("models"),
+        };
+
+        var download = SttCommandLine.RunProcess(environment, null, "models", "download", Repository);
+        var list = SttCommandLine.RunProcess(environment, null, "models", "list");
+        var transcribe = SttCommandLine.RunProcess(environment, null, "transcribe", SharedData.PathOf("oracle/jfk.wav"), "-m", Repository, "--temperature", "0");
+
+        Assert.True(download.ExitCode == ExitCode.Ok, download.Error);
+        Assert.Matches(@"openai_whisper-tiny\.en\s+downloaded", list.Output);
+        Assert.True(transcribe.ExitCode == ExitCode.Ok, transcribe.Error);
+    }
+
+    [Fact]
     public void A_name_that_is_not_downloaded_says_how_to_get_it()
     {
         var environment = new Dictionary<string, string> { [ModelRegistry.DirectoryVariable] = _temp.File("empty-models") };
