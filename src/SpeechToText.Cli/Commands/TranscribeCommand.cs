@@ -84,8 +84,11 @@ internal static class TranscribeCommand
                 LanguageModelWeight = parsed.GetValue(languageModelWeight),
             };
             options.Validate();
+            string[] inputs = parsed.GetValue(files)!;
             if (directory != null)
-                RefuseSharedTranscripts(parsed.GetValue(files)!, directory);
+                RefuseSharedTranscripts(inputs, directory);
+            else if (inputs.Length > 1 && formats[0] != TranscriptFormat.Txt)
+                throw new UsageException($"--format {formatName} makes one document per input: give --output-dir for {inputs.Length} inputs");
             var log = loggers.CreateLogger("transcribe");
             string modelPath = BundledModel.Or(parsed.GetValue(model));
             var clock = Stopwatch.StartNew();
@@ -94,7 +97,7 @@ internal static class TranscribeCommand
                     Enum.Parse<AttentionBackend>(parsed.GetValue(attention)!, ignoreCase: true)),
                 loggers);
             log.LogDebug("loaded {Model} in {Milliseconds} ms", modelPath, clock.ElapsedMilliseconds);
-            foreach (string file in parsed.GetValue(files)!)
+            foreach (string file in inputs)
                 Transcribe(recognizer, file, options, formats, directory, output, new ProgressBar(error), log, cancellation);
             return ExitCode.Ok;
         })));

@@ -164,6 +164,18 @@ public sealed class TranscribeCommandTests : IDisposable
         Assert.StartsWith("stt: ", result.Error);
     }
 
+    [Theory]
+    [InlineData("json")]
+    [InlineData("srt")]
+    public void Several_inputs_in_a_format_of_one_document_each_need_an_output_directory(string format)
+    {
+        var result = SttCommandLine.Run("transcribe", Jfk, Jfk, "-m", Model, "-f", format);
+
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+        Assert.Contains($"--format {format} makes one document per input: give --output-dir for 2 inputs", result.Error);
+        Assert.Empty(result.Output);
+    }
+
     [Fact]
     public void Inputs_whose_transcripts_would_share_a_name_are_refused_before_anything_is_written()
     {
