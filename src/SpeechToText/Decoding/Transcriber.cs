@@ -33,6 +33,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     /// </summary>
     public IEnumerable<Segment> Transcribe(float[] samples, DecodingOptions options, CancellationToken cancellation = default)
     {
+        WarnOfUnusedOptions(options);
         var mel = LogMelSpectrogram.Compute(samples, model.Dimensions.MelBins, LogMelSpectrogram.WindowSamples);
         var speech = tokenizer.Special.HasTimestamps ? null : VoiceActivityDetector.Regions(samples);
         return Transcribe(mel, mel.Frames - LogMelSpectrogram.WindowFrames, speech, options, cancellation);
@@ -147,6 +148,31 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
                 temperature, result.CompressionRatio, result.AverageLogProbability);
         }
         return result ?? throw new ArgumentException("At least one temperature is needed.", nameof(options));
+    }
+
+    /// <summary>
+    /// Logs a warning for each option that this model or this decoding cannot honour, rather than dropping it
+    /// unsaid: a language for an English-only model, an initial prompt for a model that takes no previous text
+    /// (or whose vocabulary cannot spell it), a language model weight without a language model or with greedy decoding.
+    /// </summary>
+    internal void WarnOfUnusedOptions(DecodingOptions options)
+    {
+        if (logger == null)
+            return;
+        var special = tokenizer.Special;
+        if (!special.Multilingual && options.Language is { } language && !language.Equals("en", StringComparison.OrdinalIgnoreCase))
+            logger.LogWarning("the model is English-only: the language \"{Language}\" is not used; it transcribes English", language);
+        if (options.InitialPrompt is { Length: > 0 } initial)
+        {
+            if (special.StartOfPrevious == SpecialTokens.Absent)
+                logger.LogWarning("the model takes no previous text (it has no <|startofprev|> token): the initial prompt is not used");
+            else if (tokenizer.TryEncode(" " + initial.Trim()) == null)
+                logger.LogWarning("the model's vocabulary cannot spell the initial prompt: it is not used");
+        }
+        if (options.LanguageModelWeight is > 0 && languageModel == null)
+            logger.LogWarning("the model has no language model: the language model weight is not used");
+        else if (options.LanguageModelWeight is > 0 && options.BeamSize == 1)
+            logger.LogWarning("greedy decoding (beam size 1) does not fuse the language model: its weight is not used");
     }
 
     /// <summary>The language model's fusion under <paramref name="options"/>; null without a language model or at weight 0.</summary>

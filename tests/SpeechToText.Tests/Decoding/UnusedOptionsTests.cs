@@ -1,0 +1,42 @@
+using SpeechToText.Audio;
+using SpeechToText.Checkpoints;
+using SpeechToText.Decoding;
+using SpeechToText.Text;
+
+namespace SpeechToText.Tests.Decoding;
+
+/// <summary>Options a model or a decoding cannot honour are named in a warning, not dropped unsaid.</summary>
+public sealed class UnusedOptionsTests
+{
+    static List<string> WarningsOf(DecodingOptions options, bool withLanguageModel)
+    {
+        var (model, tokenizer) = CheckpointReader.Load(Repository.BundledModel);
+        using (model)
+        {
+            var logger = new RecordingLogger();
+            var languageModel = withLanguageModel ? CharacterLanguageModel.Load(Path.Combine(Repository.BundledModel, CharacterLanguageModel.FileName)) : null;
+            var samples = AudioInput.ReadAll(Repository.Sample("short.wav"));
+            _ = new Transcriber(model, tokenizer, logger, languageModel).Transcribe(samples, options).ToList();
+            return [.. logger.Warnings];
+        }
+    }
+
+    [Fact]
+    public void The_bundled_model_warns_of_a_language_a_prompt_and_a_weight_it_cannot_use()
+    {
+        var warnings = WarningsOf(new DecodingOptions { Language = "de", InitialPrompt = "a compass", LanguageModelWeight = 0.5, BeamSize = 5 }, withLanguageModel: false);
+
+        Assert.Equal(3, warnings.Count);
+        Assert.Contains("the model is English-only: the language \"de\" is not used; it transcribes English", warnings);
+        Assert.Contains("the model takes no previous text (it has no <|startofprev|> token): the initial prompt is not used", warnings);
+        Assert.Contains("the model has no language model: the language model weight is not used", warnings);
+    }
+
+    [Fact]
+    public void Greedy_decoding_warns_that_it_does_not_fuse_a_weight_asked_for_and_usable_options_warn_of_nothing()
+    {
+        Assert.Equal(["greedy decoding (beam size 1) does not fuse the language model: its weight is not used"],
+            WarningsOf(new DecodingOptions { LanguageModelWeight = 0.5, BeamSize = 1 }, withLanguageModel: true));
+        Assert.Empty(WarningsOf(new DecodingOptions { Language = "en", LanguageModelWeight = 0.5, BeamSize = 5 }, withLanguageModel: true));
+    }
+}
