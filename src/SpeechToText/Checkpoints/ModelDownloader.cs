@@ -19,6 +19,9 @@ public sealed partial class ModelDownloader(HttpClient http, ILogger? logger = n
 {
     const int BufferBytes = 1 << 16;
 
+    /// <summary>How long the server may send nothing (no headers, no bytes) before the transfer is given up as stalled.</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Downloads the named model (or repository) into <paramref name="directory"/>.</summary>
     /// <exception cref="InvalidDataException">A required file is missing on the server or fails its checksum.</exception>
     /// <exception cref="HttpRequestException">The server cannot be reached or answers with an error.</exception>
@@ -42,7 +45,18 @@ public sealed partial class ModelDownloader(HttpClient http, ILogger? logger = n
         using var request = new HttpRequestMessage(HttpMethod.Get, address);
         if (resumeFrom > 0)
             request.Headers.Range = new RangeHeaderValue(resumeFrom, null);
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellation); // its delay restarts before each wait on the server
+        stall.CancelAfter(StallTimeout);
+        HttpResponseMessage answer;
+        try
+        {
+            answer = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stall.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellation.IsCancellationRequested)
+        {
+            throw Stalled(address, resumeFrom, e);
+        }
+        using var response = answer;
         if (response.StatusCode == HttpStatusCode.NotFound)
             return false;
         if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
@@ -68,7 +82,7 @@ public sealed partial class ModelDownloader(HttpClient http, ILogger? logger = n
             int read;
             try
             {
-                while ((read = await input.ReadAsync(buffer, cancellation).ConfigureAwait(false)) > 0)
+                while ((read = await ReadAsync(input, buffer, stall, address, bytes, cancellation).ConfigureAwait(false)) > 0)
                 {
                     await output.WriteAsync(buffer.AsMemory(0, read), cancellation).ConfigureAwait(false);
                     bytes += read;
@@ -94,6 +108,23 @@ public sealed partial class ModelDownloader(HttpClient http, ILogger? logger = n
         File.Move(partial, path, overwrite: true);
         return true;
     }
+
+    /// <summary>The next bytes of <paramref name="input"/>, or an error when the server sends none within <see cref="StallTimeout"/>.</summary>
+    async Task<int> ReadAsync(Stream input, byte[] buffer, CancellationTokenSource stall, Uri address, long bytes, CancellationToken cancellation)
+    {
+        stall.CancelAfter(StallTimeout); // from now: a later call moves the deadline
+        try
+        {
+            return await input.ReadAsync(buffer, stall.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellation.IsCancellationRequested)
+        {
+            throw Stalled(address, bytes, e);
+        }
+    }
+
+    HttpRequestException Stalled(Uri address, long bytes, Exception inner) => new(
+        $"{address}: the server sent nothing for {StallTimeout.TotalSeconds:0.#} s after {bytes} bytes; run the download again to resume", inner);
 
     /// <summary>The SHA-256 the hub states for an LFS file (a 64-digit hex ETag), or null.</summary>
     static string? Sha256Of(HttpResponseMessage response)

@@ -51,8 +51,11 @@ public static class ModelRegistry
                 : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "speechtotext", "models");
 
     /// <summary>The hub address.</summary>
+    /// <exception cref="InvalidDataException"><see cref="EndpointVariable"/> is set to something that is not an http(s) address.</exception>
     public static Uri Endpoint =>
-        new(Environment.GetEnvironmentVariable(EndpointVariable) is { Length: > 0 } endpoint ? endpoint.TrimEnd('/') + "/" : "https://huggingface.co/");
+        Environment.GetEnvironmentVariable(EndpointVariable) is not { Length: > 0 } endpoint ? new Uri("https://huggingface.co/")
+        : Uri.TryCreate(endpoint.TrimEnd('/') + "/", UriKind.Absolute, out var address) && address.Scheme is "http" or "https" ? address
+        : throw new InvalidDataException($"{EndpointVariable}={endpoint}: not an http or https address");
 
     /// <summary>Where a named model, or a hub repository (owner/name, stored as owner_name), is (or would be) stored.</summary>
     public static string PathOf(string name) => Path.Combine(ModelsDirectory, name.Replace('/', '_'));

@@ -35,6 +35,11 @@ internal sealed class HubServer : IDisposable
     /// <summary>Serve this file with flipped bytes (but the true checksum).</summary>
     public string? Corrupt { get; set; }
 
+    /// <summary>A file whose first transfer sends half its bytes, then nothing for <see cref="StallSeconds"/> before giving up.</summary>
+    public string? StallOnce { get; set; }
+
+    public double StallSeconds { get; set; } = 3;
+
     public List<string> RangeRequests { get; } = [];
 
     static int FreePort()
@@ -101,6 +106,15 @@ internal sealed class HubServer : IDisposable
             response.Headers["Content-Range"] = $"bytes {start}-{bytes.Length - 1}/{bytes.Length}";
         }
         response.ContentLength64 = bytes.Length - start;
+        if (name == StallOnce)
+        {
+            StallOnce = null;
+            response.OutputStream.Write(bytes, start, (bytes.Length - start) / 2);
+            response.OutputStream.Flush();
+            Thread.Sleep(TimeSpan.FromSeconds(StallSeconds));
+            response.Abort();
+            return;
+        }
         if (name == InterruptOnce)
         {
             InterruptOnce = null;

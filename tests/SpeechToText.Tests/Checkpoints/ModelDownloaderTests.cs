@@ -71,6 +71,21 @@ public sealed class ModelDownloaderTests : IDisposable, IClassFixture<Text.Whisp
     }
 
     [Fact]
+    public async Task A_server_that_stops_sending_is_given_up_after_the_stall_timeout_and_the_download_resumes()
+    {
+        string target = _temp.File("stalled");
+        _hub.StallOnce = "model.safetensors";
+        var downloader = new ModelDownloader(_http) { StallTimeout = TimeSpan.FromSeconds(0.5) };
+
+        var stalled = await Assert.ThrowsAsync<HttpRequestException>(() => downloader.DownloadAsync(Repository, target, _hub.Endpoint));
+        await Download(target);
+
+        Assert.Contains("the server sent nothing for 0.5 s after", stalled.Message);
+        Assert.Contains("run the download again to resume", stalled.Message);
+        AssertSameFiles(_served, target);
+    }
+
+    [Fact]
     public async Task A_corrupted_file_fails_its_checksum_and_is_not_kept()
     {
         string target = _temp.File("corrupted");
@@ -125,6 +140,21 @@ public sealed class ModelDownloaderTests : IDisposable, IClassFixture<Text.Whisp
         Assert.True(download.ExitCode == ExitCode.Ok, download.Error);
         Assert.Matches(@"openai_whisper-tiny\.en\s+downloaded", list.Output);
         Assert.True(transcribe.ExitCode == ExitCode.Ok, transcribe.Error);
+    }
+
+    [Fact]
+    public void A_hub_address_that_is_not_one_is_an_input_error_naming_the_variable()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            [ModelRegistry.EndpointVariable] = "hub.example:8080",
+            [ModelRegistry.DirectoryVariable] = _temp.File("models"),
+        };
+
+        var result = SttCommandLine.RunProcess(environment, null, "models", "download", "tiny.en");
+
+        Assert.Equal(ExitCode.InputError, result.ExitCode);
+        Assert.Contains($"{ModelRegistry.EndpointVariable}=hub.example:8080: not an http or https address", result.Error);
     }
 
     [Fact]
