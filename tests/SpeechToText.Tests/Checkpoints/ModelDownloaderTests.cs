@@ -106,8 +106,10 @@ public sealed class ModelDownloaderTests : IDisposable, IClassFixture<Text.Whisp
         Assert.Contains("vocab.json: not found", error.Message);
     }
 
-    [Fact]
-    public void The_command_line_downloads_a_named_model_and_transcribes_with_it_by_name()
+    [Theory]
+    [InlineData("tiny.en", @"tiny\.en\s+downloaded")]
+    [InlineData(Repository, @"openai_whisper-tiny\.en\s+downloaded")] // a repository as owner/name, stored as owner_name
+    public void The_command_line_downloads_a_model_and_transcribes_with_it_by_the_name_it_was_given(string name, string listed)
     {
         var environment = new Dictionary<string, string>
         {
@@ -115,30 +117,12 @@ public sealed class ModelDownloaderTests : IDisposable, IClassFixture<Text.Whisp
             [ModelRegistry.DirectoryVariable] = _temp.File("models"),
         };
 
-        var download = SttCommandLine.RunProcess(environment, null, "models", "download", "tiny.en");
+        var download = SttCommandLine.RunProcess(environment, null, "models", "download", name);
         var list = SttCommandLine.RunProcess(environment, null, "models", "list");
-        var transcribe = SttCommandLine.RunProcess(environment, null, "transcribe", SharedData.PathOf("oracle/jfk.wav"), "-m", "tiny.en", "--temperature", "0");
+        var transcribe = SttCommandLine.RunProcess(environment, null, "transcribe", SharedData.PathOf("oracle/jfk.wav"), "-m", name, "--temperature", "0");
 
         Assert.True(download.ExitCode == ExitCode.Ok, download.Error);
-        Assert.Matches(@"tiny\.en\s+downloaded", list.Output);
-        Assert.True(transcribe.ExitCode == ExitCode.Ok, transcribe.Error);
-    }
-
-    [Fact]
-    public void A_repository_downloaded_by_owner_and_name_is_used_and_listed_by_them()
-    {
-        var environment = new Dictionary<string, string>
-        {
-            [ModelRegistry.EndpointVariable] = _hub.Endpoint.ToString(),
-            [ModelRegistry.DirectoryVariable] = _temp.File("models"),
-        };
-
-        var download = SttCommandLine.RunProcess(environment, null, "models", "download", Repository);
-        var list = SttCommandLine.RunProcess(environment, null, "models", "list");
-        var transcribe = SttCommandLine.RunProcess(environment, null, "transcribe", SharedData.PathOf("oracle/jfk.wav"), "-m", Repository, "--temperature", "0");
-
-        Assert.True(download.ExitCode == ExitCode.Ok, download.Error);
-        Assert.Matches(@"openai_whisper-tiny\.en\s+downloaded", list.Output);
+        Assert.Matches(listed, list.Output);
         Assert.True(transcribe.ExitCode == ExitCode.Ok, transcribe.Error);
     }
 
