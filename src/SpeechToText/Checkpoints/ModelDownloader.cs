@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -123,8 +124,8 @@ public sealed partial class ModelDownloader(HttpClient http, ILogger? logger = n
         }
     }
 
-    HttpRequestException Stalled(Uri address, long bytes, Exception inner) => new(
-        $"{address}: the server sent nothing for {StallTimeout.TotalSeconds:0.#} s after {bytes} bytes; run the download again to resume", inner);
+    HttpRequestException Stalled(Uri address, long bytes, Exception inner) => new(string.Create(CultureInfo.InvariantCulture,
+        $"{address}: the server sent nothing for {StallTimeout.TotalSeconds:0.#} s after {bytes} bytes; run the download again to resume"), inner);
 
     /// <summary>The SHA-256 the hub states for an LFS file (a 64-digit hex ETag), or null.</summary>
     static string? Sha256Of(HttpResponseMessage response)
