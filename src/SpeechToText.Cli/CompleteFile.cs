@@ -10,6 +10,8 @@ internal static class CompleteFile
     /// <exception cref="IOException">The file cannot be written; the message says why.</exception>
     public static void CheckWritable(string path)
     {
+        if (Directory.Exists(path))
+            throw new IOException($"{path}: is a directory, not a file");
         try
         {
             using (File.Create(path + ".partial"))

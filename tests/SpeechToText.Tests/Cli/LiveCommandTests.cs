@@ -65,15 +65,18 @@ public sealed class LiveCommandTests : IDisposable
         Assert.DoesNotContain("ALSA lib", result.Error);
     }
 
-    [Fact]
-    public void An_output_file_that_cannot_be_written_is_refused_before_listening()
+    [Theory]
+    [InlineData("missing/live.txt", "its directory does not exist")]
+    [InlineData("existing.txt", "is a directory, not a file")]
+    public void An_output_file_that_cannot_be_written_is_refused_before_listening(string name, string reason)
     {
-        string transcript = Path.Combine(_temp.File("missing"), "live.txt");
+        Directory.CreateDirectory(_temp.File("existing.txt"));
+        string transcript = _temp.File(name);
 
-        var result = SttCommandLine.Run("live", "--input", Repository.Sample("short.wav"), "--output", transcript);
+        var result = SttCommandLine.Run("live", "--input", Repository.Sample("short.wav"), "--output", transcript, "--format", "txt");
 
         Assert.Equal(ExitCode.InputError, result.ExitCode);
-        Assert.Contains($"{transcript}: its directory does not exist", result.Error);
+        Assert.Contains($"{transcript}: {reason}", result.Error);
         Assert.Empty(result.Output);
     }
 }
