@@ -11,6 +11,11 @@ namespace SpeechToText.Training;
 /// </summary>
 internal static class EncoderDeepening
 {
+    /// <summary>Why <paramref name="model"/> cannot be deepened to <paramref name="blocks"/> encoder blocks, or null when it can.</summary>
+    public static string? Refusal(WhisperModel model, int blocks) => blocks < model.Dimensions.AudioLayers
+        ? $"The encoder cannot be deepened to {blocks} blocks: the model has {model.Dimensions.AudioLayers}, and deepening removes none."
+        : null;
+
     /// <summary>
     /// A copy of <paramref name="model"/> with <paramref name="blocks"/> encoder blocks: its own weights and the new
     /// blocks' (initialised by <paramref name="initialize"/>, then their output projections zeroed).
@@ -18,9 +23,8 @@ internal static class EncoderDeepening
     /// <exception cref="ArgumentException"><paramref name="blocks"/> is fewer than the model's encoder blocks.</exception>
     public static WhisperModel Deepen(WhisperModel model, int blocks, Action<WhisperModel> initialize)
     {
-        int had = model.Dimensions.AudioLayers;
-        if (blocks < had)
-            throw new ArgumentException($"The encoder cannot be deepened to {blocks} blocks: the model has {had}, and deepening removes none.", nameof(blocks));
+        if (Refusal(model, blocks) is { } why)
+            throw new ArgumentException(why, nameof(blocks));
         var deepened = new WhisperModel(model.Dimensions with { AudioLayers = blocks }) { VariableLengthAudio = model.VariableLengthAudio, AlignmentHeads = model.AlignmentHeads };
         initialize(deepened);
         var trained = model.state_dict();

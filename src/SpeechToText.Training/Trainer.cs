@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -510,10 +509,10 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         if (options.DeepenEncoderTo is not { } blocks || blocks == model.Dimensions.AudioLayers)
             return model;
         int had = model.Dimensions.AudioLayers;
-        if (blocks < had)
+        if (EncoderDeepening.Refusal(model, blocks) is { } why)
         {
             model.Dispose();
-            throw InvalidOption($"The encoder cannot be deepened to {blocks} blocks: the model has {had}, and deepening removes none.");
+            throw TrainingOptions.Invalid($"{why}"); // a usage error on the command line
         }
         using (model)
         {
@@ -522,9 +521,6 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             return deepened;
         }
     }
-
-    [SuppressMessage("Usage", "CA2208", Justification = "The options are the trainer's parameter \"options\"; the command line reports that parameter's errors as usage errors.")]
-    static ArgumentException InvalidOption(string message) => new(message, "options");
 
     void Save(Trainee trainee, AdamW optimizer)
     {

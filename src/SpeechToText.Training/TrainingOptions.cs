@@ -123,5 +123,5 @@ public sealed record TrainingOptions
     }
 
     [SuppressMessage("Usage", "CA2208", Justification = "The options are the trainer's parameter \"options\"; the command line reports that parameter's errors as usage errors.")]
-    static ArgumentException Invalid(FormattableString message) => new(message.ToString(CultureInfo.InvariantCulture), "options");
+    internal static ArgumentException Invalid(FormattableString message) => new(message.ToString(CultureInfo.InvariantCulture), "options");
 }

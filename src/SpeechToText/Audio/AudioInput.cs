@@ -113,7 +113,7 @@ public static class AudioInput
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new AudioInputException(path, $"cannot be read: {e.Message}", e);
+            throw Unreadable(path, e);
         }
     }
 
@@ -127,9 +127,11 @@ public static class AudioInput
         }
         catch (IOException e)
         {
-            throw new AudioInputException(path, $"cannot be read: {e.Message}", e);
+            throw Unreadable(path, e);
         }
     }
+
+    static AudioInputException Unreadable(string path, Exception e) => new(path, $"cannot be read: {e.Message}", e);
 
     /// <summary>A source read from a stream opened for it: disposing the source closes the stream too.</summary>
     sealed class StreamOwner(AudioSource source, Stream stream) : AudioSource

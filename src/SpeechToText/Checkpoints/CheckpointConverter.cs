@@ -37,7 +37,7 @@ public static class CheckpointConverter
         else if (File.Exists(input))
         {
             using var checkpoint = GgmlCheckpoint.Read(input);
-            var tokenizer = WhisperTokenizer.FromRanks(checkpoint.Vocabulary, CheckpointReader.StandardLayout(checkpoint.Dimensions.VocabularySize, input));
+            var tokenizer = WhisperTokenizer.FromRanks(checkpoint.Vocabulary, SpecialTokens.ForVocabularySize(checkpoint.Dimensions.VocabularySize, input));
             Write(output, checkpoint.Dimensions, checkpoint.Tensors, tokenizer, float16);
         }
         else

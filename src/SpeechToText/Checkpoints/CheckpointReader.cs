@@ -25,21 +25,8 @@ public static class CheckpointReader
             throw new InvalidDataException($"{path}: no such file or directory");
         using (var ggml = GgmlCheckpoint.Read(path))
         {
-            var tokenizer = WhisperTokenizer.FromRanks(ggml.Vocabulary, StandardLayout(ggml.Dimensions.VocabularySize, path));
+            var tokenizer = WhisperTokenizer.FromRanks(ggml.Vocabulary, SpecialTokens.ForVocabularySize(ggml.Dimensions.VocabularySize, path));
             return (Build(ggml.Dimensions, ggml.Tensors, path), tokenizer);
-        }
-    }
-
-    /// <summary>The special tokens of Whisper's layout for a vocabulary of this size, or an error naming the file.</summary>
-    internal static SpecialTokens StandardLayout(int vocabularySize, string path)
-    {
-        try
-        {
-            return SpecialTokens.ForVocabularySize(vocabularySize);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
         }
     }
 

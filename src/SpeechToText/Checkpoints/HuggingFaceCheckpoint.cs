@@ -241,7 +241,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         {
             if (multilingual || vocabularySize != 51864)
                 throw new InvalidDataException($"{directory}: no {VocabularyFile} or {TokenizerFile}; only English-only models can do without (GPT-2's vocabulary)");
-            return WhisperTokenizer.FromRanks(Gpt2Ranks.Tokens, CheckpointReader.StandardLayout(vocabularySize, directory));
+            return WhisperTokenizer.FromRanks(Gpt2Ranks.Tokens, SpecialTokens.ForVocabularySize(vocabularySize, directory));
         }
         if (!File.Exists(path))
             path = Path.Combine(directory, TokenizerFile);
@@ -269,15 +269,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
                     ids.TryAdd(token, id);
             }
         }
-        SpecialTokens special;
-        try
-        {
-            special = SpecialTokens.FromNames(ids, multilingual, vocabularySize) ?? SpecialTokens.ForVocabularySize(vocabularySize);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
-        }
+        var special = SpecialTokens.FromNames(ids, multilingual, vocabularySize, path) ?? SpecialTokens.ForVocabularySize(vocabularySize, path);
         var ranks = new byte[special.EndOfText][];
         foreach (var (token, id) in ids)
         {

@@ -64,7 +64,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         var random = new Random(options.Seed);
         var history = new List<int>();
         if (options.InitialPrompt is { Length: > 0 } initial)
-            history.AddRange(tokenizer.TryEncode(" " + initial.Trim()) ?? []);
+            history.AddRange(InitialPromptTokens(initial) ?? []);
         int promptResetSince = 0;
         int? languageToken = special.Multilingual ? LanguageToken(options.Language, special) : null;
         Language = special.Multilingual ? options.Language : "en";
@@ -166,7 +166,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         {
             if (special.StartOfPrevious == SpecialTokens.Absent)
                 logger.LogWarning("the model takes no previous text (it has no <|startofprev|> token): the initial prompt is not used");
-            else if (tokenizer.TryEncode(" " + initial.Trim()) == null)
+            else if (InitialPromptTokens(initial) == null)
                 logger.LogWarning("the model's vocabulary cannot spell the initial prompt: it is not used");
         }
         if (options.LanguageModelWeight is > 0 && languageModel == null)
@@ -174,6 +174,9 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         else if (options.LanguageModelWeight is > 0 && options.BeamSize == 1)
             logger.LogWarning("greedy decoding (beam size 1) does not fuse the language model: its weight is not used");
     }
+
+    /// <summary>The tokens of an initial prompt (as previous text, after a space), or null when the vocabulary cannot spell it.</summary>
+    IReadOnlyList<int>? InitialPromptTokens(string initial) => tokenizer.TryEncode(" " + initial.Trim());
 
     /// <summary>The language model's fusion under <paramref name="options"/>; null without a language model or at weight 0.</summary>
     LanguageModelFusion? Fusion(DecodingOptions options) =>

@@ -46,19 +46,22 @@ public sealed record SpecialTokens(
         return FirstLanguage + index;
     }
 
-    /// <summary>The standard layout for a Whisper vocabulary of <paramref name="vocabularySize"/> tokens (51864 English-only, 51865 multilingual, 51866 v3).</summary>
-    public static SpecialTokens ForVocabularySize(int vocabularySize)
+    /// <summary>
+    /// The standard layout for a Whisper vocabulary of <paramref name="vocabularySize"/> tokens (51864 English-only,
+    /// 51865 multilingual, 51866 v3). Errors name <paramref name="source"/> (the checkpoint's file) when given.
+    /// </summary>
+    public static SpecialTokens ForVocabularySize(int vocabularySize, string? source = null)
     {
         bool multilingual = vocabularySize > EnglishOnlyVocabulary;
         int eot = multilingual ? 50257 : 50256;
         int languages = multilingual ? LanguagesBeforeV3 + (vocabularySize - EnglishOnlyVocabulary - 1) : LanguagesBeforeV3;
-        CheckLanguageCount(languages);
+        CheckLanguageCount(languages, source);
         int sot = eot + 1;
         int translate = sot + 1 + languages;
         var tokens = new SpecialTokens(eot, sot, sot + 1, languages, translate, translate + 1, translate + 2, translate + 3,
             translate + 4, translate + 5, translate + 6, multilingual);
         if (tokens.TimestampBegin + TimestampCount != vocabularySize)
-            throw new InvalidDataException($"A vocabulary of {vocabularySize} tokens does not have Whisper's standard layout.");
+            throw new InvalidDataException($"{Prefix(source)}A vocabulary of {vocabularySize} tokens does not have Whisper's standard layout.");
         return tokens;
     }
 
@@ -68,16 +71,16 @@ public sealed record SpecialTokens(
     /// &lt;|startoftranscript|&gt;, so that the caller can fall back to <see cref="ForVocabularySize"/>.
     /// Language tokens are those between &lt;|startoftranscript|&gt; and &lt;|translate|&gt;. Timestamps
     /// that are not named but fill the vocabulary's last 1501 ids after &lt;|notimestamps|&gt; (as in
-    /// older Hugging Face exports) are recognised.
+    /// older Hugging Face exports) are recognised. Errors name <paramref name="source"/> when given.
     /// </summary>
-    public static SpecialTokens? FromNames(IReadOnlyDictionary<string, int> ids, bool multilingual, int vocabularySize)
+    public static SpecialTokens? FromNames(IReadOnlyDictionary<string, int> ids, bool multilingual, int vocabularySize, string? source = null)
     {
         int Id(params string[] names) => names.Select(n => ids.TryGetValue(n, out int id) ? id : Absent).FirstOrDefault(id => id != Absent, Absent);
         int eot = Id("<|endoftext|>"), sot = Id("<|startoftranscript|>"), translate = Id("<|translate|>");
         if (eot == Absent || sot == Absent)
             return null;
         int languages = translate == Absent ? 0 : Math.Max(0, translate - sot - 1);
-        CheckLanguageCount(languages);
+        CheckLanguageCount(languages, source);
         int noTimestamps = Id("<|notimestamps|>"), timestamps = Id("<|0.00|>");
         if (timestamps == Absent && noTimestamps != Absent && vocabularySize - noTimestamps - 1 == TimestampCount)
             timestamps = noTimestamps + 1;
@@ -86,11 +89,13 @@ public sealed record SpecialTokens(
     }
 
     /// <summary>Refuses more language tokens than Whisper has language codes: detection could pick one with no code.</summary>
-    static void CheckLanguageCount(int languages)
+    static void CheckLanguageCount(int languages, string? source)
     {
         if (languages > Languages.Codes.Count)
-            throw new InvalidDataException($"The vocabulary has {languages} language tokens; Whisper knows {Languages.Codes.Count} languages.");
+            throw new InvalidDataException($"{Prefix(source)}The vocabulary has {languages} language tokens; Whisper knows {Languages.Codes.Count} languages.");
     }
+
+    static string Prefix(string? source) => source == null ? "" : source + ": ";
 
     /// <summary>Whether the vocabulary has timestamp tokens.</summary>
     public bool HasTimestamps => TimestampBegin != Absent;
