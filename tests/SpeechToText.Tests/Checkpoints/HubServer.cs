@@ -38,9 +38,22 @@ internal sealed class HubServer : IDisposable
     /// <summary>A file whose first transfer sends half its bytes, then nothing for <see cref="StallSeconds"/> before giving up.</summary>
     public string? StallOnce { get; set; }
 
-    public double StallSeconds { get; set; } = 3;
+    /// <summary>Far beyond a client's stall timeout, so that the client gives up first even on a loaded machine.</summary>
+    public double StallSeconds { get; set; } = 60;
 
     public List<string> RangeRequests { get; } = [];
+
+    static void AbortQuietly(HttpListenerResponse response)
+    {
+        try
+        {
+            response.Abort();
+        }
+        catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The listener was closed first.
+        }
+    }
 
     static int FreePort()
     {
@@ -111,8 +124,8 @@ internal sealed class HubServer : IDisposable
             StallOnce = null;
             response.OutputStream.Write(bytes, start, (bytes.Length - start) / 2);
             response.OutputStream.Flush();
-            Thread.Sleep(TimeSpan.FromSeconds(StallSeconds));
-            response.Abort();
+            // The connection is held open apart from the serving loop, which goes on to serve the resumed download.
+            _ = Task.Delay(TimeSpan.FromSeconds(StallSeconds)).ContinueWith(_ => AbortQuietly(response), TaskScheduler.Default);
             return;
         }
         if (name == InterruptOnce)
