@@ -47,17 +47,9 @@ public sealed partial class ModelDownloader(HttpClient http, ILogger? logger = n
         if (resumeFrom > 0)
             request.Headers.Range = new RangeHeaderValue(resumeFrom, null);
         using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellation); // its delay restarts before each wait on the server
-        stall.CancelAfter(StallTimeout);
-        HttpResponseMessage answer;
-        try
-        {
-            answer = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stall.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e) when (!cancellation.IsCancellationRequested)
-        {
-            throw Stalled(address, resumeFrom, e);
-        }
-        using var response = answer;
+        using var response = await WithinStallTimeout(
+            token => new ValueTask<HttpResponseMessage>(http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token)),
+            stall, address, resumeFrom, cancellation).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
             return false;
         if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
@@ -83,7 +75,7 @@ public sealed partial class ModelDownloader(HttpClient http, ILogger? logger = n
             int read;
             try
             {
-                while ((read = await ReadAsync(input, buffer, stall, address, bytes, cancellation).ConfigureAwait(false)) > 0)
+                while ((read = await WithinStallTimeout(token => input.ReadAsync(buffer, token), stall, address, bytes, cancellation).ConfigureAwait(false)) > 0)
                 {
                     await output.WriteAsync(buffer.AsMemory(0, read), cancellation).ConfigureAwait(false);
                     bytes += read;
@@ -110,13 +102,16 @@ public sealed partial class ModelDownloader(HttpClient http, ILogger? logger = n
         return true;
     }
 
-    /// <summary>The next bytes of <paramref name="input"/>, or an error when the server sends none within <see cref="StallTimeout"/>.</summary>
-    async Task<int> ReadAsync(Stream input, byte[] buffer, CancellationTokenSource stall, Uri address, long bytes, CancellationToken cancellation)
+    /// <summary>
+    /// Waits on the server (<paramref name="wait"/>, given <paramref name="stall"/>'s token) for at most
+    /// <see cref="StallTimeout"/> from now; fails as stalled, <paramref name="bytes"/> into the file, when it sends nothing.
+    /// </summary>
+    async Task<T> WithinStallTimeout<T>(Func<CancellationToken, ValueTask<T>> wait, CancellationTokenSource stall, Uri address, long bytes, CancellationToken cancellation)
     {
-        stall.CancelAfter(StallTimeout); // from now: a later call moves the deadline
+        stall.CancelAfter(StallTimeout); // from now: a later wait moves the deadline
         try
         {
-            return await input.ReadAsync(buffer, stall.Token).ConfigureAwait(false);
+            return await wait(stall.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (!cancellation.IsCancellationRequested)
         {
