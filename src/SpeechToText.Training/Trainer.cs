@@ -35,7 +35,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     /// </summary>
     readonly int decayFrom = DecayStart(options);
 
-    sealed record Example(string Text, float[] Samples, string Voice);
+    sealed record Example(string Text, float[] Samples);
 
     /// <summary>A batch ready for the model: augmented log-mel features ([mel bins, frames] each) and their target tokens.</summary>
     sealed record PreparedBatch(List<(float[] Values, int Frames)> Features, List<IReadOnlyList<int>> Texts, double AudioSeconds);
@@ -247,7 +247,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         var (values, frames) = ClipFeatures.Of(model, example.Samples, tail: false);
         if (augment != null)
         {
-            var (min, max) = WarpRange(example.Voice);
+            var (min, max) = WarpRange;
             VocalTractWarp.Apply(values, bins, frames, min + (max - min) * augment.NextDouble());
             SpecAugment.Apply(values, bins, frames, augment);
         }
@@ -255,15 +255,12 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     }
 
     /// <summary>
-    /// The vocal tract warp's factors for an utterance by <paramref name="voice"/>: formants moved from 15% down
-    /// to 25% up (a woman's formants sit about 15-20% above a man's, a child's higher still). The voices built
-    /// from recordings of a man (<see cref="Voice.RecordedMen"/>) go up to 35%: they are the training set's only
-    /// natural voices, so the only source of natural speech with a woman's formants. A joined example is warped
-    /// as its first utterance's voice. Up to step 9614 the bundled model trained with 0.9 to 1.15 for every
-    /// voice, up to step 13236 with 0.85 to 1.25.
+    /// The vocal tract warp's factors: formants moved from 15% down to 35% up (a woman's formants sit about 15-20%
+    /// above a man's, a child's higher still), for every voice. Up to step 9614 the bundled model trained with 0.9
+    /// to 1.15, up to step 13236 with 0.85 to 1.25, up to step 25767 with 0.85 to 1.35 for flite's awb and rms
+    /// (the voices made from recordings of a man) and 0.85 to 1.25 for the others.
     /// </summary>
-    internal static (double Min, double Max) WarpRange(string voice) =>
-        Voice.RecordedMen.Any(v => v.ToString() == voice) ? (0.85, 1.35) : (0.85, 1.25);
+    internal static readonly (double Min, double Max) WarpRange = (0.85, 1.35);
 
     /// <summary>The longest example in mel frames: just under the encoder's audio positions.</summary>
     static int MaxFrames(WhisperModel model) => 2 * model.Dimensions.AudioContext - 10;
@@ -308,7 +305,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             }
         }
         var augmented = Augmentation.Apply(samples, random);
-        return new Example(text, augmented.Length / 160 < maxFrames ? augmented : augmented[..(maxFrames * 160)], utterance.Voice);
+        return new Example(text, augmented.Length / 160 < maxFrames ? augmented : augmented[..(maxFrames * 160)]);
     }
 
     /// <summary>
@@ -365,7 +362,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         foreach (var chunk in validation.Chunk(BatchSize))
         {
             using var scope = NewDisposeScope();
-            var examples = chunk.Select(u => new Example(u.Text, AudioInput.ReadAll(u.Path), u.Voice)).ToList();
+            var examples = chunk.Select(u => new Example(u.Text, AudioInput.ReadAll(u.Path))).ToList();
             var (loss, _, _) = Losses(trainee.Model, trainee.CtcHead, trainee.Tokenizer, targets.Prompt, Prepare(trainee.Model, targets, examples));
             total += loss.item<float>() * chunk.Length;
         }

@@ -29,12 +29,6 @@ public sealed record Voice(string Engine, string Name)
     /// <summary>festival's English diphone voices in Debian (two American men).</summary>
     public static readonly string[] FestivalVoices = ["kal_diphone", "ked_diphone"];
 
-    /// <summary>
-    /// flite's voices trained on recordings of one man each (statistical parametric, not diphone): the training
-    /// set's only natural-sounding voices built from a real speaker.
-    /// </summary>
-    public static readonly Voice[] RecordedMen = [new("flite", "awb"), new("flite", "rms")];
-
     /// <summary>Voices never used in training: a female flite voice and the Caribbean espeak-ng voice.</summary>
     public static readonly Voice[] HeldOut = [new("flite", "slt"), new("espeak-ng", "en-029")];
 

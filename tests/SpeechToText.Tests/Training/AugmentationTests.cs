@@ -41,19 +41,4 @@ public sealed class AugmentationTests
 
         Assert.Equal(mel, warped, (a, b) => Math.Abs(a - b) < 1e-5f);
     }
-
-    [Theory]
-    [InlineData("flite:awb", 1.35)]
-    [InlineData("flite:rms", 1.35)]
-    [InlineData("flite:kal16", 1.25)]
-    [InlineData("festival:ked_diphone", 1.25)]
-    [InlineData("espeak-ng:en-us+m3", 1.25)]
-    [InlineData("a speaker of one's own", 1.25)]
-    public void Voices_recorded_from_men_warp_further_towards_a_womans_formants(string voice, double highest)
-    {
-        var (lowest, top) = Trainer.WarpRange(voice);
-
-        Assert.Equal(0.85, lowest);
-        Assert.Equal(highest, top);
-    }
 }
