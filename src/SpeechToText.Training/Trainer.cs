@@ -260,7 +260,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     /// to 1.15, up to step 13236 with 0.85 to 1.25, up to step 25767 with 0.85 to 1.35 for flite's awb and rms
     /// (the voices made from recordings of a man) and 0.85 to 1.25 for the others.
     /// </summary>
-    internal static readonly (double Min, double Max) WarpRange = (0.85, 1.35);
+    static readonly (double Min, double Max) WarpRange = (0.85, 1.35);
 
     /// <summary>The longest example in mel frames: just under the encoder's audio positions.</summary>
     static int MaxFrames(WhisperModel model) => 2 * model.Dimensions.AudioContext - 10;
