@@ -28,6 +28,7 @@ internal static class MelCommand
             string destination = parsed.GetValue(outputPath)!;
             if (path != AudioInput.StandardInput && Path.GetFullPath(path) == Path.GetFullPath(destination))
                 throw new UsageException($"--output {destination} is the input: the spectrogram would replace the audio");
+            CompleteFile.CheckWritable(destination);
             var clock = Stopwatch.StartNew();
             using var audio = AudioInput.Open(path, log);
             var spectrogram = LogMelSpectrogram.Compute(

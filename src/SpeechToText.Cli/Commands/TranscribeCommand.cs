@@ -69,6 +69,8 @@ internal static class TranscribeCommand
             string? directory = parsed.GetValue(outputDirectory);
             if (formatName == AllFormats && directory == null)
                 throw new UsageException("--format all needs --output-dir");
+            if (directory != null && File.Exists(directory))
+                throw new UsageException($"--output-dir {directory} is a file, not a directory");
             var formats = formatName == AllFormats ? Enum.GetValues<TranscriptFormat>() : [Enum.Parse<TranscriptFormat>(formatName, ignoreCase: true)];
             var options = new DecodingOptions
             {

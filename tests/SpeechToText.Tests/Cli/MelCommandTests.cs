@@ -104,12 +104,23 @@ public sealed class MelCommandTests : IDisposable
     }
 
     [Fact]
-    public void An_unwritable_output_exits_with_3()
+    public void An_output_in_a_missing_directory_exits_with_3_naming_it()
     {
-        var result = SttCommandLine.Run("mel", Jfk, "-o", Path.Combine(_temp.Path, "missing-dir", "x.npy"));
+        string output = Path.Combine(_temp.Path, "missing-dir", "x.npy");
+        var result = SttCommandLine.Run("mel", Jfk, "-o", output);
         Assert.Equal(ExitCode.InputError, result.ExitCode);
-        Assert.StartsWith("stt: error:", result.Error);
-        Assert.Contains("missing-dir", result.Error);
+        Assert.Equal($"stt: error: {output}: its directory does not exist", result.Error.TrimEnd());
+    }
+
+    [Fact]
+    public void An_output_that_is_a_directory_exits_with_3_and_the_directory_is_kept()
+    {
+        string directory = _temp.File("spectrograms");
+        Directory.CreateDirectory(directory);
+        var result = SttCommandLine.Run("mel", Jfk, "-o", directory);
+        Assert.Equal(ExitCode.InputError, result.ExitCode);
+        Assert.Equal($"stt: error: {directory}: is a directory, not a file", result.Error.TrimEnd());
+        Assert.True(Directory.Exists(directory));
     }
 
     [Fact]

@@ -194,6 +194,18 @@ public sealed class TranscribeCommandTests : IDisposable
     }
 
     [Fact]
+    public void An_output_directory_that_is_a_file_is_refused_and_the_file_kept()
+    {
+        string file = _temp.Write("notes.txt", "kept"u8.ToArray());
+
+        var result = SttCommandLine.Run("transcribe", Jfk, "-m", Model, "-o", file);
+
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+        Assert.Contains($"--output-dir {file} is a file, not a directory", result.Error);
+        Assert.Equal("kept", File.ReadAllText(file));
+    }
+
+    [Fact]
     public void A_missing_or_corrupt_model_is_an_input_error_naming_it()
     {
         string corrupt = _temp.Write("corrupt.bin", [0x6c, 0x6d, 0x67, 0x67, 1, 2, 3]);
