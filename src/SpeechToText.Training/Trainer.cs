@@ -57,10 +57,12 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     /// <paramref name="progress"/> hears of every step.
     /// </summary>
     /// <exception cref="InvalidDataException">The corpus has no usable training utterance, or a checkpoint cannot be read.</exception>
+    /// <exception cref="IOException">The output directory is a file.</exception>
     public void Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         TorchRuntime.EnsureAvailable();
-        Directory.CreateDirectory(options.OutputDirectory);
+        if (File.Exists(options.OutputDirectory))
+            throw new IOException($"{options.OutputDirectory}: is a file, not a run directory");
         torch.manual_seed(options.Seed);
         var random = new Random(options.Seed);
         using var trainee = Start();
@@ -75,6 +77,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         var clock = Stopwatch.StartNew();
         double secondsBefore = state.Seconds;
         int step = state.Step;
+        Directory.CreateDirectory(options.OutputDirectory); // only now: a corpus or checkpoint refused leaves no empty run behind
         using var log = new StreamWriter(Path.Combine(options.OutputDirectory, LogFile), append: true);
         if (log.BaseStream.Length == 0)
             log.WriteLine("step\tseconds\tloss\tctc\tcross_entropy\tlearning_rate\taudio_seconds");

@@ -27,4 +27,28 @@ public sealed class TrainCommandTests : IDisposable
         Assert.DoesNotContain("internal error", result.Error);
         Assert.False(Directory.Exists(run));
     }
+
+    [Fact]
+    public void A_missing_corpus_is_an_input_error_naming_it_and_leaves_no_run_directory()
+    {
+        string corpus = _temp.File("no-corpus"), run = _temp.File("run");
+
+        var result = SttCommandLine.Run("train", corpus, run);
+
+        Assert.Equal(ExitCode.InputError, result.ExitCode);
+        Assert.StartsWith($"stt: error: {corpus}: no manifest", result.Error);
+        Assert.False(Directory.Exists(run));
+    }
+
+    [Fact]
+    public void A_run_directory_that_is_a_file_is_an_input_error_and_the_file_is_kept()
+    {
+        string run = _temp.Write("run", "kept"u8.ToArray());
+
+        var result = SttCommandLine.Run("train", _temp.File("no-corpus"), run);
+
+        Assert.Equal(ExitCode.InputError, result.ExitCode);
+        Assert.Equal($"stt: error: {run}: is a file, not a run directory", result.Error.TrimEnd());
+        Assert.Equal("kept", File.ReadAllText(run));
+    }
 }
