@@ -41,7 +41,7 @@ public class MultilingualTests(Text.WhisperTokenizerTests.Gpt2Vocabulary vocabul
         using (model)
         {
             var error = Assert.Throws<ArgumentException>(() => transcriber.Transcribe(mel, 1100, new DecodingOptions { Language = "klingon" }).ToList());
-            Assert.Equal("language", error.ParamName); // a usage error on the command line
+            Assert.Equal("options", error.ParamName); // refused with the options, before decoding: a usage error on the command line
             Assert.Contains("Unknown language \"klingon\"", error.Message);
         }
     }
