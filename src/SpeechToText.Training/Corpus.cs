@@ -136,7 +136,7 @@ public static class Corpus
     /// <summary>Records the recipe of a new corpus directory, or checks that an existing one was built with it.</summary>
     static void UseRecipe(string directory, string recipe)
     {
-        Directory.CreateDirectory(directory);
+        OutputDirectory.Create(directory);
         string path = Path.Combine(directory, RecipeFile);
         if (File.Exists(path))
         {

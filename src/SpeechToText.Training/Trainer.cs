@@ -77,7 +77,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         var clock = Stopwatch.StartNew();
         double secondsBefore = state.Seconds;
         int step = state.Step;
-        Directory.CreateDirectory(options.OutputDirectory); // only now: a corpus or checkpoint refused leaves no empty run behind
+        OutputDirectory.Create(options.OutputDirectory); // only now: a corpus or checkpoint refused leaves no empty run behind
         using var log = new StreamWriter(Path.Combine(options.OutputDirectory, LogFile), append: true);
         if (log.BaseStream.Length == 0)
             log.WriteLine("step\tseconds\tloss\tctc\tcross_entropy\tlearning_rate\taudio_seconds");

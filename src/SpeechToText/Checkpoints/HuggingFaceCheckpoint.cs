@@ -103,7 +103,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     public static void Write(string directory, ModelDimensions dims, IReadOnlyDictionary<string, Tensor> tensors,
         WhisperTokenizer tokenizer, ScalarType? dtype = null, bool variableLengthAudio = false, IReadOnlyList<AlignmentHead>? alignmentHeads = null)
     {
-        Directory.CreateDirectory(directory);
+        OutputDirectory.Create(directory);
         var special = tokenizer.Special;
         var config = new JsonObject
         {

@@ -28,7 +28,7 @@ public sealed partial class ModelDownloader(HttpClient http, ILogger? logger = n
     /// <exception cref="HttpRequestException">The server cannot be reached or answers with an error.</exception>
     public async Task DownloadAsync(string repository, string directory, Uri endpoint, IProgress<DownloadProgress>? progress = null, CancellationToken cancellation = default)
     {
-        Directory.CreateDirectory(directory);
+        OutputDirectory.Create(directory);
         foreach (var (file, required) in ModelRegistry.Files)
         {
             var address = new Uri(endpoint, $"{repository}/resolve/main/{file}");

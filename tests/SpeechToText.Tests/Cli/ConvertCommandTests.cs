@@ -119,6 +119,18 @@ public sealed class ConvertCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_directory_output_where_a_file_stands_is_an_input_error_and_the_file_is_kept()
+    {
+        string file = _temp.Write("notes", "kept"u8.ToArray());
+
+        var result = SttCommandLine.Run("convert", SharedData.PathOf("oracle/rand-s64-en-f32.bin"), file);
+
+        Assert.Equal(ExitCode.InputError, result.ExitCode);
+        Assert.Equal($"stt: error: {file}: is a file, not a directory", result.Error.TrimEnd());
+        Assert.Equal("kept", File.ReadAllText(file));
+    }
+
+    [Fact]
     public void A_missing_input_is_an_input_error() =>
         Assert.Equal(ExitCode.InputError, SttCommandLine.Run("convert", "nothing-here", _temp.File("x.bin")).ExitCode);
 }

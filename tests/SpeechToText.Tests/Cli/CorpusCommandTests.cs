@@ -23,4 +23,16 @@ public sealed class CorpusCommandTests : IDisposable
         Assert.StartsWith("stt: ", result.Error);
         Assert.False(Directory.Exists(directory));
     }
+
+    [Fact]
+    public void A_corpus_directory_where_a_file_stands_is_an_input_error_and_the_file_is_kept()
+    {
+        string file = _temp.Write("corpus", "kept"u8.ToArray());
+
+        var result = SttCommandLine.Run("corpus", file, "--train", "1", "--test", "1");
+
+        Assert.Equal(ExitCode.InputError, result.ExitCode);
+        Assert.Equal($"stt: error: {file}: is a file, not a directory", result.Error.TrimEnd());
+        Assert.Equal("kept", File.ReadAllText(file));
+    }
 }
