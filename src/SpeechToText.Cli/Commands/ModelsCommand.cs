@@ -28,7 +28,8 @@ internal static class ModelsCommand
         {
             string model = parsed.GetValue(name)!;
             string repository = ModelRegistry.Known.TryGetValue(model, out var known) ? known
-                : model.Contains('/', StringComparison.Ordinal) ? model
+                : ModelRegistry.IsRepositoryId(model) ? model
+                : model.Contains('/', StringComparison.Ordinal) ? throw new UsageException($"\"{model}\" is not a hub repository (owner/name, of letters, digits, '-', '_' and '.')")
                 : throw new UsageException($"unknown model \"{model}\"; known: {string.Join(", ", ModelRegistry.Known.Keys)}, or give owner/name");
             string directory = ModelRegistry.PathOf(model);
             var bar = new ProgressBar(error);

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace SpeechToText.Checkpoints;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace SpeechToText.Checkpoints;
 /// directory (<see cref="DirectoryVariable"/>, else the user's cache), fetched from the Hugging Face hub
 /// layout at <see cref="EndpointVariable"/> (default https://huggingface.co).
 /// </summary>
-public static class ModelRegistry
+public static partial class ModelRegistry
 {
     /// <summary>An environment variable that overrides the models directory.</summary>
     public const string DirectoryVariable = "STT_MODELS_DIR";
@@ -56,6 +58,16 @@ public static class ModelRegistry
         Environment.GetEnvironmentVariable(EndpointVariable) is not { Length: > 0 } endpoint ? new Uri("https://huggingface.co/")
         : Uri.TryCreate(endpoint.TrimEnd('/') + "/", UriKind.Absolute, out var address) && address.Scheme is "http" or "https" ? address
         : throw new InvalidDataException($"{EndpointVariable}={endpoint}: not an http or https address");
+
+    /// <summary>
+    /// Whether <paramref name="repository"/> is a hub repository id: owner/name, each of letters, digits, '-', '_'
+    /// and '.', neither starting nor ending with '-' or '.', without "--" or "..", at most 96 characters.
+    /// </summary>
+    public static bool IsRepositoryId(string repository) =>
+        repository.Length <= 96 && RepositoryId().IsMatch(repository) && !repository.Contains("--", StringComparison.Ordinal) && !repository.Contains("..", StringComparison.Ordinal);
+
+    [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?/[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$")]
+    private static partial Regex RepositoryId();
 
     /// <summary>Where a named model, or a hub repository (owner/name, stored as owner_name), is (or would be) stored.</summary>
     public static string PathOf(string name) => Path.Combine(ModelsDirectory, name.Replace('/', '_'));

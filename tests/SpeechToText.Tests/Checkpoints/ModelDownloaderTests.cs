@@ -126,6 +126,39 @@ public sealed class ModelDownloaderTests : IDisposable, IClassFixture<Text.Whisp
         Assert.True(transcribe.ExitCode == ExitCode.Ok, transcribe.Error);
     }
 
+    [Theory]
+    [InlineData("openai/whisper-tiny.en", true)]
+    [InlineData("distil-whisper/distil-large-v3", true)]
+    [InlineData("Systran/faster_whisper_small", true)]
+    [InlineData("../../etc", false)]
+    [InlineData("openai/..", false)]
+    [InlineData("a/b/c", false)]
+    [InlineData("-owner/name", false)]
+    [InlineData("owner/name.", false)]
+    [InlineData("owner/na--me", false)]
+    [InlineData("owner/na me", false)]
+    [InlineData("owner/", false)]
+    public void A_repository_id_is_owner_slash_name_in_the_hubs_characters(string repository, bool valid) =>
+        Assert.Equal(valid, ModelRegistry.IsRepositoryId(repository));
+
+    [Theory]
+    [InlineData("../../etc")]
+    [InlineData("openai/whisper tiny")]
+    public void A_name_that_is_no_repository_is_a_usage_error_and_nothing_is_fetched(string name)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            [ModelRegistry.EndpointVariable] = _hub.Endpoint.ToString(),
+            [ModelRegistry.DirectoryVariable] = _temp.File("models"),
+        };
+
+        var result = SttCommandLine.RunProcess(environment, null, "models", "download", name);
+
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+        Assert.Contains($"\"{name}\" is not a hub repository (owner/name", result.Error);
+        Assert.False(Directory.Exists(_temp.File("models")));
+    }
+
     [Fact]
     public void A_hub_address_that_is_not_one_is_an_input_error_naming_the_variable()
     {
