@@ -26,6 +26,7 @@ public sealed partial class ModelDownloader(HttpClient http, ILogger? logger = n
     /// <summary>Downloads the named model (or repository) into <paramref name="directory"/>.</summary>
     /// <exception cref="InvalidDataException">A required file is missing on the server or fails its checksum.</exception>
     /// <exception cref="HttpRequestException">The server cannot be reached or answers with an error.</exception>
+    /// <exception cref="IOException">The directory cannot be created (a file stands in its place).</exception>
     public async Task DownloadAsync(string repository, string directory, Uri endpoint, IProgress<DownloadProgress>? progress = null, CancellationToken cancellation = default)
     {
         OutputDirectory.Create(directory);

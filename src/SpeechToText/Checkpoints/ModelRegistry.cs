@@ -66,7 +66,7 @@ public static partial class ModelRegistry
     public static bool IsRepositoryId(string repository) =>
         repository.Length <= 96 && RepositoryId().IsMatch(repository) && !repository.Contains("--", StringComparison.Ordinal) && !repository.Contains("..", StringComparison.Ordinal);
 
-    [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?/[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?/[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$")]
     private static partial Regex RepositoryId();
 
     /// <summary>Where a named model, or a hub repository (owner/name, stored as owner_name), is (or would be) stored.</summary>

@@ -41,8 +41,10 @@ public sealed record SpecialTokens(
     public int LanguageToken(string language)
     {
         int index = Languages.Codes.ToList().IndexOf(language.ToLowerInvariant());
-        if (index < 0 || index >= LanguageCount)
+        if (index < 0)
             throw new ArgumentException($"Unknown language \"{language}\"; use a code such as en, de, fr, es, ja, zh.", nameof(language));
+        if (index >= LanguageCount)
+            throw new ArgumentException($"The model has no token for the language \"{language}\" (its vocabulary has the first {LanguageCount} of Whisper's {Languages.Codes.Count} languages).", nameof(language));
         return FirstLanguage + index;
     }
 

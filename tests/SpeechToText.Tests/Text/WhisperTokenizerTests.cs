@@ -43,6 +43,17 @@ public sealed class WhisperTokenizerTests : IClassFixture<WhisperTokenizerTests.
     }
 
     [Fact]
+    public void Cantonese_has_a_token_from_large_v3_on_and_the_earlier_vocabularies_say_they_lack_it()
+    {
+        Assert.Equal(50258 + 1 + 99, SpecialTokens.ForVocabularySize(51866).LanguageToken("yue"));
+
+        var missing = Assert.Throws<ArgumentException>(() => SpecialTokens.ForVocabularySize(51865).LanguageToken("yue"));
+
+        Assert.Equal("language", missing.ParamName);
+        Assert.StartsWith("The model has no token for the language \"yue\" (its vocabulary has the first 99 of Whisper's 100 languages)", missing.Message);
+    }
+
+    [Fact]
     public void A_vocabulary_without_the_standard_layout_is_rejected() =>
         Assert.Throws<InvalidDataException>(() => SpecialTokens.ForVocabularySize(50000));
 
