@@ -100,8 +100,8 @@ public sealed record DecodingOptions
             if (!(temperature >= 0) || double.IsInfinity(temperature))
                 throw Invalid($"Temperatures must be finite numbers, 0 or more; {temperature} was given.");
         }
-        if (Language is { } language && !Text.Languages.Codes.Contains(language.ToLowerInvariant()))
-            throw Invalid($"Unknown language \"{language}\"; use a code such as en, de, fr, es, ja, zh.");
+        if (Language is { } language && Text.Languages.IndexOf(language) < 0)
+            throw Invalid($"{Text.Languages.Unknown(language)}");
         if (LanguageModelWeight is { } weight && !Text.CharacterLanguageModel.IsValidWeight(weight))
             throw Invalid($"The language model's weight must be a finite number, 0 or more; {weight} was given.");
         if (MaxTokensPerWindow < 1)

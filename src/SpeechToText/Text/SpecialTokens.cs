@@ -40,9 +40,9 @@ public sealed record SpecialTokens(
     /// <exception cref="ArgumentException">The code is unknown, or this vocabulary has no token for it.</exception>
     public int LanguageToken(string language)
     {
-        int index = Languages.Codes.ToList().IndexOf(language.ToLowerInvariant());
+        int index = Languages.IndexOf(language);
         if (index < 0)
-            throw new ArgumentException($"Unknown language \"{language}\"; use a code such as en, de, fr, es, ja, zh.", nameof(language));
+            throw new ArgumentException(Languages.Unknown(language), nameof(language));
         if (index >= LanguageCount)
             throw new ArgumentException($"The model has no token for the language \"{language}\" (its vocabulary has the first {LanguageCount} of Whisper's {Languages.Codes.Count} languages).", nameof(language));
         return FirstLanguage + index;
