@@ -6,8 +6,8 @@ namespace SpeechToText.Text;
 
 /// <summary>
 /// Writes English the way the bundled model writes it, and the way transcripts are compared: lower case,
-/// words of letters and inner apostrophes separated by single spaces, numbers and symbols spelled out,
-/// common abbreviations expanded, all other punctuation removed.
+/// words of letters and inner apostrophes separated by single spaces, numbers (ordinals and plurals too) and
+/// symbols spelled out, common abbreviations expanded, all other punctuation removed.
 /// </summary>
 public static partial class EnglishTextNormalizer
 {
@@ -20,14 +20,6 @@ public static partial class EnglishTextNormalizer
 
     static readonly (string Symbol, string Word)[] Symbols = [("&", " and "), ("%", " percent "), ("+", " plus "), ("@", " at "), ("=", " equals ")];
 
-    static readonly string[] Ones =
-    [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-        "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
-    ];
-
-    static readonly string[] Tens = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
-
     /// <summary>The normalised form of <paramref name="text"/>.</summary>
     public static string Normalize(string text)
     {
@@ -38,7 +30,7 @@ public static partial class EnglishTextNormalizer
             s = Regex.Replace(s, $@"(?<![a-z]){Regex.Escape(from)}", to + " ");
         foreach (var (symbol, word) in Symbols)
             s = s.Replace(symbol, word, StringComparison.Ordinal);
-        s = NumberPattern().Replace(s, m => " " + SpellNumber(m.Value) + " ");
+        s = NumberPattern().Replace(s, m => " " + EnglishNumbers.Spell(m.Groups["digits"].Value, m.Groups["suffix"].Value) + " ");
         var letters = new StringBuilder(s.Length);
         foreach (char c in s)
             letters.Append(c is >= 'a' and <= 'z' or '\'' ? c : ' ');
@@ -48,26 +40,6 @@ public static partial class EnglishTextNormalizer
         return string.Join(' ', words);
     }
 
-    /// <summary>A whole number in words ("one hundred twenty three"); numbers of more than six digits digit by digit.</summary>
-    public static string SpellNumber(string digits)
-    {
-        digits = digits.Replace(",", "", StringComparison.Ordinal);
-        if (digits.Length > 6 || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out int value))
-            return string.Join(' ', digits.Where(char.IsAsciiDigit).Select(d => Ones[d - '0']));
-        return Spell(value);
-    }
-
-    static string Spell(int n)
-    {
-        if (n < 20)
-            return Ones[n];
-        if (n < 100)
-            return Tens[n / 10] + (n % 10 > 0 ? " " + Ones[n % 10] : "");
-        if (n < 1000)
-            return Ones[n / 100] + " hundred" + (n % 100 > 0 ? " " + Spell(n % 100) : "");
-        return Spell(n / 1000) + " thousand" + (n % 1000 > 0 ? " " + Spell(n % 1000) : "");
-    }
-
-    [GeneratedRegex(@"\d{1,3}(,\d{3})+|\d+")]
+    [GeneratedRegex(@"(?<digits>\d{1,3}(,\d{3})+|\d+)((?<suffix>st|nd|rd|th|'?s)(?![a-z']))?")]
     private static partial Regex NumberPattern();
 }

@@ -13,6 +13,15 @@ public class EnglishTextNormalizerTests
     public void Writes_lower_case_words_with_numbers_and_symbols_spelled_out(string text, string expected) =>
         Assert.Equal(expected, EnglishTextNormalizer.Normalize(text));
 
+    [Theory]
+    [InlineData("the 4th time zone, the 60th meridian", "the fourth time zone the sixtieth meridian")]
+    [InlineData("1st 2nd 3rd 5th 8th 9th 12th 19th 21st 100th 1,000th", "first second third fifth eighth ninth twelfth nineteenth twenty first one hundredth one thousandth")]
+    [InlineData("in the 1960s and '70s", "in the nineteen sixties and seventies")]
+    [InlineData("the 1900s, the 2000s, 100s of 6's", "the nineteen hundreds the two thousands hundreds of sixes")]
+    [InlineData("5star 3rdly 10sec", "five star three rdly ten sec")]
+    public void Spells_ordinals_and_plurals_of_numbers_as_words(string text, string expected) =>
+        Assert.Equal(expected, EnglishTextNormalizer.Normalize(text));
+
     [Fact]
     public void Word_error_rate_counts_substitutions_deletions_and_insertions_over_reference_words()
     {
