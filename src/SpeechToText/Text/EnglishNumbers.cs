@@ -31,7 +31,7 @@ static class EnglishNumbers
     {
         digits = digits.Replace(",", "", StringComparison.Ordinal);
         if (digits.Length > 6 || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out int value))
-            return string.Join(' ', digits.Where(char.IsAsciiDigit).Select(d => Ones[d - '0']));
+            return DigitByDigit(digits);
         return suffix switch
         {
             "st" or "nd" or "rd" or "th" => ReplaceLastWord(Cardinal(value), Ordinal),
@@ -39,6 +39,9 @@ static class EnglishNumbers
             _ => Cardinal(value),
         };
     }
+
+    /// <summary>Each digit of <paramref name="digits"/> as a word ("014" zero one four).</summary>
+    public static string DigitByDigit(string digits) => string.Join(' ', digits.Where(char.IsAsciiDigit).Select(d => Ones[d - '0']));
 
     static string Cardinal(int n)
     {
