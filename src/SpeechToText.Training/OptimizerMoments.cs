@@ -1,6 +1,5 @@
 using SpeechToText.Checkpoints;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace SpeechToText.Training;
@@ -15,15 +14,15 @@ internal static class OptimizerMoments
     const string StepName = "step";
 
     /// <summary>Writes the moments of <paramref name="optimizer"/> to <paramref name="path"/> (through a temporary file, so a crash leaves the old one).</summary>
-    public static void Save(AdamW optimizer, string path)
+    public static void Save(AdamWOptimizer optimizer, string path)
     {
-        var states = States(optimizer);
-        using var step = torch.tensor(new float[] { states.Count == 0 ? 0 : states[0].step });
+        var moments = optimizer.Moments;
+        using var step = torch.tensor(new float[] { optimizer.StepCount });
         var tensors = new Dictionary<string, Tensor> { [StepName] = step };
-        for (int i = 0; i < states.Count; i++)
+        for (int i = 0; i < moments.Count; i++)
         {
-            tensors[$"{i}.exp_avg"] = states[i].exp_avg;
-            tensors[$"{i}.exp_avg_sq"] = states[i].exp_avg_sq;
+            tensors[$"{i}.exp_avg"] = moments[i].Mean;
+            tensors[$"{i}.exp_avg_sq"] = moments[i].SquareMean;
         }
         string partial = path + ".partial";
         SafeTensorsFile.Write(partial, tensors);
@@ -35,32 +34,31 @@ internal static class OptimizerMoments
     /// else why not (no file, or moments of other parameters), leaving the optimiser as it was.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a valid safetensors file.</exception>
-    public static string? TryRestore(AdamW optimizer, string path)
+    public static string? TryRestore(AdamWOptimizer optimizer, string path)
     {
         if (!File.Exists(path))
             return "no saved moments";
         var saved = SafeTensorsFile.Read(path);
         try
         {
-            var states = States(optimizer);
-            if (saved.Count != 2 * states.Count + 1 || !saved.TryGetValue(StepName, out var step) || step.numel() != 1)
-                return $"{path} holds {saved.Count} tensors, not the moments of these {states.Count} parameters";
-            for (int i = 0; i < states.Count; i++)
+            var moments = optimizer.Moments;
+            if (saved.Count != 2 * moments.Count + 1 || !saved.TryGetValue(StepName, out var step) || step.numel() != 1)
+                return $"{path} holds {saved.Count} tensors, not the moments of these {moments.Count} parameters";
+            for (int i = 0; i < moments.Count; i++)
             {
-                foreach (var (name, moment) in new[] { ($"{i}.exp_avg", states[i].exp_avg), ($"{i}.exp_avg_sq", states[i].exp_avg_sq) })
+                foreach (var (name, moment) in new[] { ($"{i}.exp_avg", moments[i].Mean), ($"{i}.exp_avg_sq", moments[i].SquareMean) })
                 {
                     if (!saved.TryGetValue(name, out var value) || !value.shape.SequenceEqual(moment.shape))
                         return $"{path}: {name} is missing or of another shape than its parameter";
                 }
             }
             using var noGrad = torch.no_grad();
-            long steps = (long)step.item<float>();
-            for (int i = 0; i < states.Count; i++)
+            for (int i = 0; i < moments.Count; i++)
             {
-                states[i].exp_avg.copy_(saved[$"{i}.exp_avg"]);
-                states[i].exp_avg_sq.copy_(saved[$"{i}.exp_avg_sq"]);
-                states[i].step = steps;
+                moments[i].Mean.copy_(saved[$"{i}.exp_avg"]);
+                moments[i].SquareMean.copy_(saved[$"{i}.exp_avg_sq"]);
             }
+            optimizer.StepCount = (long)step.item<float>();
             return null;
         }
         finally
@@ -69,7 +67,4 @@ internal static class OptimizerMoments
                 tensor.Dispose();
         }
     }
-
-    /// <summary>The optimiser's per-parameter states, in the order of its parameters.</summary>
-    static List<AdamW.State> States(AdamW optimizer) => [.. optimizer.state_dict().State.Cast<AdamW.State>()];
 }

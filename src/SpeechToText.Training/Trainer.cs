@@ -72,7 +72,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         logger.LogInformation("{Train} training utterances ({Hours:F1} h), {Validation} for validation", train.Count, train.Sum(u => u.Seconds) / 3600, validation.Count);
 
         var parameters = model.parameters().Concat(ctcHead?.parameters() ?? []).ToList();
-        using var optimizer = optim.AdamW(parameters, options.PeakLearningRate, 0.9, 0.98, 1e-8, options.WeightDecay);
+        using var optimizer = new AdamWOptimizer(parameters, options.PeakLearningRate, 0.9, 0.98, 1e-8, options.WeightDecay);
         int warmUpFrom = Resume(optimizer, state.Step);
         var clock = Stopwatch.StartNew();
         double secondsBefore = state.Seconds;
@@ -91,14 +91,13 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
                 break;
             model.train();
             double learningRate = LearningRate(step, warmUpFrom);
-            foreach (var group in optimizer.ParamGroups)
-                group.LearningRate = learningRate;
+            optimizer.LearningRate = learningRate;
             var (loss, ctc, crossEntropy) = Step(model, ctcHead, tokenizer, targets.Prompt, batch);
             if ((step + 1) % options.Accumulate == 0)
             {
                 nn.utils.clip_grad_norm_(parameters, options.ClipNorm);
-                optimizer.step();
-                optimizer.zero_grad();
+                optimizer.Step();
+                optimizer.ZeroGrad();
             }
             step++;
             progress?.Report(new TrainingProgress(step, options.Steps, loss));
@@ -131,7 +130,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     /// the learning rate warms up: 0 (the schedule's own warm-up only) when there was nothing to resume or the
     /// moments were restored; else the resumed step, as moments restarted from zero need a new warm-up.
     /// </summary>
-    int Resume(AdamW optimizer, int step)
+    int Resume(AdamWOptimizer optimizer, int step)
     {
         if (step == 0)
             return 0;
@@ -522,7 +521,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         }
     }
 
-    void Save(Trainee trainee, AdamW optimizer)
+    void Save(Trainee trainee, AdamWOptimizer optimizer)
     {
         var model = trainee.Model;
         HuggingFaceCheckpoint.Write(Path.Combine(options.OutputDirectory, ModelDirectory), model.Dimensions, model.state_dict(), trainee.Tokenizer,
