@@ -8,10 +8,9 @@ namespace SpeechToText.Training;
 /// AdamW (Adam with decoupled weight decay): the update of torch.optim.AdamW without AMSGrad.
 /// </summary>
 /// <remarks>
-/// The training loop's own optimiser rather than TorchSharp's, whose step passes each coefficient to libtorch
-/// as a temporary Scalar it no longer references: the garbage collector may finalise (free) it during the native
-/// call, and a long run then stops with "Expected false to be true" from Scalar::toFloat inside addcmul_ (seen
-/// once, after 26,750 steps). Here every Scalar lives until the step has ended.
+/// The training loop's own optimiser rather than TorchSharp's, whose step hands libtorch each coefficient as a
+/// temporary Scalar that the garbage collector may free mid-call (see <c>TensorArithmetic</c>); a run stopped
+/// so at step 26,750. Here every Scalar lives until the step has ended.
 /// </remarks>
 internal sealed class AdamWOptimizer : IDisposable
 {
