@@ -25,7 +25,10 @@ internal static class EncoderDeepening
     {
         if (Refusal(model, blocks) is { } why)
             throw new ArgumentException(why, nameof(blocks));
-        var deepened = new WhisperModel(model.Dimensions with { AudioLayers = blocks }) { VariableLengthAudio = model.VariableLengthAudio, AlignmentHeads = model.AlignmentHeads };
+        var deepened = new WhisperModel(model.Dimensions with { AudioLayers = blocks })
+        {
+            VariableLengthAudio = model.VariableLengthAudio, AlignmentHeads = model.AlignmentHeads, BeamSize = model.BeamSize,
+        };
         initialize(deepened);
         var trained = model.state_dict();
         using var noGrad = torch.no_grad();

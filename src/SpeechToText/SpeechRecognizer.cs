@@ -62,6 +62,9 @@ public sealed class SpeechRecognizer : IDisposable
     /// <summary>The model's dimensions.</summary>
     public ModelDimensions Dimensions => _model.Dimensions;
 
+    /// <summary>The beam size the model asks for by default (<see cref="WhisperModel.BeamSize"/>), or null when it names none.</summary>
+    public int? BeamSize => _model.BeamSize;
+
     /// <summary>The language model kept in the model's directory (<see cref="CharacterLanguageModel.FileName"/>), fused into beam search; null if it has none.</summary>
     public CharacterLanguageModel? LanguageModel { get; }
 

@@ -17,7 +17,7 @@ internal static class EvaluateCommand
         var model = new Argument<string>("model") { Description = "A model directory, ggml file or name" };
         var corpus = new Argument<string>("corpus") { Description = "A corpus built by stt corpus" };
         var limit = new Option<int?>("--limit") { Description = "At most this many utterances per split" }.AtLeast(1);
-        var beamSize = new Option<int>("--beam-size") { Description = "Beams searched (1: greedy decoding); as stt transcribe by default", DefaultValueFactory = _ => TranscribeCommand.DefaultBeamSize };
+        var beamSize = TranscribeCommand.BeamSize();
         var transcripts = new Option<string?>("--transcripts") { Description = "Also write each utterance's reference and transcript to this TSV file" };
         var languageModelWeight = TranscribeCommand.LanguageModelWeight();
         var command = new Command("evaluate", "Measure word error rates on a corpus's test splits (temperature 0)") { model, corpus, limit, beamSize, transcripts, languageModelWeight };
@@ -29,7 +29,7 @@ internal static class EvaluateCommand
                 throw new UsageException($"--transcripts {transcriptsPath} would overwrite the corpus's manifest");
             if (transcriptsPath is not null)
                 CompleteFile.CheckWritable(transcriptsPath);
-            var options = new DecodingOptions { Temperatures = [0.0], BeamSize = parsed.GetValue(beamSize), LanguageModelWeight = parsed.GetValue(languageModelWeight) };
+            var options = new DecodingOptions { Temperatures = [0.0], BeamSize = parsed.GetValue(beamSize) ?? TranscribeCommand.DefaultBeamSize, LanguageModelWeight = parsed.GetValue(languageModelWeight) };
             options.Validate();
             string[] splits = [Corpus.TestSeenVoices, Corpus.TestHeldOutVoices];
             var all = Corpus.Read(corpusDirectory);
@@ -37,6 +37,7 @@ internal static class EvaluateCommand
                 throw new InvalidDataException($"{Corpus.ManifestPath(corpusDirectory)}: no utterance in the test splits ({string.Join(", ", splits)}); "
                     + $"its splits: {string.Join(", ", all.Select(u => u.Split).Distinct().DefaultIfEmpty("none"))}");
             using var recognizer = SpeechRecognizer.Load(ModelRegistry.Resolve(parsed.GetValue(model)!), loggers: loggers);
+            options = options with { BeamSize = TranscribeCommand.BeamSizeFor(recognizer, parsed.GetValue(beamSize)) };
             output.WriteLine("| split | utterances | audio (min) | WER | real-time factor |");
             output.WriteLine("|---|---|---|---|---|");
             var byEngine = new List<string>();

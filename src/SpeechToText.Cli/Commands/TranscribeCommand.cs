@@ -13,8 +13,20 @@ internal static class TranscribeCommand
 {
     const string AllFormats = "all";
 
-    /// <summary>The beam size of the command line: 5, as in the reference's, whisper.cpp's and faster-whisper's command lines.</summary>
+    /// <summary>
+    /// The beam size of the command line for a model that names none: 5, as in the reference's, whisper.cpp's and
+    /// faster-whisper's command lines.
+    /// </summary>
     internal const int DefaultBeamSize = 5;
+
+    /// <summary>The option choosing the beam size (transcribe and evaluate); <see cref="BeamSizeFor"/> fills in its default.</summary>
+    internal static Option<int?> BeamSize() => new("--beam-size")
+    {
+        Description = $"Beams searched at temperature 0 (1: greedy decoding); by default the model's (generation_config.json num_beams), else {DefaultBeamSize}",
+    };
+
+    /// <summary>The beam size searched: the one <paramref name="given"/>, else the model's own, else <see cref="DefaultBeamSize"/>.</summary>
+    internal static int BeamSizeFor(SpeechRecognizer recognizer, int? given) => given ?? recognizer.BeamSize ?? DefaultBeamSize;
 
     /// <summary>The option weighing the model's language model in beam search (transcribe, evaluate and live).</summary>
     internal static Option<double?> LanguageModelWeight() => new("--lm-weight")
@@ -50,7 +62,7 @@ internal static class TranscribeCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var bestOf = new Option<int>("--best-of") { Description = "Candidates sampled at temperatures above 0", DefaultValueFactory = _ => 5 };
-        var beamSize = new Option<int>("--beam-size") { Description = "Beams searched at temperature 0 (1: greedy decoding)", DefaultValueFactory = _ => DefaultBeamSize };
+        var beamSize = BeamSize();
         var patience = new Option<double>("--patience") { Description = "Beam search stops after beam-size x patience transcripts end", DefaultValueFactory = _ => 1.0 };
         var initialPrompt = new Option<string?>("--initial-prompt") { Description = "Text that precedes the audio (names, spelling, style)" };
         var wordTimestamps = new Option<bool>("--word-timestamps") { Description = "Time every word from the cross-attention (JSON: each segment's \"words\")" };
@@ -79,7 +91,7 @@ internal static class TranscribeCommand
                 Timestamps = !parsed.GetValue(noTimestamps),
                 Temperatures = parsed.GetValue(temperature) is { Length: > 0 } t ? t : new DecodingOptions().Temperatures,
                 BestOf = parsed.GetValue(bestOf),
-                BeamSize = parsed.GetValue(beamSize),
+                BeamSize = parsed.GetValue(beamSize) ?? DefaultBeamSize, // checked now; the model's own once it is loaded
                 Patience = parsed.GetValue(patience),
                 InitialPrompt = parsed.GetValue(initialPrompt),
                 WordTimestamps = parsed.GetValue(wordTimestamps),
@@ -99,6 +111,7 @@ internal static class TranscribeCommand
                     Enum.Parse<AttentionBackend>(parsed.GetValue(attention)!, ignoreCase: true)),
                 loggers);
             log.LogDebug("loaded {Model} in {Milliseconds} ms", modelPath, clock.ElapsedMilliseconds);
+            options = options with { BeamSize = BeamSizeFor(recognizer, parsed.GetValue(beamSize)) };
             foreach (string file in inputs)
                 Transcribe(recognizer, file, options, formats, directory, output, new ProgressBar(error), log, cancellation);
             return ExitCode.Ok;

@@ -17,6 +17,7 @@ public static class CheckpointReader
             using var checkpoint = HuggingFaceCheckpoint.Read(path);
             var model = Build(checkpoint.Dimensions, checkpoint.Tensors, path);
             model.VariableLengthAudio = checkpoint.VariableLengthAudio;
+            model.BeamSize = checkpoint.BeamSize;
             if (checkpoint.AlignmentHeads != null)
                 model.AlignmentHeads = checkpoint.AlignmentHeads;
             return (model, checkpoint.Tokenizer);

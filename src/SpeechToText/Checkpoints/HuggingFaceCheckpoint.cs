@@ -32,18 +32,28 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     /// <summary>The config.json key this project uses for models trained on unpadded audio.</summary>
     public const string VariableLengthAudioKey = "variable_length_audio";
 
+    /// <summary>The generation_config.json key naming the beam size decoding searches by default.</summary>
+    const string BeamSizeKey = "num_beams";
+
+    /// <summary>The largest beam size a checkpoint may ask for: a bound on the work one file can make decoding do.</summary>
+    public const int MaxBeamSize = 100;
+
     HuggingFaceCheckpoint(ModelDimensions dimensions, Dictionary<string, Tensor> tensors, WhisperTokenizer tokenizer, bool variableLengthAudio,
-        IReadOnlyList<AlignmentHead>? alignmentHeads)
+        IReadOnlyList<AlignmentHead>? alignmentHeads, int? beamSize)
     {
         Dimensions = dimensions;
         Tensors = tensors;
         Tokenizer = tokenizer;
         VariableLengthAudio = variableLengthAudio;
         AlignmentHeads = alignmentHeads;
+        BeamSize = beamSize;
     }
 
     /// <summary>The alignment heads generation_config.json names ("alignment_heads": [[layer, head], ...]), or null.</summary>
     public IReadOnlyList<AlignmentHead>? AlignmentHeads { get; }
+
+    /// <summary>The beam size generation_config.json asks decoding to search by default ("num_beams"), or null.</summary>
+    public int? BeamSize { get; }
 
     /// <summary>Whether config.json says the model was trained on unpadded audio (see <see cref="WhisperModel.VariableLengthAudio"/>).</summary>
     public bool VariableLengthAudio { get; }
@@ -70,6 +80,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         bool multilingual = Flag(generation, "is_multilingual", Path.Combine(directory, GenerationConfigFile)) ?? dimensions.VocabularySize >= 51865;
         var tokenizer = ReadTokenizer(directory, dimensions.VocabularySize, multilingual);
         var alignmentHeads = ParseAlignmentHeads(generation, dimensions, Path.Combine(directory, GenerationConfigFile));
+        int? beamSize = ParseBeamSize(generation, Path.Combine(directory, GenerationConfigFile));
 
         var tensors = new Dictionary<string, Tensor>();
         try
@@ -91,17 +102,18 @@ public sealed class HuggingFaceCheckpoint : IDisposable
             throw;
         }
         return new HuggingFaceCheckpoint(dimensions, tensors, tokenizer, Flag(config, VariableLengthAudioKey, Path.Combine(directory, ConfigFile)) ?? false,
-            alignmentHeads);
+            alignmentHeads, beamSize);
     }
 
     /// <summary>
     /// Writes a Hugging Face Whisper directory: config.json, generation_config.json, model.safetensors
     /// (tensors in <paramref name="dtype"/>, or each in its own type when null), vocab.json and added_tokens.json.
     /// <paramref name="alignmentHeads"/> are written unless they are those a reader assumes for these dimensions
-    /// (<see cref="Modeling.AlignmentHeads.For"/>).
+    /// (<see cref="Modeling.AlignmentHeads.For"/>); <paramref name="beamSize"/> is written as "num_beams" when given.
     /// </summary>
     public static void Write(string directory, ModelDimensions dims, IReadOnlyDictionary<string, Tensor> tensors,
-        WhisperTokenizer tokenizer, ScalarType? dtype = null, bool variableLengthAudio = false, IReadOnlyList<AlignmentHead>? alignmentHeads = null)
+        WhisperTokenizer tokenizer, ScalarType? dtype = null, bool variableLengthAudio = false, IReadOnlyList<AlignmentHead>? alignmentHeads = null,
+        int? beamSize = null)
     {
         OutputDirectory.Create(directory);
         var special = tokenizer.Special;
@@ -138,6 +150,8 @@ public sealed class HuggingFaceCheckpoint : IDisposable
             generation["no_timestamps_token_id"] = special.NoTimestamps;
         if (alignmentHeads != null && !alignmentHeads.SequenceEqual(Modeling.AlignmentHeads.For(dims)))
             generation["alignment_heads"] = new JsonArray([.. alignmentHeads.Select(h => (JsonNode)new JsonArray(h.Layer, h.Head))]);
+        if (beamSize != null)
+            generation[BeamSizeKey] = beamSize;
         File.WriteAllText(Path.Combine(directory, ConfigFile), config.ToJsonString(Indented));
         File.WriteAllText(Path.Combine(directory, GenerationConfigFile), generation.ToJsonString(Indented));
 
@@ -217,6 +231,13 @@ public sealed class HuggingFaceCheckpoint : IDisposable
             throw new InvalidDataException($"{path}: scale_embedding = true is not supported (Whisper does not scale embeddings)");
         return dims;
     }
+
+    static int? ParseBeamSize(JsonNode? generation, string path) => generation?[BeamSizeKey] switch
+    {
+        null => null,
+        JsonValue value when value.TryGetValue(out int beams) && beams is >= 1 and <= MaxBeamSize => beams,
+        var other => throw new InvalidDataException($"{path}: {BeamSizeKey} is {other.ToJsonString()}, not a whole number of beams from 1 to {MaxBeamSize}"),
+    };
 
     static IReadOnlyList<AlignmentHead>? ParseAlignmentHeads(JsonNode? generation, ModelDimensions dimensions, string path)
     {

@@ -48,6 +48,21 @@ public sealed class WhisperModel : Module
         set => field = Modeling.AlignmentHeads.Validate(value, Dimensions, "alignment heads");
     }
 
+    /// <summary>
+    /// The beam size the model's checkpoint asks decoding to search by default (Hugging Face generation_config.json:
+    /// "num_beams"), or null when it names none. The command line searches this many beams unless told otherwise.
+    /// </summary>
+    public int? BeamSize
+    {
+        get;
+        set
+        {
+            if (value is < 1)
+                throw new ArgumentOutOfRangeException(nameof(value), value, "A beam size is at least 1.");
+            field = value;
+        }
+    }
+
     /// <summary>The element type of the weights (float32, or bfloat16 for faster CPU inference).</summary>
     public ScalarType DType => decoder.parameters().First().dtype;
 

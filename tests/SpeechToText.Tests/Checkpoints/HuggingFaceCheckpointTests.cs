@@ -238,6 +238,37 @@ public sealed class HuggingFaceCheckpointTests : IDisposable, IClassFixture<Text
         Assert.Equal($"{Path.Combine(directory, file)}: not a JSON object", error);
     }
 
+    [Fact]
+    public void The_beam_size_generation_config_names_is_read_and_written_back()
+    {
+        string named = _temp.File("beams"), unnamed = _temp.File("no-beams");
+        HuggingFaceCheckpoint.Write(named, StandardShape, new WhisperModel(StandardShape).state_dict(), English, beamSize: 20);
+        HuggingFaceCheckpoint.Write(unnamed, StandardShape, new WhisperModel(StandardShape).state_dict(), English);
+
+        using var withBeams = CheckpointReader.Load(named).Model;
+        using var without = CheckpointReader.Load(unnamed).Model;
+
+        Assert.Equal(20, withBeams.BeamSize);
+        Assert.Null(without.BeamSize);
+        Assert.DoesNotContain("num_beams", File.ReadAllText(Path.Combine(unnamed, "generation_config.json")));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("101")]
+    [InlineData("2.5")]
+    [InlineData("\"five\"")]
+    public void A_beam_size_that_is_not_a_whole_number_from_1_to_100_is_named(string value)
+    {
+        string directory = _temp.File("bad-beams");
+        HuggingFaceCheckpoint.Write(directory, StandardShape, new WhisperModel(StandardShape).state_dict(), English);
+        SetGenerationConfig(directory, "num_beams", value);
+
+        var error = Assert.Throws<InvalidDataException>(() => CheckpointReader.Load(directory)).Message;
+
+        Assert.Equal($"{Path.Combine(directory, "generation_config.json")}: num_beams is {value}, not a whole number of beams from 1 to 100", error);
+    }
+
     static void SetGenerationConfig(string directory, string field, string value)
     {
         string path = Path.Combine(directory, "generation_config.json");

@@ -82,14 +82,14 @@ public sealed class ConvertCommandTests : IDisposable
     }
 
     [Fact]
-    public void A_directory_converted_to_a_directory_keeps_the_alignment_heads_it_names_and_no_other_language_model()
+    public void A_directory_converted_to_a_directory_keeps_the_alignment_heads_and_beam_size_it_names_and_no_other_language_model()
     {
         using var model = WhisperModelTests.RandomModel(Tiny, 23);
         using var oracle = GgmlCheckpoint.Read(SharedData.PathOf("oracle/rand-s64-en-f32.bin"));
         var tokenizer = SpeechToText.Text.WhisperTokenizer.FromRanks(oracle.Vocabulary, SpeechToText.Text.SpecialTokens.ForVocabularySize(51864));
         AlignmentHead[] heads = [new(0, 1)]; // not the default for these dimensions (the second half of the decoder's layers)
         string directory = _temp.File("hf"), converted = _temp.File("converted");
-        HuggingFaceCheckpoint.Write(directory, Tiny, model.state_dict(), tokenizer, alignmentHeads: heads);
+        HuggingFaceCheckpoint.Write(directory, Tiny, model.state_dict(), tokenizer, alignmentHeads: heads, beamSize: 7);
         Directory.CreateDirectory(converted);
         string stale = _temp.Write(Path.Combine("converted", SpeechToText.Text.CharacterLanguageModel.FileName), [1, 2, 3]);
 
@@ -97,6 +97,7 @@ public sealed class ConvertCommandTests : IDisposable
 
         using var after = HuggingFaceCheckpoint.Read(converted);
         Assert.Equal(heads, after.AlignmentHeads);
+        Assert.Equal(7, after.BeamSize);
         Assert.False(File.Exists(stale)); // another model's language model would be fused with this one
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SpeechToText.Cli;
+using SpeechToText.Cli.Commands;
 
 namespace SpeechToText.Tests.Cli;
 
@@ -59,6 +60,22 @@ public sealed class TranscribeCommandTests : IDisposable
             Assert.Equal(words[0].GetProperty("start").GetDouble(), segment.GetProperty("start").GetDouble());
             Assert.Equal(words[^1].GetProperty("end").GetDouble(), segment.GetProperty("end").GetDouble());
         }
+    }
+
+    [Fact]
+    public void The_beam_size_is_the_one_given_else_the_one_the_model_names_else_five()
+    {
+        string named = _temp.File("named-beams");
+        Assert.Equal(ExitCode.Ok, SttCommandLine.Run("convert", Model, named).ExitCode);
+        string generation = Path.Combine(named, "generation_config.json");
+        File.WriteAllText(generation, File.ReadAllText(generation).Replace("{", "{ \"num_beams\": 3,", StringComparison.Ordinal));
+
+        using var namesThree = SpeechRecognizer.Load(named);
+        using var namesNone = SpeechRecognizer.Load(Model);
+
+        Assert.Equal(3, TranscribeCommand.BeamSizeFor(namesThree, given: null));
+        Assert.Equal(1, TranscribeCommand.BeamSizeFor(namesThree, given: 1));
+        Assert.Equal(5, TranscribeCommand.BeamSizeFor(namesNone, given: null));
     }
 
     [Fact]
