@@ -35,7 +35,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     /// </summary>
     readonly int decayFrom = DecayStart(options);
 
-    sealed record Example(string Text, float[] Samples);
+    internal sealed record Example(string Text, float[] Samples);
 
     /// <summary>A batch ready for the model: augmented log-mel features ([mel bins, frames] each) and their target tokens.</summary>
     sealed record PreparedBatch(List<(float[] Values, int Frames)> Features, List<IReadOnlyList<int>> Texts, double AudioSeconds);
@@ -224,7 +224,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
                 {
                     var own = new Random(seeds[i]);
                     examples[i] = Load(batch[i], train, maxFrames, own);
-                    features[i] = Features(model, examples[i], own);
+                    features[i] = Features(model, examples[i], options.EndOfAudioTail, own);
                 });
                 yield return Prepared(targets, examples, features);
             }
@@ -232,21 +232,21 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     }
 
     /// <summary>Unaugmented examples (validation), prepared in order.</summary>
-    static PreparedBatch Prepare(WhisperModel model, TranscriptTargets targets, IReadOnlyList<Example> examples) =>
-        Prepared(targets, examples, [.. examples.Select(e => Features(model, e, augment: null))]);
+    PreparedBatch Prepare(WhisperModel model, TranscriptTargets targets, IReadOnlyList<Example> examples) =>
+        Prepared(targets, examples, [.. examples.Select(e => Features(model, e, options.EndOfAudioTail, augment: null))]);
 
     static PreparedBatch Prepared(TranscriptTargets targets, IReadOnlyList<Example> examples, IReadOnlyList<(float[] Values, int Frames)> features) =>
         new([.. features], [.. examples.Select(e => targets.Encode(e.Text))], examples.Sum(e => e.Samples.Length) / (double)AudioInput.SampleRate);
 
     /// <summary>
-    /// Log-mel features (unpadded, or 30 s windows for models trained on them); given a random source, a vocal
-    /// tract warp (factor from <see cref="WarpRange"/>) and SpecAugment.
+    /// Log-mel features (unpadded, followed by the zero tail when <paramref name="tail"/>; or 30 s windows for
+    /// models trained on them); given a random source, a vocal tract warp (factor from <see cref="WarpRange"/>) and
+    /// SpecAugment.
     /// </summary>
-    static (float[] Values, int Frames) Features(WhisperModel model, Example example, Random? augment)
+    internal static (float[] Values, int Frames) Features(WhisperModel model, Example example, bool tail, Random? augment)
     {
         int bins = model.Dimensions.MelBins;
-        // As the bundled model was trained: no explicit tail, only the batch's padding (see ClipFeatures).
-        var (values, frames) = ClipFeatures.Of(model, example.Samples, tail: false);
+        var (values, frames) = ClipFeatures.Of(model, example.Samples, tail);
         if (augment != null)
         {
             var (min, max) = WarpRange;
@@ -271,7 +271,8 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     IEnumerable<List<Utterance>> Batches(WhisperModel model, List<Utterance> train, Random random)
     {
         // Frames an utterance may occupy, with room for speed and join changes; a padded model always takes a window.
-        double Frames(Utterance u) => model.VariableLengthAudio ? u.Seconds * 110 + 40 : 2 * model.Dimensions.AudioContext;
+        double tail = options.EndOfAudioTail ? 1 + ClipFeatures.VariableLengthTail : 1;
+        double Frames(Utterance u) => model.VariableLengthAudio ? u.Seconds * 110 * tail + 40 : 2 * model.Dimensions.AudioContext;
         var sorted = train.OrderBy(u => u.Seconds * (0.9 + 0.2 * random.NextDouble())).ToList();
         var batches = new List<List<Utterance>>();
         var current = new List<Utterance>();

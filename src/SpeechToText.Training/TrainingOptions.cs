@@ -57,6 +57,14 @@ public sealed record TrainingOptions
     /// <summary>Probability that a training example is two utterances joined (longer audio and text positions).</summary>
     public double JoinProbability { get; init; } = 0.2;
 
+    /// <summary>
+    /// Whether every example (training and validation) ends with the tail of zero frames that inference appends to
+    /// a variable-length model's audio (<see cref="Modeling.ClipFeatures.VariableLengthTail"/>), so that the
+    /// end-of-audio cue is the same in training and inference; otherwise only its batch's padding follows it, which
+    /// for the longest example of a batch is none (the bundled model trained so up to step 26600).
+    /// </summary>
+    public bool EndOfAudioTail { get; init; }
+
     /// <summary>Validate (and save) every this many steps.</summary>
     public int ValidateEvery { get; init; } = 500;
 

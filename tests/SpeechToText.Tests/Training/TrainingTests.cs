@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using SpeechToText.Checkpoints;
+using SpeechToText.Modeling;
 using SpeechToText.Text;
 using SpeechToText.Training;
 
@@ -208,6 +209,24 @@ public sealed class TrainingTests : IDisposable
         CorpusDirectory = corpus, OutputDirectory = output, Steps = steps, WarmupSteps = 1, Width = 64, EncoderLayers = 1,
         DecoderLayers = 1, MaxBatchFrames = 4000, ValidateEvery = 1000, ValidationUtterances = 1,
     };
+
+    [Fact]
+    public void With_the_end_of_audio_tail_an_examples_features_are_followed_by_zero_frames_half_as_many()
+    {
+        using var model = new WhisperModel(new ModelDimensions(80, 1000, 64, 1, 1, 30, 448, 64, 1, 1)) { VariableLengthAudio = true };
+        var noise = new Random(3);
+        var example = new Trainer.Example("a", [.. Enumerable.Range(0, 16000).Select(_ => (float)(noise.NextDouble() - 0.5))]);
+
+        var (plain, frames) = Trainer.Features(model, example, tail: false, augment: null);
+        var (tailed, width) = Trainer.Features(model, example, tail: true, augment: null);
+
+        Assert.Equal(frames + (frames + 1) / 2, width);
+        for (int bin = 0; bin < 80; bin++)
+        {
+            Assert.Equal(plain.AsSpan(bin * frames, frames), tailed.AsSpan(bin * width, frames));
+            Assert.All(tailed.AsSpan(bin * width + frames, width - frames).ToArray(), value => Assert.Equal(0f, value));
+        }
+    }
 
     [Fact]
     public void A_few_steps_on_a_few_utterances_lower_the_loss_and_a_run_resumes_from_its_checkpoint()
