@@ -36,7 +36,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     const string BeamSizeKey = "num_beams";
 
     /// <summary>The largest beam size a checkpoint may ask for: a bound on the work one file can make decoding do.</summary>
-    public const int MaxBeamSize = 100;
+    const int MaxBeamSize = 100;
 
     HuggingFaceCheckpoint(ModelDimensions dimensions, Dictionary<string, Tensor> tensors, WhisperTokenizer tokenizer, bool variableLengthAudio,
         IReadOnlyList<AlignmentHead>? alignmentHeads, int? beamSize)
@@ -111,10 +111,13 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     /// <paramref name="alignmentHeads"/> are written unless they are those a reader assumes for these dimensions
     /// (<see cref="Modeling.AlignmentHeads.For"/>); <paramref name="beamSize"/> is written as "num_beams" when given.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="beamSize"/> is not from 1 to 100 (nothing is written).</exception>
     public static void Write(string directory, ModelDimensions dims, IReadOnlyDictionary<string, Tensor> tensors,
         WhisperTokenizer tokenizer, ScalarType? dtype = null, bool variableLengthAudio = false, IReadOnlyList<AlignmentHead>? alignmentHeads = null,
         int? beamSize = null)
     {
+        if (beamSize is < 1 or > MaxBeamSize)
+            throw new ArgumentOutOfRangeException(nameof(beamSize), beamSize, $"A checkpoint's beam size is from 1 to {MaxBeamSize}.");
         OutputDirectory.Create(directory);
         var special = tokenizer.Special;
         var config = new JsonObject

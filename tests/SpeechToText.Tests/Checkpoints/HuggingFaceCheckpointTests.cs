@@ -251,6 +251,9 @@ public sealed class HuggingFaceCheckpointTests : IDisposable, IClassFixture<Text
         Assert.Equal(20, withBeams.BeamSize);
         Assert.Null(without.BeamSize);
         Assert.DoesNotContain("num_beams", File.ReadAllText(Path.Combine(unnamed, "generation_config.json")));
+        string tooMany = _temp.File("too-many-beams");
+        Assert.Throws<ArgumentOutOfRangeException>(() => HuggingFaceCheckpoint.Write(tooMany, StandardShape, withBeams.state_dict(), English, beamSize: 101));
+        Assert.False(Directory.Exists(tooMany));
     }
 
     [Theory]
