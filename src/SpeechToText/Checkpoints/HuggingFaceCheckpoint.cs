@@ -38,6 +38,8 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     /// <summary>The largest beam size a checkpoint may ask for: a bound on the work one file can make decoding do.</summary>
     const int MaxBeamSize = 100;
 
+    static bool IsBeamSize(int beams) => beams is >= 1 and <= MaxBeamSize;
+
     HuggingFaceCheckpoint(ModelDimensions dimensions, Dictionary<string, Tensor> tensors, WhisperTokenizer tokenizer, bool variableLengthAudio,
         IReadOnlyList<AlignmentHead>? alignmentHeads, int? beamSize)
     {
@@ -116,7 +118,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         WhisperTokenizer tokenizer, ScalarType? dtype = null, bool variableLengthAudio = false, IReadOnlyList<AlignmentHead>? alignmentHeads = null,
         int? beamSize = null)
     {
-        if (beamSize is < 1 or > MaxBeamSize)
+        if (beamSize is { } beams && !IsBeamSize(beams))
             throw new ArgumentOutOfRangeException(nameof(beamSize), beamSize, $"A checkpoint's beam size is from 1 to {MaxBeamSize}.");
         OutputDirectory.Create(directory);
         var special = tokenizer.Special;
@@ -238,7 +240,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     static int? ParseBeamSize(JsonNode? generation, string path) => generation?[BeamSizeKey] switch
     {
         null => null,
-        JsonValue value when value.TryGetValue(out int beams) && beams is >= 1 and <= MaxBeamSize => beams,
+        JsonValue value when value.TryGetValue(out int beams) && IsBeamSize(beams) => beams,
         var other => throw new InvalidDataException($"{path}: {BeamSizeKey} is {other.ToJsonString()}, not a whole number of beams from 1 to {MaxBeamSize}"),
     };
 
