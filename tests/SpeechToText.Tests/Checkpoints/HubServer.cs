@@ -142,7 +142,8 @@ internal sealed class HubServer : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
+        // Close alone stops and releases the port: Stop first would make Close bind the port again
+        // to unregister it, which fails when another socket has taken the port meanwhile.
         _listener.Close();
         _serving.Wait(TimeSpan.FromSeconds(5));
     }
