@@ -501,23 +501,26 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     }
 
     /// <summary>
-    /// <paramref name="model"/> with its encoder deepened to <see cref="TrainingOptions.DeepenEncoderTo"/> blocks
-    /// (see <see cref="EncoderDeepening"/>), or itself when it has them already.
+    /// <paramref name="model"/> with its encoder and decoder deepened to <see cref="TrainingOptions.DeepenEncoderTo"/>
+    /// and <see cref="TrainingOptions.DeepenDecoderTo"/> blocks (see <see cref="ModelDeepening"/>), or itself when it
+    /// has them already.
     /// </summary>
     WhisperModel Deepened(WhisperModel model)
     {
-        if (options.DeepenEncoderTo is not { } blocks || blocks == model.Dimensions.AudioLayers)
+        int encoderHad = model.Dimensions.AudioLayers, decoderHad = model.Dimensions.TextLayers;
+        int encoderBlocks = options.DeepenEncoderTo ?? encoderHad, decoderBlocks = options.DeepenDecoderTo ?? decoderHad;
+        if (encoderBlocks == encoderHad && decoderBlocks == decoderHad)
             return model;
-        int had = model.Dimensions.AudioLayers;
-        if (EncoderDeepening.Refusal(model, blocks) is { } why)
+        if (ModelDeepening.Refusal(model, encoderBlocks, decoderBlocks) is { } why)
         {
             model.Dispose();
             throw TrainingOptions.Invalid($"{why}"); // a usage error on the command line
         }
         using (model)
         {
-            var deepened = EncoderDeepening.Deepen(model, blocks, Initialize);
-            logger.LogInformation("encoder deepened from {Had} to {Blocks} blocks (the new ones start as the identity)", had, blocks);
+            var deepened = ModelDeepening.Deepen(model, encoderBlocks, decoderBlocks, Initialize);
+            logger.LogInformation("deepened from {EncoderHad} encoder and {DecoderHad} decoder blocks to {EncoderBlocks} and {DecoderBlocks} (the new ones start as the identity)",
+                encoderHad, decoderHad, encoderBlocks, decoderBlocks);
             return deepened;
         }
     }

@@ -79,12 +79,18 @@ public sealed record TrainingOptions
 
     /// <summary>
     /// Encoder blocks to deepen a resumed or fine-tuned model to: blocks that start as the identity are appended
-    /// (see <see cref="EncoderDeepening"/>), and the AdamW moments restart. Null, or the blocks it has: unchanged.
+    /// (see <see cref="ModelDeepening"/>), and the AdamW moments restart. Null, or the blocks it has: unchanged.
     /// </summary>
     public int? DeepenEncoderTo { get; init; }
 
     /// <summary>Decoder blocks.</summary>
     public int DecoderLayers { get; init; } = 2;
+
+    /// <summary>
+    /// Decoder blocks to deepen a resumed or fine-tuned model to: blocks that start as the identity are appended
+    /// (see <see cref="ModelDeepening"/>), and the AdamW moments restart. Null, or the blocks it has: unchanged.
+    /// </summary>
+    public int? DeepenDecoderTo { get; init; }
 
     /// <summary>Seed of initialisation, batching and augmentation.</summary>
     public int Seed { get; init; } = 1;
@@ -128,6 +134,8 @@ public sealed record TrainingOptions
             throw Invalid($"The encoder and the decoder need at least 1 block each; {EncoderLayers} and {DecoderLayers} were given.");
         if (DeepenEncoderTo is < 1)
             throw Invalid($"The encoder cannot be deepened to {DeepenEncoderTo} blocks.");
+        if (DeepenDecoderTo is < 1)
+            throw Invalid($"The decoder cannot be deepened to {DeepenDecoderTo} blocks.");
     }
 
     [SuppressMessage("Usage", "CA2208", Justification = "The options are the trainer's parameter \"options\"; the command line reports that parameter's errors as usage errors.")]

@@ -26,6 +26,10 @@ internal static class TrainCommand
         {
             Description = "Deepen a resumed or fine-tuned model's encoder to this many blocks; the new ones start as the identity",
         };
+        var deepenDecoder = new Option<int?>("--deepen-decoder")
+        {
+            Description = "Deepen a resumed or fine-tuned model's decoder to this many blocks; the new ones start as the identity",
+        };
         var endTail = new Option<bool>("--end-tail")
         {
             Description = "End every example with the zero frames inference appends after the audio (else only its batch's padding follows it)",
@@ -37,7 +41,7 @@ internal static class TrainCommand
         var language = new Option<string>("--language") { Description = "Language of the transcripts (multilingual models)", DefaultValueFactory = _ => defaults.Language };
         var command = new Command("train", "Train the bundled model's recipe (hybrid CTC/attention) or fine-tune a model, with AdamW")
         {
-            corpus, destination, initial, language, steps, minutes, learningRate, decayFrom, batchFrames, accumulate, width, encoderLayers, deepenEncoder, decoderLayers, endTail, validateEvery,
+            corpus, destination, initial, language, steps, minutes, learningRate, decayFrom, batchFrames, accumulate, width, encoderLayers, deepenEncoder, decoderLayers, deepenDecoder, endTail, validateEvery,
             seed,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
@@ -58,6 +62,7 @@ internal static class TrainCommand
                 EncoderLayers = parsed.GetValue(encoderLayers),
                 DeepenEncoderTo = parsed.GetValue(deepenEncoder),
                 DecoderLayers = parsed.GetValue(decoderLayers),
+                DeepenDecoderTo = parsed.GetValue(deepenDecoder),
                 EndOfAudioTail = parsed.GetValue(endTail),
                 ValidateEvery = parsed.GetValue(validateEvery),
                 Seed = parsed.GetValue(seed),

@@ -36,6 +36,7 @@ public sealed class TrainingOptionsTests
         { Defaults with { Width = 100 }, "positive multiple of 64 (heads of 64); 100 was given" },
         { Defaults with { EncoderLayers = 0 }, "at least 1 block each; 0 and 2 were given" },
         { Defaults with { DeepenEncoderTo = 0 }, "cannot be deepened to 0 blocks" },
+        { Defaults with { DeepenDecoderTo = 0 }, "decoder cannot be deepened to 0 blocks" },
     };
 
     [Theory]

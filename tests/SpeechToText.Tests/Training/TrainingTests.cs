@@ -352,8 +352,12 @@ public sealed class TrainingTests : IDisposable
         Assert.Equal(FourthStepRate(withMoments) / options.WarmupSteps, FourthStepRate(without), 1e-9);
     }
 
-    [Fact]
-    public void A_resumed_run_deepened_to_more_encoder_blocks_computes_what_it_did_and_then_trains_the_new_blocks()
+    [Theory]
+    [InlineData(3, null, "model.encoder.layers.2.fc2.weight")]
+    [InlineData(null, 3, "model.decoder.layers.2.encoder_attn.out_proj.weight")]
+    [InlineData(2, 2, "model.decoder.layers.1.self_attn.out_proj.weight")]
+    public void A_resumed_run_deepened_to_more_blocks_computes_what_it_did_and_then_trains_the_new_blocks(
+        int? encoderBlocks, int? decoderBlocks, string newProjection)
     {
         string corpus = _temp.File("corpus5"), output = _temp.File("deepened");
         Corpus.Build(corpus, trainUtterances: 4, testUtterances: 1, seed: 6, workers: 2);
@@ -362,38 +366,45 @@ public sealed class TrainingTests : IDisposable
         var trained = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
 
         // Its schedule complete, the run only loads the model, deepens it, validates and saves: the same loss.
-        new Trainer(options with { DeepenEncoderTo = 3 }, NullLogger.Instance).Run();
+        var deepening = options with { DeepenEncoderTo = encoderBlocks, DeepenDecoderTo = decoderBlocks };
+        new Trainer(deepening, NullLogger.Instance).Run();
         var losses = File.ReadLines(Path.Combine(output, "validation.tsv")).Skip(1).Select(row => row.Split('\t')[1]).ToList();
         Assert.Equal(2, losses.Count);
         Assert.Equal(losses[0], losses[1]);
         var deepened = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
         foreach (var (name, tensor) in trained)
             Assert.True(tensor.eq(deepened[name]).all().item<bool>(), name);
-        const string NewProjection = "model.encoder.layers.2.fc2.weight";
-        Assert.Equal(0, deepened[NewProjection].abs().sum().item<float>());
+        Assert.Equal(0, deepened[newProjection].abs().sum().item<float>());
         using (var recognizer = SpeechRecognizer.Load(Path.Combine(output, "model")))
-            Assert.Equal(3, recognizer.Dimensions.AudioLayers);
+        {
+            Assert.Equal(encoderBlocks ?? options.EncoderLayers, recognizer.Dimensions.AudioLayers);
+            Assert.Equal(decoderBlocks ?? options.DecoderLayers, recognizer.Dimensions.TextLayers);
+        }
 
-        // Resumed again with the same option, it is not deepened twice, and training reaches the new blocks.
-        new Trainer(options with { DeepenEncoderTo = 3, Steps = 5 }, NullLogger.Instance).Run();
+        // Resumed again with the same options, it is not deepened twice, and training reaches the new blocks.
+        new Trainer(deepening with { Steps = 5 }, NullLogger.Instance).Run();
         var retrained = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
         Assert.Equal(deepened.Keys.Order(), retrained.Keys.Order());
-        Assert.True(retrained[NewProjection].abs().sum().item<float>() > 0);
+        Assert.True(retrained[newProjection].abs().sum().item<float>() > 0);
     }
 
     [Fact]
-    public void Deepening_an_encoder_to_fewer_blocks_than_it_has_is_refused_naming_both()
+    public void Deepening_a_stack_to_fewer_blocks_than_it_has_is_refused_naming_the_stack_and_both_counts()
     {
         string corpus = _temp.File("corpus6"), output = _temp.File("shallower");
         Corpus.Build(corpus, trainUtterances: 2, testUtterances: 1, seed: 6, workers: 2);
-        var options = TinyRun(corpus, output, steps: 1) with { EncoderLayers = 2 };
+        var options = TinyRun(corpus, output, steps: 1) with { EncoderLayers = 2, DecoderLayers = 2 };
         new Trainer(options, NullLogger.Instance).Run();
 
-        var error = Assert.Throws<ArgumentException>(() => new Trainer(options with { DeepenEncoderTo = 1 }, NullLogger.Instance).Run());
+        var encoder = Assert.Throws<ArgumentException>(() => new Trainer(options with { DeepenEncoderTo = 1 }, NullLogger.Instance).Run());
+        var decoder = Assert.Throws<ArgumentException>(() => new Trainer(options with { DeepenDecoderTo = 1 }, NullLogger.Instance).Run());
 
-        Assert.Equal("options", error.ParamName); // a usage error on the command line
-        Assert.Contains("1 blocks", error.Message);
-        Assert.Contains("has 2", error.Message);
+        foreach (var (error, stack) in new[] { (encoder, "encoder"), (decoder, "decoder") })
+        {
+            Assert.Equal("options", error.ParamName); // a usage error on the command line
+            Assert.Contains($"The {stack} cannot be deepened to 1 blocks", error.Message);
+            Assert.Contains("has 2", error.Message);
+        }
     }
 
     [Fact]
