@@ -13,4 +13,14 @@ public class TorchRuntimeTests
         Assert.Equal(10f, sum.item<float>());
         Assert.StartsWith("2.", TorchRuntime.Version);
     }
+
+    [Fact]
+    public void Libtorch_logs_only_its_errors_when_TORCH_CPP_LOG_LEVEL_names_no_level()
+    {
+        Assert.Null(Environment.GetEnvironmentVariable("TORCH_CPP_LOG_LEVEL"));
+
+        TorchRuntime.EnsureAvailable();
+
+        Assert.Equal(2, TorchRuntime.LogLevel);
+    }
 }
