@@ -26,7 +26,8 @@ public static class Augmentation
         return output;
     }
 
-    static float[] ChangeSpeed(float[] samples, double speed)
+    /// <summary>Plays <paramref name="samples"/> <paramref name="speed"/> times as fast: pitch and formants move with it, as on tape.</summary>
+    internal static float[] ChangeSpeed(float[] samples, double speed)
     {
         int rate = (int)Math.Round(AudioInput.SampleRate * speed / 100) * 100; // a rate with a small common factor
         if (rate == AudioInput.SampleRate)

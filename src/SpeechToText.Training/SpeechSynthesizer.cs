@@ -6,11 +6,15 @@ namespace SpeechToText.Training;
 
 /// <summary>Prosody of one synthesised utterance.</summary>
 /// <param name="Rate">Relative speaking rate (1 = the voice's default).</param>
-/// <param name="Pitch">Relative pitch, 0.7 to 1.3 (espeak-ng: 15 to 85 of its 0 to 99 scale; flite and festival: 80 to 230 Hz).</param>
+/// <param name="Pitch">Relative pitch, 0.7 to 1.3 (espeak-ng: 15 to 85 of its 0 to 99 scale; flite and festival: 80 to 230 Hz; festival's Catalan voice: its speech played that many times as fast, formants moving with the pitch).</param>
 /// <param name="WordGap">Extra pause between words, in units of 10 ms (espeak-ng only).</param>
 public sealed record Prosody(double Rate, double Pitch, int WordGap);
 
-/// <summary>Speaks text with espeak-ng, flite or festival (Debian packages) and returns 16 kHz mono samples.</summary>
+/// <summary>
+/// Speaks text with espeak-ng, flite or festival (Debian packages) and returns 16 kHz mono samples. festival's
+/// Catalan voices (engine <c>festival-ca</c>) read English through EnglishInCatalan.scm: each word as English
+/// pronounces it, in Catalan phones.
+/// </summary>
 public static class SpeechSynthesizer
 {
     /// <summary>Synthesises <paramref name="text"/>.</summary>
@@ -18,7 +22,7 @@ public static class SpeechSynthesizer
     public static float[] Speak(string text, Voice voice, Prosody prosody)
     {
         string temporary = Path.Combine(Path.GetTempPath(), $"stt-tts-{Guid.NewGuid():N}.wav");
-        string textFile = Path.ChangeExtension(temporary, ".txt"); // festival reads its text from a file
+        string textFile = Path.ChangeExtension(temporary, ".txt"); // festival reads its text or script from a file
         try
         {
             var start = voice.Engine switch
@@ -47,6 +51,10 @@ public static class SpeechSynthesizer
                         "-eval", FestivalPitch(prosody.Pitch), "-o", temporary, WriteText(textFile, text),
                     },
                 },
+                "festival-ca" => new ProcessStartInfo("festival")
+                {
+                    ArgumentList = { "-b", WriteText(textFile, EnglishInCatalanScript(text, voice.Name, prosody, temporary)) },
+                },
                 _ => throw new ArgumentException($"Unknown engine {voice.Engine}", nameof(voice)),
             };
             start.RedirectStandardError = true;
@@ -58,7 +66,12 @@ public static class SpeechSynthesizer
             }
             catch (System.ComponentModel.Win32Exception e)
             {
-                string packages = voice.Engine == "festival" ? "festival festvox-kallpc16k festvox-kdlpc16k" : voice.Engine;
+                string packages = voice.Engine switch
+                {
+                    "festival" => "festival festvox-kallpc16k festvox-kdlpc16k",
+                    "festival-ca" => "festival festvox-kallpc16k festvox-ca-ona-hts",
+                    _ => voice.Engine,
+                };
                 throw new MissingDependencyException($"{voice.Engine} is not installed (apt-get install {packages}).", e);
             }
             using (process)
@@ -68,7 +81,9 @@ public static class SpeechSynthesizer
                 if (process.ExitCode != 0)
                     throw new InvalidOperationException($"{voice} failed on \"{text}\": {errors.Trim()}");
             }
-            return AudioInput.ReadAll(temporary);
+            var samples = AudioInput.ReadAll(temporary);
+            // festival's HTS engine sets the speed but not the pitch: the speech is made at rate / pitch and played pitch times as fast
+            return voice.Engine == "festival-ca" ? Augmentation.ChangeSpeed(samples, prosody.Pitch) : samples;
         }
         finally
         {
@@ -104,6 +119,31 @@ public static class SpeechSynthesizer
         double mean = FliteF0(pitch);
         return $"(set! int_lr_params '((target_f0_mean {Invariant(mean)}) (target_f0_std {Invariant(mean / 7)}) (model_f0_mean 170) (model_f0_std 34)))";
     }
+
+    /// <summary>
+    /// The festival script in which the Catalan HTS voice <paramref name="voiceName"/> reads <paramref name="text"/> as
+    /// English into <paramref name="wavePath"/>: each word also spelt without apostrophes, for the English lexicon's
+    /// letter-to-sound rules ("o'clock"); at hts_engine's speed rate / pitch, which playing the speech pitch times
+    /// as fast brings back to the rate.
+    /// </summary>
+    static string EnglishInCatalanScript(string text, string voiceName, Prosody prosody, string wavePath)
+    {
+        var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(word => $"({SchemeString(word)} {SchemeString(word.Replace("'", "", StringComparison.Ordinal))})");
+        return $"""
+            {EnglishInCatalan.Value}
+            (stt_say_english 'voice_{voiceName} '({string.Join(' ', words)}) {Invariant(prosody.Rate / prosody.Pitch)} {SchemeString(wavePath)})
+
+            """;
+    }
+
+    static readonly Lazy<string> EnglishInCatalan = new(() =>
+    {
+        using var stream = typeof(SpeechSynthesizer).Assembly.GetManifestResourceStream("SpeechToText.Training.EnglishInCatalan.scm")!;
+        return new StreamReader(stream).ReadToEnd();
+    });
+
+    static string SchemeString(string value) => $"\"{value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
 
     static string Invariant(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,6 @@
 namespace SpeechToText.Training;
 
-/// <summary>A speech synthesis voice: engine and voice name (espeak-ng voice + variant, flite voice, or festival voice).</summary>
+/// <summary>A speech synthesis voice: engine and voice name (espeak-ng voice + variant, flite voice, festival voice, or festival's Catalan voice reading English).</summary>
 public sealed record Voice(string Engine, string Name)
 {
     /// <summary>espeak-ng's English voices.</summary>
@@ -29,6 +29,12 @@ public sealed record Voice(string Engine, string Name)
     /// <summary>festival's English diphone voices in Debian (two American men).</summary>
     public static readonly string[] FestivalVoices = ["kal_diphone", "ked_diphone"];
 
+    /// <summary>
+    /// festival's Catalan HTS voice in Debian (ona, a woman), which reads English with a Catalan accent (engine
+    /// <c>festival-ca</c>): every English voice with a natural-sounding timbre here is a man's, and a held-out voice is a woman's.
+    /// </summary>
+    public static readonly string[] FestivalCatalanVoices = ["upc_ca_ona_hts"];
+
     /// <summary>Voices never used in training: a female flite voice and the Caribbean espeak-ng voice.</summary>
     public static readonly Voice[] HeldOut = [new("flite", "slt"), new("espeak-ng", "en-029")];
 
@@ -41,6 +47,7 @@ public sealed record Voice(string Engine, string Name)
         .. EspeakVoices.SelectMany(v => EspeakVariants.Select(x => new Voice("espeak-ng", x.Length == 0 ? v : $"{v}+{x}"))).Where(v => !v.IsHeldOut),
         .. FliteVoices.Select(v => new Voice("flite", v)).Where(v => !v.IsHeldOut),
         .. FestivalVoices.Select(v => new Voice("festival", v)),
+        .. FestivalCatalanVoices.Select(v => new Voice("festival-ca", v)),
     ];
 
     /// <summary>
