@@ -131,13 +131,16 @@ public static class SpeechSynthesizer
         var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Select(word => $"({SchemeString(word)} {SchemeString(word.Replace("'", "", StringComparison.Ordinal))})");
         return $"""
-            {EnglishInCatalan.Value}
+            {EnglishInCatalan}
             (stt_say_english 'voice_{voiceName} '({string.Join(' ', words)}) {Invariant(prosody.Rate / prosody.Pitch)} {SchemeString(wavePath)})
 
             """;
     }
 
-    static readonly Lazy<string> EnglishInCatalan = new(() =>
+    /// <summary>The festival functions of EnglishInCatalan.scm (an embedded resource), which a script then calls.</summary>
+    internal static string EnglishInCatalan => EnglishInCatalanText.Value;
+
+    static readonly Lazy<string> EnglishInCatalanText = new(() =>
     {
         using var stream = typeof(SpeechSynthesizer).Assembly.GetManifestResourceStream("SpeechToText.Training.EnglishInCatalan.scm")!;
         return new StreamReader(stream).ReadToEnd();

@@ -171,9 +171,8 @@ public sealed class TrainingTests : IDisposable
     [InlineData("(\"o'clock\" \"oclock\")", "(\"o'clock\" nil (((ax) 0) ((k l a1 k) 1)))")] // the lexicon knows only the spelling without the apostrophe
     public void The_Catalan_voice_is_given_each_words_English_pronunciation_in_Catalan_phones(string spellings, string entry)
     {
-        using var stream = typeof(Voice).Assembly.GetManifestResourceStream("SpeechToText.Training.EnglishInCatalan.scm")!;
         string script = Path.Combine(Path.GetTempPath(), $"stt-test-{Guid.NewGuid():N}.scm");
-        File.WriteAllText(script, new StreamReader(stream).ReadToEnd() + $"(voice_kal_diphone)\n(print (stt_catalan_entry '{spellings}))\n");
+        File.WriteAllText(script, SpeechSynthesizer.EnglishInCatalan + $"(voice_kal_diphone)\n(print (stt_catalan_entry '{spellings}))\n");
         try
         {
             var start = new System.Diagnostics.ProcessStartInfo("festival", ["-b", script]) { RedirectStandardOutput = true };
