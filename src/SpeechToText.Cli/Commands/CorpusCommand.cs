@@ -19,7 +19,11 @@ internal static class CorpusCommand
         {
             Description = "Synthesise only the test splits, the same recordings as the whole corpus of these options (to evaluate without its training split)",
         };
-        var command = new Command("corpus", "Synthesise a training corpus from offline English text (espeak-ng, flite, festival)") { directory, train, test, seed, workers, testOnly };
+        var catalan = new Option<bool>("--catalan-voice")
+        {
+            Description = "Also have festival's Catalan voice ona (a woman) read English, a quarter of the training and seen-voice utterances, with a Catalan accent",
+        };
+        var command = new Command("corpus", "Synthesise a training corpus from offline English text (espeak-ng, flite, festival)") { directory, train, test, seed, workers, testOnly, catalan };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
             var log = loggers.CreateLogger("corpus");
@@ -30,7 +34,8 @@ internal static class CorpusCommand
                 throw new UsageException("nothing to synthesise: --train and --test are both 0");
             var bar = new ProgressBar(error);
             var utterances = Corpus.Build(parsed.GetValue(directory)!, parsed.GetValue(train), parsed.GetValue(test), parsed.GetValue(seed),
-                parsed.GetValue(workers), testSplitsOnly, new Progress<int>(n => bar.Report("synthesising", n, total, "utterances")), cancellation);
+                parsed.GetValue(workers), testSplitsOnly, parsed.GetValue(catalan), new Progress<int>(n => bar.Report("synthesising", n, total, "utterances")),
+                cancellation);
             bar.Finish();
             foreach (var split in utterances.GroupBy(u => u.Split))
                 log.LogInformation("{Split}: {Count} utterances, {Hours:F2} h", split.Key, split.Count(), split.Sum(u => u.Seconds) / 3600);

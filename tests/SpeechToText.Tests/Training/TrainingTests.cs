@@ -31,6 +31,17 @@ public sealed class TrainingTests : IDisposable
         Assert.All(first.Where(u => u.Split == Corpus.TestHeldOutVoices), u => Assert.Contains(Voice.HeldOut, v => u.Voice == v.ToString()));
         Assert.All(first, u => Assert.Equal(u.Text, EnglishTextNormalizer.Normalize(u.Text)));
         Assert.All(first, u => Assert.InRange(u.Seconds, 0.3, 20));
+        Assert.All(first, u => Assert.DoesNotContain("festival-ca", u.Voice, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_corpus_that_asks_for_the_Catalan_voice_has_it_read_some_training_utterances_and_no_held_out_ones()
+    {
+        var utterances = Corpus.Build(_temp.File("catalan"), trainUtterances: 12, testUtterances: 2, seed: 3, workers: 2, withCatalanVoice: true);
+
+        Assert.Contains(utterances, u => u.Split == Corpus.Train && u.Voice == "festival-ca:upc_ca_ona_hts");
+        Assert.DoesNotContain(utterances, u => u.Split == Corpus.TestHeldOutVoices && u.Voice.StartsWith("festival-ca", StringComparison.Ordinal));
+        Assert.All(utterances, u => Assert.InRange(u.Seconds, 0.3, 20));
     }
 
     [Fact]
@@ -106,15 +117,27 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
-    public void Training_voices_are_drawn_engine_first_so_that_each_engine_speaks_a_quarter_of_a_corpus()
+    public void Training_voices_are_drawn_engine_first_so_that_each_engine_speaks_a_third_of_a_corpus()
     {
         var random = new Random(1);
         var voices = Enumerable.Range(0, 60_000).Select(_ => Voice.PickTraining(random)).ToList();
 
+        foreach (string engine in new[] { "espeak-ng", "flite", "festival" })
+            Assert.InRange(voices.Count(v => v.Engine == engine), 19_000, 21_000);
+        Assert.All(voices, v => Assert.False(v.IsHeldOut, v.ToString()));
+        Assert.Equal(Voice.Training.Count, voices.Distinct().Count());
+    }
+
+    [Fact]
+    public void With_the_Catalan_voice_each_of_four_engines_speaks_a_quarter_of_a_corpus()
+    {
+        var random = new Random(1);
+        var voices = Enumerable.Range(0, 60_000).Select(_ => Voice.PickTraining(random, withCatalan: true)).ToList();
+
         foreach (string engine in new[] { "espeak-ng", "flite", "festival", "festival-ca" })
             Assert.InRange(voices.Count(v => v.Engine == engine), 14_000, 16_000);
         Assert.All(voices, v => Assert.False(v.IsHeldOut, v.ToString()));
-        Assert.Equal(Voice.Training.Count, voices.Distinct().Count());
+        Assert.Equal(Voice.TrainingWithCatalan.Count, voices.Distinct().Count());
     }
 
     [Fact]
