@@ -25,6 +25,17 @@ public sealed class CorpusCommandTests : IDisposable
     }
 
     [Fact]
+    public void Catalan_voice_has_festivals_Catalan_voice_read_some_of_the_corpus()
+    {
+        string directory = _temp.File("corpus");
+
+        var result = SttCommandLine.Run("corpus", directory, "--train", "12", "--test", "0", "--seed", "3", "--catalan-voice");
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        Assert.Contains("\tfestival-ca:upc_ca_ona_hts\t", File.ReadAllText(Path.Combine(directory, "manifest.tsv")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_corpus_directory_where_a_file_stands_is_an_input_error_and_the_file_is_kept()
     {
         string file = _temp.Write("corpus", "kept"u8.ToArray());
