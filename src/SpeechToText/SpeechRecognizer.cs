@@ -44,8 +44,10 @@ public sealed class SpeechRecognizer : IDisposable
     readonly WhisperModel _model;
     readonly ILoggerFactory? _loggers;
 
-    SpeechRecognizer(WhisperModel model, WhisperTokenizer tokenizer, string name, CharacterLanguageModel? languageModel, ILoggerFactory? loggers)
+    SpeechRecognizer(WhisperModel model, WhisperTokenizer tokenizer, string name, CharacterLanguageModel? languageModel,
+        WordLanguageModel? wordLanguageModel, ILoggerFactory? loggers)
     {
+        WordLanguageModel = wordLanguageModel;
         _model = model;
         Tokenizer = tokenizer;
         ModelName = name;
@@ -68,6 +70,9 @@ public sealed class SpeechRecognizer : IDisposable
     /// <summary>The language model kept in the model's directory (<see cref="CharacterLanguageModel.FileName"/>), fused into beam search; null if it has none.</summary>
     public CharacterLanguageModel? LanguageModel { get; }
 
+    /// <summary>The word language model kept in the model's directory (<see cref="WordLanguageModel.FileName"/>), fused beside the character one; null if it has none.</summary>
+    public WordLanguageModel? WordLanguageModel { get; }
+
     /// <summary>
     /// Loads the checkpoint at <paramref name="path"/> (a Hugging Face directory or a ggml file), and the language
     /// model its directory keeps, if any.
@@ -89,11 +94,13 @@ public sealed class SpeechRecognizer : IDisposable
         {
             string languageModelPath = Path.Combine(path, CharacterLanguageModel.FileName);
             var languageModel = File.Exists(languageModelPath) ? CharacterLanguageModel.Load(languageModelPath) : null; // none beside a ggml file
+            string wordsPath = Path.Combine(path, WordLanguageModel.FileName);
+            var words = File.Exists(wordsPath) ? WordLanguageModel.Load(wordsPath) : null;
             if (options.Precision == Precision.Bf16)
                 model.to(torch.ScalarType.BFloat16);
             model.to(device);
             model.Kernels = AttentionBackends.Create(options.Attention, device, loggers?.CreateLogger<SpeechRecognizer>());
-            return new SpeechRecognizer(model, tokenizer, path, languageModel, loggers);
+            return new SpeechRecognizer(model, tokenizer, path, languageModel, words, loggers);
         }
         catch
         {
@@ -115,7 +122,7 @@ public sealed class SpeechRecognizer : IDisposable
         options ??= new DecodingOptions();
         await Task.Yield();
         var samples = read();
-        var transcriber = new Transcriber(_model, Tokenizer, _loggers?.CreateLogger<Transcriber>(), LanguageModel);
+        var transcriber = new Transcriber(_model, Tokenizer, _loggers?.CreateLogger<Transcriber>(), LanguageModel, WordLanguageModel);
         foreach (var segment in transcriber.Transcribe(samples, options, cancellation))
         {
             yield return segment;
@@ -125,7 +132,7 @@ public sealed class SpeechRecognizer : IDisposable
 
     /// <summary>Starts transcribing a live stream: push its audio to the result as it arrives (see <see cref="StreamingTranscriber"/>).</summary>
     public StreamingTranscriber CreateStream(StreamingOptions? options = null) =>
-        new(_model, Tokenizer, options, _loggers?.CreateLogger<StreamingTranscriber>(), LanguageModel);
+        new(_model, Tokenizer, options, _loggers?.CreateLogger<StreamingTranscriber>(), LanguageModel, WordLanguageModel);
 
     static torch.Device ResolveDevice(string device)
     {

@@ -55,6 +55,19 @@ public class SpeechRecognizerTests
         Assert.StartsWith(languageModel + ": truncated", error.Message);
     }
 
+    [Fact]
+    public void A_model_directory_keeping_a_damaged_word_language_model_is_refused_naming_that_file()
+    {
+        using var directory = new TempDirectory();
+        foreach (string file in Directory.GetFiles(Repository.BundledModel))
+            File.Copy(file, directory.File(Path.GetFileName(file)));
+        string words = directory.Write(WordLanguageModel.FileName, [0x53, 0x57, 0x4c, 0x4d, 1, 0]);
+
+        var error = Assert.Throws<InvalidDataException>(() => SpeechRecognizer.Load(directory.Path));
+
+        Assert.StartsWith(words + ": truncated", error.Message);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-2)]

@@ -20,7 +20,8 @@ internal static class EvaluateCommand
         var beamSize = TranscribeCommand.BeamSize();
         var transcripts = new Option<string?>("--transcripts") { Description = "Also write each utterance's reference and transcript to this TSV file" };
         var languageModelWeight = TranscribeCommand.LanguageModelWeight();
-        var command = new Command("evaluate", "Measure word error rates on a corpus's test splits (temperature 0)") { model, corpus, limit, beamSize, transcripts, languageModelWeight };
+        var wordLanguageModelWeight = TranscribeCommand.WordLanguageModelWeight();
+        var command = new Command("evaluate", "Measure word error rates on a corpus's test splits (temperature 0)") { model, corpus, limit, beamSize, transcripts, languageModelWeight, wordLanguageModelWeight };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
             string corpusDirectory = parsed.GetValue(corpus)!;
@@ -29,7 +30,8 @@ internal static class EvaluateCommand
                 throw new UsageException($"--transcripts {transcriptsPath} would overwrite the corpus's manifest");
             if (transcriptsPath is not null)
                 CompleteFile.CheckWritable(transcriptsPath);
-            var options = new DecodingOptions { Temperatures = [0.0], BeamSize = parsed.GetValue(beamSize) ?? TranscribeCommand.DefaultBeamSize, LanguageModelWeight = parsed.GetValue(languageModelWeight) };
+            var options = new DecodingOptions { Temperatures = [0.0], BeamSize = parsed.GetValue(beamSize) ?? TranscribeCommand.DefaultBeamSize, LanguageModelWeight = parsed.GetValue(languageModelWeight),
+                WordLanguageModelWeight = parsed.GetValue(wordLanguageModelWeight) };
             options.Validate();
             string[] splits = [Corpus.TestSeenVoices, Corpus.TestHeldOutVoices];
             var all = Corpus.Read(corpusDirectory);

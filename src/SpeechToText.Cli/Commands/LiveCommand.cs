@@ -43,9 +43,10 @@ internal static class LiveCommand
         var threads = ThreadsOption.Create("CPU threads (default: libtorch's choice)");
         var beamSize = new Option<int>("--beam-size") { Description = "Beams searched in each decode (1: greedy decoding, the fastest)", DefaultValueFactory = _ => DefaultBeamSize };
         var languageModelWeight = TranscribeCommand.LanguageModelWeight();
+        var wordLanguageModelWeight = TranscribeCommand.WordLanguageModelWeight();
         var command = new Command("live", "Transcribe live audio as it is spoken: tentative text dimmed, committed text normal")
         {
-            model, input, realtime, device, listDevices, chunk, outputFile, format, stats, reference, threads, beamSize, languageModelWeight,
+            model, input, realtime, device, listDevices, chunk, outputFile, format, stats, reference, threads, beamSize, languageModelWeight, wordLanguageModelWeight,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -67,7 +68,8 @@ internal static class LiveCommand
             var streaming = new StreamingOptions
             {
                 MinimumChunkSeconds = chunkSeconds,
-                Decoding = new StreamingOptions().Decoding with { BeamSize = parsed.GetValue(beamSize), LanguageModelWeight = parsed.GetValue(languageModelWeight) },
+                Decoding = new StreamingOptions().Decoding with { BeamSize = parsed.GetValue(beamSize), LanguageModelWeight = parsed.GetValue(languageModelWeight),
+                    WordLanguageModelWeight = parsed.GetValue(wordLanguageModelWeight) },
             };
             streaming.Decoding.Validate();
             string? referencePath = parsed.GetValue(reference);

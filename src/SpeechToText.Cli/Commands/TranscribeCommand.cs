@@ -34,6 +34,12 @@ internal static class TranscribeCommand
         Description = "How much the model's language model counts in beam search (0: not at all); the weight stored with it by default",
     };
 
+    /// <summary>The option weighing the model's word language model in beam search (transcribe, evaluate and live).</summary>
+    internal static Option<double?> WordLanguageModelWeight() => new("--word-lm-weight")
+    {
+        Description = "How much the model's word language model counts beside the character one (0: not at all); the weight stored with it by default",
+    };
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var files = new Argument<string[]>("files") { Description = "Audio files (any format ffmpeg reads), or - for stdin", Arity = ArgumentArity.OneOrMore };
@@ -67,11 +73,12 @@ internal static class TranscribeCommand
         var initialPrompt = new Option<string?>("--initial-prompt") { Description = "Text that precedes the audio (names, spelling, style)" };
         var wordTimestamps = new Option<bool>("--word-timestamps") { Description = "Time every word from the cross-attention (JSON: each segment's \"words\")" };
         var languageModelWeight = LanguageModelWeight();
+        var wordLanguageModelWeight = WordLanguageModelWeight();
 
         var command = new Command("transcribe", "Transcribe speech in audio files")
         {
             files, model, language, task, format, outputDirectory, timestamps, noTimestamps, precision, threads, device, attention, temperature, bestOf, beamSize, patience,
-            initialPrompt, wordTimestamps, languageModelWeight,
+            initialPrompt, wordTimestamps, languageModelWeight, wordLanguageModelWeight,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -96,6 +103,7 @@ internal static class TranscribeCommand
                 InitialPrompt = parsed.GetValue(initialPrompt),
                 WordTimestamps = parsed.GetValue(wordTimestamps),
                 LanguageModelWeight = parsed.GetValue(languageModelWeight),
+                WordLanguageModelWeight = parsed.GetValue(wordLanguageModelWeight),
             };
             options.Validate();
             string[] inputs = parsed.GetValue(files)!;

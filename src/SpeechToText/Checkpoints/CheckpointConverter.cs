@@ -13,9 +13,10 @@ public static class CheckpointConverter
     /// <summary>
     /// Converts <paramref name="input"/> (a Hugging Face directory or a ggml file) to
     /// <paramref name="output"/>: a ggml file when it ends in .bin, else a Hugging Face directory. A directory
-    /// written from a directory keeps its language model (<see cref="CharacterLanguageModel.FileName"/>), copied
-    /// as it is (one an existing output directory held is removed: it belonged to another model); a ggml file has
-    /// no place for one. The alignment heads a directory names are kept.
+    /// written from a directory keeps its language models (<see cref="CharacterLanguageModel.FileName"/> and
+    /// <see cref="WordLanguageModel.FileName"/>), copied as they are (those an existing output directory held are
+    /// removed: they belonged to another model); a ggml file has no place for them. The alignment heads a directory
+    /// names are kept.
     /// </summary>
     /// <param name="input">The checkpoint to read.</param>
     /// <param name="output">Where to write: not the input itself.</param>
@@ -32,7 +33,7 @@ public static class CheckpointConverter
                 throw new InvalidDataException($"{input}: a model trained on unpadded audio cannot be expressed as a whisper.cpp ggml file (whisper.cpp always pads to 30 s)");
             Write(output, checkpoint.Dimensions, checkpoint.Tensors, checkpoint.Tokenizer, float16, checkpoint.VariableLengthAudio, checkpoint.AlignmentHeads, checkpoint.BeamSize);
             if (!IsGgmlPath(output))
-                CopyLanguageModel(input, output);
+                CopyLanguageModels(input, output);
         }
         else if (File.Exists(input))
         {
@@ -46,14 +47,17 @@ public static class CheckpointConverter
         }
     }
 
-    /// <summary>Gives the <paramref name="output"/> directory the input directory's language model, or none.</summary>
-    static void CopyLanguageModel(string input, string output)
+    /// <summary>Gives the <paramref name="output"/> directory the input directory's language models, or none.</summary>
+    static void CopyLanguageModels(string input, string output)
     {
-        string from = Path.Combine(input, CharacterLanguageModel.FileName), to = Path.Combine(output, CharacterLanguageModel.FileName);
-        if (File.Exists(from))
-            File.Copy(from, to, overwrite: true);
-        else
-            File.Delete(to);
+        foreach (string file in new[] { CharacterLanguageModel.FileName, WordLanguageModel.FileName })
+        {
+            string from = Path.Combine(input, file), to = Path.Combine(output, file);
+            if (File.Exists(from))
+                File.Copy(from, to, overwrite: true);
+            else
+                File.Delete(to);
+        }
     }
 
     /// <summary>Whether <paramref name="output"/> names a ggml file (it ends in .bin) rather than a Hugging Face directory.</summary>

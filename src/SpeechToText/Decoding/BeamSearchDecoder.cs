@@ -14,7 +14,8 @@ namespace SpeechToText.Decoding;
 /// aside. The search stops once <c>beamSize × patience</c> transcripts have ended (or at the token limit,
 /// when the unfinished beams join them); the result is the one with the highest log-probability per token.
 /// With a <see cref="LanguageModelFusion"/>, beams propose twice as many tokens and are ranked by their fused
-/// score instead (the speech model's log-probability plus the language model's weighted score).
+/// score instead (the speech model's log-probability plus the language models' weighted scores), and a transcript
+/// ends only where the speech model gives the end at least a tenth of its most likely token's probability.
 /// </summary>
 public sealed class BeamSearchDecoder
 {
@@ -24,6 +25,13 @@ public sealed class BeamSearchDecoder
     readonly int _beamSize;
     readonly int _finishedWanted;
     readonly LanguageModelFusion? _fusion;
+
+    /// <summary>
+    /// With fusion, a transcript may end only where the speech model gives the end at least this share of its most
+    /// likely token's probability: the language models would otherwise end it before the speech does, where the
+    /// words still to come look unlikely to them.
+    /// </summary>
+    const double EndShareWithFusion = 0.1;
 
     /// <summary>
     /// A transcript being written: its tokens after the prompt, their summed log-probability, and the sum ranked
@@ -116,9 +124,13 @@ public sealed class BeamSearchDecoder
                 filter.Apply(row, beams[b].Ids);
             double logTotal = LogitMath.LogSumExp(row);
             string? text = _fusion?.TextOf(beams[b].Ids);
-            foreach (int token in LogitMath.TopK(row, (_beamSize + 1) * (_fusion == null ? 1 : 2)))
+            var top = LogitMath.TopK(row, (_beamSize + 1) * (_fusion == null ? 1 : 2));
+            double endFloor = top.Length > 0 ? row[top[0]] - logTotal + Math.Log(EndShareWithFusion) : 0;
+            foreach (int token in top)
             {
                 double logProbability = row[token] - logTotal;
+                if (_fusion != null && token == endOfText && logProbability < endFloor)
+                    continue;
                 double fused = beams[b].Fused + logProbability + (_fusion?.Score(text!, token) ?? 0);
                 proposals.Add((b, token, logProbability, fused));
             }

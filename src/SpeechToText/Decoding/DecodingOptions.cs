@@ -76,6 +76,12 @@ public sealed record DecodingOptions
     /// </summary>
     public double? LanguageModelWeight { get; init; }
 
+    /// <summary>
+    /// How much the model's word language model (<see cref="Text.WordLanguageModel"/>, when it has one) counts beside
+    /// the character one: null uses the weight stored with it, 0 decodes without it. It is fused only with the character model.
+    /// </summary>
+    public double? WordLanguageModelWeight { get; init; }
+
     /// <summary>Seed of the random sampling at temperatures above 0, so that runs repeat.</summary>
     public int Seed { get; init; }
 
@@ -104,6 +110,8 @@ public sealed record DecodingOptions
             throw Invalid($"{Text.Languages.Unknown(language)}");
         if (LanguageModelWeight is { } weight && !Text.CharacterLanguageModel.IsValidWeight(weight))
             throw Invalid($"The language model's weight must be a finite number, 0 or more; {weight} was given.");
+        if (WordLanguageModelWeight is { } wordWeight && !Text.CharacterLanguageModel.IsValidWeight(wordWeight))
+            throw Invalid($"The word language model's weight must be a finite number, 0 or more; {wordWeight} was given.");
         if (MaxTokensPerWindow < 1)
             throw Invalid($"The most tokens per window must be at least 1; {MaxTokensPerWindow} was given.");
     }

@@ -6,24 +6,36 @@ namespace SpeechToText.Decoding;
 /// Shallow fusion of a <see cref="CharacterLanguageModel"/> into beam search: a transcript is ranked by the speech
 /// model's log-probability plus <see cref="Weight"/> × the language model's log-probability of its text (beam
 /// search divides the sum by the tokens written, so a transcript gains nothing by being short). The speech model's own
-/// probabilities stay those of the tokens and of the quality checks.
+/// probabilities stay those of the tokens and of the quality checks. A <see cref="WordLanguageModel"/>, when given,
+/// adds <see cref="WordWeight"/> × its log-probability of each word a transcript completes.
 /// </summary>
 public sealed class LanguageModelFusion
 {
     readonly CharacterLanguageModel _languageModel;
     readonly WhisperTokenizer _tokenizer;
+    readonly WordLanguageModel? _words;
     readonly Dictionary<int, string> _tokenText = [];
 
     /// <summary>How much the language model counts.</summary>
     public double Weight { get; }
 
-    /// <summary>Fuses <paramref name="languageModel"/> with the weight stored in it, or with <paramref name="weight"/> if given.</summary>
-    public LanguageModelFusion(CharacterLanguageModel languageModel, WhisperTokenizer tokenizer, double? weight = null)
+    /// <summary>How much the word language model counts (0 without one).</summary>
+    public double WordWeight { get; }
+
+    /// <summary>
+    /// Fuses <paramref name="languageModel"/> with the weight stored in it, or with <paramref name="weight"/> if given,
+    /// and <paramref name="words"/>, if given, likewise with its own weight or <paramref name="wordWeight"/>.
+    /// </summary>
+    public LanguageModelFusion(CharacterLanguageModel languageModel, WhisperTokenizer tokenizer, double? weight = null,
+        WordLanguageModel? words = null, double? wordWeight = null)
     {
         if (weight is { } given && !CharacterLanguageModel.IsValidWeight(given))
             throw new ArgumentOutOfRangeException(nameof(weight), weight, "The language model's weight must be a finite number, 0 or more.");
-        (_languageModel, _tokenizer) = (languageModel, tokenizer);
+        if (wordWeight is { } givenWords && !CharacterLanguageModel.IsValidWeight(givenWords))
+            throw new ArgumentOutOfRangeException(nameof(wordWeight), wordWeight, "The word language model's weight must be a finite number, 0 or more.");
+        (_languageModel, _tokenizer, _words) = (languageModel, tokenizer, words);
         Weight = weight ?? languageModel.FusionWeight;
+        WordWeight = words == null ? 0 : wordWeight ?? words.FusionWeight;
     }
 
     /// <summary>The text of the tokens written so far (what <see cref="Score"/> continues).</summary>
@@ -32,10 +44,18 @@ public sealed class LanguageModelFusion
     /// <summary>What fusion adds to a transcript's score when <paramref name="token"/> follows <paramref name="text"/>.</summary>
     public double Score(string text, int token)
     {
-        if (token == _tokenizer.Special.EndOfText)
-            return Weight * _languageModel.LogProbability(text, "", ends: true);
-        if (!_tokenText.TryGetValue(token, out string? continuation))
-            _tokenText[token] = continuation = _tokenizer.Decode([token]);
-        return Weight * _languageModel.LogProbability(text, continuation);
+        bool ends = token == _tokenizer.Special.EndOfText;
+        string continuation = ends ? "" : TokenText(token);
+        double score = Weight * _languageModel.LogProbability(text, continuation, ends);
+        if (WordWeight > 0)
+            score += WordWeight * _words!.Rescoring(text, continuation, ends, _languageModel);
+        return score;
+    }
+
+    string TokenText(int token)
+    {
+        if (!_tokenText.TryGetValue(token, out string? text))
+            _tokenText[token] = text = _tokenizer.Decode([token]);
+        return text;
     }
 }

@@ -16,9 +16,11 @@ namespace SpeechToText.Decoding;
 /// Models without timestamp tokens cannot say where a window's speech ends, so for them long audio is
 /// first cut at pauses (<see cref="PauseSplitter"/>) into pieces of at most one window (30 s, or what the
 /// model's audio positions cover): given samples, one utterance a piece, the pauses between them left out.
-/// Beam search fuses <paramref name="languageModel"/> when given (see <see cref="DecodingOptions.LanguageModelWeight"/>).
+/// Beam search fuses <paramref name="languageModel"/> when given (see <see cref="DecodingOptions.LanguageModelWeight"/>),
+/// and <paramref name="wordLanguageModel"/> beside it (see <see cref="DecodingOptions.WordLanguageModelWeight"/>).
 /// </summary>
-public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, ILogger? logger = null, CharacterLanguageModel? languageModel = null)
+public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, ILogger? logger = null, CharacterLanguageModel? languageModel = null,
+    WordLanguageModel? wordLanguageModel = null)
 {
     const int FramesPerToken = 2;           // each encoder position covers two mel frames
     const double HotTemperature = 0.5;      // above this, the next window is not conditioned on this one
@@ -173,6 +175,10 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             logger.LogWarning("the model has no language model: the language model weight is not used");
         else if (options.LanguageModelWeight is > 0 && options.BeamSize == 1)
             logger.LogWarning("greedy decoding (beam size 1) does not fuse the language model: its weight is not used");
+        if (options.WordLanguageModelWeight is > 0 && wordLanguageModel == null)
+            logger.LogWarning("the model has no word language model: the word language model weight is not used");
+        else if (options.WordLanguageModelWeight is > 0 && options.LanguageModelWeight == 0)
+            logger.LogWarning("the word language model is fused only beside the character one: at language model weight 0 its weight is not used");
     }
 
     /// <summary>The tokens of an initial prompt (as previous text, after a space), or null when the vocabulary cannot spell it.</summary>
@@ -181,7 +187,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     /// <summary>The language model's fusion under <paramref name="options"/>; null without a language model or at weight 0.</summary>
     LanguageModelFusion? Fusion(DecodingOptions options) =>
         languageModel != null && (options.LanguageModelWeight ?? languageModel.FusionWeight) > 0
-            ? new LanguageModelFusion(languageModel, tokenizer, options.LanguageModelWeight)
+            ? new LanguageModelFusion(languageModel, tokenizer, options.LanguageModelWeight, wordLanguageModel, options.WordLanguageModelWeight)
             : null;
 
     ILogitFilter[] Filters(DecodingOptions options)

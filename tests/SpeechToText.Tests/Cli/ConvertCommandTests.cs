@@ -92,13 +92,15 @@ public sealed class ConvertCommandTests : IDisposable
         HuggingFaceCheckpoint.Write(directory, Tiny, model.state_dict(), tokenizer, alignmentHeads: heads, beamSize: 7);
         Directory.CreateDirectory(converted);
         string stale = _temp.Write(Path.Combine("converted", SpeechToText.Text.CharacterLanguageModel.FileName), [1, 2, 3]);
+        string staleWords = _temp.Write(Path.Combine("converted", SpeechToText.Text.WordLanguageModel.FileName), [1, 2, 3]);
 
         Assert.Equal(ExitCode.Ok, SttCommandLine.Run("convert", directory, converted, "--type", "f16").ExitCode);
 
         using var after = HuggingFaceCheckpoint.Read(converted);
         Assert.Equal(heads, after.AlignmentHeads);
         Assert.Equal(7, after.BeamSize);
-        Assert.False(File.Exists(stale)); // another model's language model would be fused with this one
+        Assert.False(File.Exists(stale)); // another model's language models would be fused with this one
+        Assert.False(File.Exists(staleWords));
     }
 
     [Theory]

@@ -76,6 +76,7 @@ public sealed class EvaluateCommandTests : IDisposable
     [Theory]
     [InlineData("--beam-size", "0")]
     [InlineData("--lm-weight", "-1")]
+    [InlineData("--word-lm-weight", "-1")]
     [InlineData("--limit", "0")]
     [InlineData("--limit", "-1")]
     public void Impossible_options_are_refused_before_anything_is_printed(params string[] options)

@@ -23,6 +23,30 @@ public sealed class LanguageModelCommandTests : IDisposable
         Assert.True(model.LogProbability("in the ", "house", ends: true) > model.LogProbability("in the ", "hqxse", ends: true));
     }
 
+    [Fact]
+    public void With_words_it_counts_a_word_model_of_the_same_sentences_into_a_model_directory()
+    {
+        string directory = _temp.File("model");
+        Directory.CreateDirectory(directory);
+
+        var result = SttCommandLine.Run("language-model", directory, "--words", "--weight", "0.3");
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        var model = WordLanguageModel.Load(Path.Combine(directory, WordLanguageModel.FileName));
+        Assert.Equal((3, ModelRecipe.Characters, 0.3), (model.Order, model.Alphabet, model.FusionWeight));
+        Assert.True(model.LogProbability(["in", "the"], "house") > model.LogProbability(["in", "the"], "of"));
+        Assert.False(File.Exists(Path.Combine(directory, CharacterLanguageModel.FileName)));
+    }
+
+    [Fact]
+    public void A_word_order_beyond_the_word_models_is_a_usage_error()
+    {
+        var result = SttCommandLine.Run("language-model", _temp.File("lm.bin"), "--words", "--order", "4");
+
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+        Assert.Contains("--order must be 1 to 3 with --words", result.Error);
+    }
+
     [Theory]
     [InlineData("--order", "0")]
     [InlineData("--order", "13")]

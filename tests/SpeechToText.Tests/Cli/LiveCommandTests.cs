@@ -47,6 +47,7 @@ public sealed class LiveCommandTests : IDisposable
     [InlineData("--input", "x.wav", "--reference", "x.txt")]
     [InlineData("--beam-size", "0")]
     [InlineData("--lm-weight", "-1")]
+    [InlineData("--word-lm-weight", "-1")]
     [InlineData("--threads", "0")]
     public void Contradictory_or_impossible_options_are_usage_errors(params string[] options)
     {

@@ -169,6 +169,7 @@ public sealed class TranscribeCommandTests : IDisposable
     [InlineData("--beam-size", "0")]
     [InlineData("--beam-size", "2", "--patience", "-1")]
     [InlineData("--lm-weight", "-1")]
+    [InlineData("--word-lm-weight", "-1")]
     [InlineData("--temperature", "-1")]
     [InlineData("--temperature", "0", "NaN")]
     [InlineData("--temperature", "0.5", "--best-of", "0")]

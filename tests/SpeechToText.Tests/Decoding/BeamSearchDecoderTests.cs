@@ -126,6 +126,48 @@ public sealed class BeamSearchDecoderTests : IDisposable
     }
 
     [Fact]
+    public void A_fused_word_model_chooses_between_words_the_character_model_cannot_tell_apart()
+    {
+        ILogitFilter[] script = [new ScriptedDistribution(_tokenizer, new()
+        {
+            [""] = new() { ["a"] = 1 },
+            ["a"] = new() { [" "] = 1 },
+            ["a "] = new() { ["x"] = 0.6, ["y"] = 0.4 },
+            ["a x"] = new() { ["<end>"] = 1 },
+            ["a y"] = new() { ["<end>"] = 1 },
+        })];
+        string[] text = ["a x", "a y", "b x y", "b y x"];
+        var characters = CharacterLanguageModel.Train(text, CustomVocabularyModelTests.Characters, order: 2);
+        var words = WordLanguageModel.Train([.. text, .. Enumerable.Repeat("a y", 20)], CustomVocabularyModelTests.Characters, order: 2);
+
+        var charactersAlone = new BeamSearchDecoder(_model, _tokenizer, script, beamSize: 2,
+            fusion: new LanguageModelFusion(characters, _tokenizer, weight: 1)).Decode(_audio, Prompt, 0, 10);
+        var withWords = new BeamSearchDecoder(_model, _tokenizer, script, beamSize: 2,
+            fusion: new LanguageModelFusion(characters, _tokenizer, weight: 1, words, wordWeight: 1)).Decode(_audio, Prompt, 0, 10);
+
+        Assert.Equal("a x", charactersAlone.Text);
+        Assert.Equal("a y", withWords.Text);
+        Assert.Equal(Math.Log(0.4) / 4, withWords.AverageLogProbability, 1e-5);
+    }
+
+    [Fact]
+    public void A_fused_search_ends_only_where_the_speech_model_gives_the_end_a_tenth_of_its_best_tokens_probability()
+    {
+        var languageModel = CharacterLanguageModel.Train(Enumerable.Repeat("a", 50).Append("ab"), CustomVocabularyModelTests.Characters, order: 2);
+        ILogitFilter[] Script(double end) => [new ScriptedDistribution(_tokenizer, new()
+        {
+            [""] = new() { ["a"] = 1 },
+            ["a"] = new() { ["<end>"] = end, ["b"] = 1 - end },
+            ["ab"] = new() { ["<end>"] = 1 },
+        })];
+        WindowResult Decode(double end) => new BeamSearchDecoder(_model, _tokenizer, Script(end), beamSize: 2,
+            fusion: new LanguageModelFusion(languageModel, _tokenizer, weight: 3)).Decode(_audio, Prompt, 0, 10);
+
+        Assert.Equal("a", Decode(end: 0.12).Text);
+        Assert.Equal("ab", Decode(end: 0.08).Text);
+    }
+
+    [Fact]
     public void With_one_beam_it_is_greedy_decoding()
     {
         var greedy = new WindowDecoder(_model, _tokenizer, []).Decode(_audio, Prompt, 0, 40);

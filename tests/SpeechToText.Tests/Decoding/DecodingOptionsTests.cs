@@ -22,6 +22,7 @@ public sealed class DecodingOptionsTests
         { new DecodingOptions { Temperatures = [0.0, -0.2] }, "Temperatures must be finite numbers, 0 or more; -0.2 was given" },
         { new DecodingOptions { Temperatures = [double.NaN] }, "Temperatures must be finite numbers, 0 or more; NaN was given" },
         { new DecodingOptions { LanguageModelWeight = -1 }, "language model's weight must be a finite number, 0 or more; -1 was given" },
+        { new DecodingOptions { WordLanguageModelWeight = -1 }, "word language model's weight must be a finite number, 0 or more; -1 was given" },
         { new DecodingOptions { Language = "xx" }, "Unknown language \"xx\"; use a code such as en" },
         { new DecodingOptions { Language = "english" }, "Unknown language \"english\"" },
         { new DecodingOptions { MaxTokensPerWindow = 0 }, "most tokens per window must be at least 1; 0 was given" },

@@ -8,7 +8,7 @@ namespace SpeechToText.Tests.Decoding;
 /// <summary>Options a model or a decoding cannot honour are named in a warning, not dropped unsaid.</summary>
 public sealed class UnusedOptionsTests
 {
-    static List<string> WarningsOf(DecodingOptions options, bool withLanguageModel)
+    static List<string> WarningsOf(DecodingOptions options, bool withLanguageModel, WordLanguageModel? words = null)
     {
         var (model, tokenizer) = CheckpointReader.Load(Repository.BundledModel);
         using (model)
@@ -16,7 +16,7 @@ public sealed class UnusedOptionsTests
             var logger = new RecordingLogger();
             var languageModel = withLanguageModel ? CharacterLanguageModel.Load(Path.Combine(Repository.BundledModel, CharacterLanguageModel.FileName)) : null;
             var samples = AudioInput.ReadAll(Repository.Sample("short.wav"));
-            _ = new Transcriber(model, tokenizer, logger, languageModel).Transcribe(samples, options).ToList();
+            _ = new Transcriber(model, tokenizer, logger, languageModel, words).Transcribe(samples, options).ToList();
             return [.. logger.Warnings];
         }
     }
@@ -38,5 +38,17 @@ public sealed class UnusedOptionsTests
         Assert.Equal(["greedy decoding (beam size 1) does not fuse the language model: its weight is not used"],
             WarningsOf(new DecodingOptions { LanguageModelWeight = 0.5, BeamSize = 1 }, withLanguageModel: true));
         Assert.Empty(WarningsOf(new DecodingOptions { Language = "en", LanguageModelWeight = 0.5, BeamSize = 5 }, withLanguageModel: true));
+    }
+
+    [Fact]
+    public void A_word_weight_warns_without_a_word_model_or_beside_a_character_weight_of_zero()
+    {
+        var words = WordLanguageModel.Train(["a compass needle"], " abcdefghijklmnopqrstuvwxyz'", order: 2);
+
+        Assert.Equal(["the model has no word language model: the word language model weight is not used"],
+            WarningsOf(new DecodingOptions { WordLanguageModelWeight = 0.3, BeamSize = 5 }, withLanguageModel: true));
+        Assert.Equal(["the word language model is fused only beside the character one: at language model weight 0 its weight is not used"],
+            WarningsOf(new DecodingOptions { LanguageModelWeight = 0, WordLanguageModelWeight = 0.3, BeamSize = 5 }, withLanguageModel: true, words));
+        Assert.Empty(WarningsOf(new DecodingOptions { WordLanguageModelWeight = 0.3, BeamSize = 5 }, withLanguageModel: true, words));
     }
 }
