@@ -7,7 +7,8 @@ namespace SpeechToText.Decoding;
 /// model's log-probability plus <see cref="Weight"/> × the language model's log-probability of its text (beam
 /// search divides the sum by the tokens written, so a transcript gains nothing by being short). The speech model's own
 /// probabilities stay those of the tokens and of the quality checks. A <see cref="WordLanguageModel"/>, when given,
-/// adds <see cref="WordWeight"/> × its log-probability of each word a transcript completes.
+/// adds <see cref="WordWeight"/> × its rescoring of each word a transcript completes
+/// (<see cref="WordLanguageModel.Rescoring"/>: its log-probability of a known word in place of the character model's).
 /// </summary>
 public sealed class LanguageModelFusion
 {

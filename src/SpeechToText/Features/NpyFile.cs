@@ -51,17 +51,7 @@ public static partial class NpyFile
     /// </summary>
     public static void Write(string path, LogMelSpectrogram spectrogram)
     {
-        string partial = path + ".partial";
-        try
-        {
-            using (var file = File.Create(partial))
-                Write(file, spectrogram.Values, spectrogram.MelBins, spectrogram.Frames);
-            File.Move(partial, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(partial);
-        }
+        WholeFile.Write(path, file => Write(file, spectrogram.Values, spectrogram.MelBins, spectrogram.Frames));
     }
 
     /// <summary>Reads a little-endian float32 or float64 array in C order.</summary>

@@ -219,33 +219,13 @@ public sealed class CharacterLanguageModel
             throw new InvalidDataException($"{where}: the alphabet must be 1 to {MaxAlphabet} distinct characters; \"{alphabet}\" is not");
     }
 
-    /// <summary>Writes the model to <paramref name="path"/>.</summary>
-    public void Save(string path)
-    {
-        // Whole or not at all: written beside, then moved over (a model directory's working file stays until then).
-        string partial = path + ".partial";
-        try
-        {
-            using (var file = File.Create(partial))
-                Write(file);
-            File.Move(partial, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(partial);
-        }
-    }
+    /// <summary>Writes the model to <paramref name="path"/>, whole or not at all (a model directory's working file stays until then).</summary>
+    public void Save(string path) => WholeFile.Write(path, Write);
 
     void Write(Stream file)
     {
         using var writer = new BinaryWriter(file, Encoding.UTF8, leaveOpen: true);
-        writer.Write(Magic);
-        writer.Write(Version);
-        writer.Write(Order);
-        byte[] alphabet = Encoding.UTF8.GetBytes(Alphabet);
-        writer.Write(alphabet.Length);
-        writer.Write(alphabet);
-        writer.Write(FusionWeight);
+        new LanguageModelHeader(Order, Alphabet, FusionWeight).Write(writer, Magic, Version);
         writer.Write(_keys.Length);
         ulong previous = 0;
         for (int index = 0; index < _keys.Length; index++)
@@ -267,16 +247,8 @@ public sealed class CharacterLanguageModel
     {
         using var stream = new MemoryStream(File.ReadAllBytes(path)); // small; and a file stream's length is a system call per read
         var reader = new BoundedReader(stream, path);
-        if (reader.UInt32() != Magic)
-            throw new InvalidDataException($"{path}: not a character language model (no SCLM header)");
-        int version = reader.Int32();
-        if (version != Version)
-            throw new InvalidDataException($"{path}: version {version} of the language model format is not supported (only {Version})");
-        int order = reader.Int32();
-        string alphabet = Encoding.UTF8.GetString(reader.Bytes(reader.Count(reader.Int32(), "the alphabet's length", 4 * MaxAlphabet), "the alphabet"));
+        var (order, alphabet, weight) = LanguageModelHeader.Read(reader, path, Magic, Version, "character language model");
         ValidateShape(alphabet, order, path);
-        double weight = BitConverter.UInt64BitsToDouble(reader.UInt64());
-        ValidateWeight(weight, path);
         const int SmallestContext = 1 + 1 + 2;
         int contextCount = reader.Count(reader.Int32(), "the number of contexts", (int)Math.Min(int.MaxValue, reader.Remaining / SmallestContext));
         int symbols = alphabet.Length + 2;

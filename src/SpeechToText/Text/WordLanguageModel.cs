@@ -9,8 +9,8 @@ namespace SpeechToText.Text;
 /// read as a <see cref="CharacterLanguageModel"/> reads it (lower-cased; characters outside the alphabet ignored) and
 /// split into words at spaces. Words seen fewer times than the minimum count in training share one "unknown word",
 /// whose probability is that of rare words: how a word's spelling is likely is the character model's business.
-/// Kept beside a model as <see cref="FileName"/>; beam search adds its weighted log-probability each time a
-/// transcript completes a word (<see cref="Decoding.LanguageModelFusion"/>), beside the character model's.
+/// Kept beside a model as <see cref="FileName"/>; beam search fusing a character model rescores with it each word a
+/// transcript completes (<see cref="Rescoring"/>, <see cref="Decoding.LanguageModelFusion"/>).
 /// </summary>
 public sealed class WordLanguageModel
 {
@@ -213,31 +213,12 @@ public sealed class WordLanguageModel
     }
 
     /// <summary>Writes the model to <paramref name="path"/> (whole or not at all).</summary>
-    public void Save(string path)
-    {
-        string partial = path + ".partial";
-        try
-        {
-            using (var file = File.Create(partial))
-                Write(file);
-            File.Move(partial, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(partial);
-        }
-    }
+    public void Save(string path) => WholeFile.Write(path, Write);
 
     void Write(Stream file)
     {
         using var writer = new BinaryWriter(file, Encoding.UTF8, leaveOpen: true);
-        writer.Write(Magic);
-        writer.Write(Version);
-        writer.Write(Order);
-        byte[] alphabet = Encoding.UTF8.GetBytes(Alphabet);
-        writer.Write(alphabet.Length);
-        writer.Write(alphabet);
-        writer.Write(FusionWeight);
+        new LanguageModelHeader(Order, Alphabet, FusionWeight).Write(writer, Magic, Version);
         writer.Write(_words.Length);
         foreach (string word in _words)
         {
@@ -261,17 +242,8 @@ public sealed class WordLanguageModel
     {
         using var stream = new MemoryStream(File.ReadAllBytes(path));
         var reader = new BoundedReader(stream, path);
-        if (reader.UInt32() != Magic)
-            throw new InvalidDataException($"{path}: not a word language model (no SWLM header)");
-        int version = reader.Int32();
-        if (version != Version)
-            throw new InvalidDataException($"{path}: version {version} of the word language model format is not supported (only {Version})");
-        int order = reader.Int32();
-        string alphabet = Encoding.UTF8.GetString(reader.Bytes(reader.Count(reader.Int32(), "the alphabet's length", 4 * CharacterLanguageModel.MaxAlphabet), "the alphabet"));
+        var (order, alphabet, weight) = LanguageModelHeader.Read(reader, path, Magic, Version, "word language model");
         ValidateShape(alphabet, order, path);
-        double weight = BitConverter.UInt64BitsToDouble(reader.UInt64());
-        if (!CharacterLanguageModel.IsValidWeight(weight))
-            throw new InvalidDataException($"{path}: the fusion weight must be a finite number, 0 or more; {weight} is not");
         int wordCount = reader.Count(reader.Int32(), "the number of words", (int)Math.Min(MaxWords, reader.Remaining / 2));
         var words = new string[wordCount];
         var seen = new HashSet<string>(wordCount);

@@ -63,17 +63,19 @@ public sealed class ConvertCommandTests : IDisposable
     }
 
     [Fact]
-    public void The_bundled_model_in_either_precision_keeps_its_language_model_and_transcribes_the_sample_alike()
+    public void The_bundled_model_in_either_precision_keeps_its_language_models_and_transcribes_the_sample_alike()
     {
         string half = _temp.File("half"), full = _temp.File("full");
 
         Assert.Equal(ExitCode.Ok, SttCommandLine.Run("convert", Repository.BundledModel, half, "--type", "f16").ExitCode);
         Assert.Equal(ExitCode.Ok, SttCommandLine.Run("convert", Repository.BundledModel, full, "--type", "f32").ExitCode);
 
-        string languageModel = SpeechToText.Text.CharacterLanguageModel.FileName;
-        byte[] bundledLanguageModel = File.ReadAllBytes(Path.Combine(Repository.BundledModel, languageModel));
-        Assert.Equal(bundledLanguageModel, File.ReadAllBytes(Path.Combine(half, languageModel)));
-        Assert.Equal(bundledLanguageModel, File.ReadAllBytes(Path.Combine(full, languageModel)));
+        foreach (string languageModel in new[] { SpeechToText.Text.CharacterLanguageModel.FileName, SpeechToText.Text.WordLanguageModel.FileName })
+        {
+            byte[] bundledLanguageModel = File.ReadAllBytes(Path.Combine(Repository.BundledModel, languageModel));
+            Assert.Equal(bundledLanguageModel, File.ReadAllBytes(Path.Combine(half, languageModel)));
+            Assert.Equal(bundledLanguageModel, File.ReadAllBytes(Path.Combine(full, languageModel)));
+        }
         Assert.True(new FileInfo(Path.Combine(half, "model.safetensors")).Length < new FileInfo(Path.Combine(full, "model.safetensors")).Length * 0.51);
         var bundled = SttCommandLine.Run("transcribe", Repository.Sample("short.wav"), "-m", Repository.BundledModel);
         Assert.True(bundled.ExitCode == ExitCode.Ok, bundled.Error);

@@ -40,7 +40,7 @@ public class BundledModelTests
     }
 
     [Fact]
-    public async Task The_short_sample_comes_out_exactly_as_its_transcript_with_the_models_language_model()
+    public async Task The_short_sample_comes_out_exactly_as_its_transcript_with_the_models_language_models()
     {
         using var recognizer = SpeechRecognizer.Load(ModelPath);
         string reference = File.ReadAllText(Path.Combine(Repository, "audio", "short.txt")).Trim();
@@ -50,6 +50,7 @@ public class BundledModelTests
 
         // The speech model alone (LanguageModelWeight = 0) spells what it hears: "the direction in which a combace needled points".
         Assert.NotNull(recognizer.LanguageModel);
+        Assert.NotNull(recognizer.WordLanguageModel);
         Assert.Equal(reference, transcript.Trim());
     }
 
