@@ -47,11 +47,11 @@ public sealed class SpeechRecognizer : IDisposable
     SpeechRecognizer(WhisperModel model, WhisperTokenizer tokenizer, string name, CharacterLanguageModel? languageModel,
         WordLanguageModel? wordLanguageModel, ILoggerFactory? loggers)
     {
-        WordLanguageModel = wordLanguageModel;
         _model = model;
         Tokenizer = tokenizer;
         ModelName = name;
         LanguageModel = languageModel;
+        WordLanguageModel = wordLanguageModel;
         _loggers = loggers;
     }
 
@@ -75,10 +75,11 @@ public sealed class SpeechRecognizer : IDisposable
 
     /// <summary>
     /// Loads the checkpoint at <paramref name="path"/> (a Hugging Face directory or a ggml file), and the language
-    /// model its directory keeps, if any.
+    /// models its directory keeps, if any.
     /// </summary>
     /// <exception cref="ArgumentException">The options ask for fewer than one thread.</exception>
-    /// <exception cref="InvalidDataException">The checkpoint is missing or corrupt.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint or a language model is missing or corrupt, or a word
+    /// language model has no character model to be fused beside (none, or one of another alphabet).</exception>
     /// <exception cref="MissingDependencyException">libtorch (or the requested device) is not available.</exception>
     public static SpeechRecognizer Load(string path, RecognizerOptions? options = null, ILoggerFactory? loggers = null)
     {
@@ -96,6 +97,10 @@ public sealed class SpeechRecognizer : IDisposable
             var languageModel = File.Exists(languageModelPath) ? CharacterLanguageModel.Load(languageModelPath) : null; // none beside a ggml file
             string wordsPath = Path.Combine(path, WordLanguageModel.FileName);
             var words = File.Exists(wordsPath) ? WordLanguageModel.Load(wordsPath) : null;
+            if (words != null && words.Alphabet != languageModel?.Alphabet)
+                throw new InvalidDataException(languageModel == null
+                    ? $"{wordsPath}: a word language model is fused only beside a character one, and {path} has no {CharacterLanguageModel.FileName}"
+                    : $"{wordsPath}: its alphabet \"{words.Alphabet}\" is not the character language model's \"{languageModel.Alphabet}\"");
             if (options.Precision == Precision.Bf16)
                 model.to(torch.ScalarType.BFloat16);
             model.to(device);

@@ -57,6 +57,23 @@ public class SpeechRecognizerTests
         Assert.StartsWith(languageModel + ": truncated", error.Message);
     }
 
+    [Fact]
+    public void A_word_language_model_without_a_character_model_of_its_alphabet_beside_it_is_refused()
+    {
+        using var directory = new TempDirectory();
+        foreach (string file in Directory.GetFiles(Repository.BundledModel).Where(f => Path.GetFileName(f) != WordLanguageModel.FileName))
+            File.Copy(file, directory.File(Path.GetFileName(file)));
+        string words = directory.File(WordLanguageModel.FileName);
+        WordLanguageModel.Train(["a compass needle"], " abcdefghijklmnopqrstuvwxyz", order: 2).Save(words);
+
+        var otherAlphabet = Assert.Throws<InvalidDataException>(() => SpeechRecognizer.Load(directory.Path));
+        File.Delete(directory.File(CharacterLanguageModel.FileName));
+        var alone = Assert.Throws<InvalidDataException>(() => SpeechRecognizer.Load(directory.Path));
+
+        Assert.StartsWith($"{words}: its alphabet \" abcdefghijklmnopqrstuvwxyz\" is not the character language model's", otherAlphabet.Message);
+        Assert.StartsWith($"{words}: a word language model is fused only beside a character one", alone.Message);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-2)]

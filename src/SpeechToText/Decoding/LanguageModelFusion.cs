@@ -34,6 +34,8 @@ public sealed class LanguageModelFusion
             throw new ArgumentOutOfRangeException(nameof(weight), weight, "The language model's weight must be a finite number, 0 or more.");
         if (wordWeight is { } givenWords && !CharacterLanguageModel.IsValidWeight(givenWords))
             throw new ArgumentOutOfRangeException(nameof(wordWeight), wordWeight, "The word language model's weight must be a finite number, 0 or more.");
+        if (words != null && words.Alphabet != languageModel.Alphabet)
+            throw new ArgumentException($"The word language model's alphabet \"{words.Alphabet}\" is not the character model's \"{languageModel.Alphabet}\".", nameof(words));
         (_languageModel, _tokenizer, _words) = (languageModel, tokenizer, words);
         Weight = weight ?? languageModel.FusionWeight;
         WordWeight = words == null ? 0 : wordWeight ?? words.FusionWeight;
