@@ -130,7 +130,8 @@ internal static class LiveCommand
     static void WriteAccuracy(TextWriter error, SpeechRecognizer recognizer, string file, DecodingOptions decoding, string live, string? reference,
         CancellationToken cancellation)
     {
-        string offline = string.Concat(recognizer.TranscribeAsync(file, decoding, cancellation).ToBlockingEnumerable(cancellation).Select(s => s.Text));
+        // A segment's text need not start with a space (the bundled model's do not): joined bare, utterances would run together.
+        string offline = string.Join(' ', recognizer.TranscribeAsync(file, decoding, cancellation).ToBlockingEnumerable(cancellation).Select(s => s.Text));
         string Wer(string truth, string hypothesis)
         {
             var (errors, words) = WordErrorRate.Count(EnglishTextNormalizer.Normalize(truth), EnglishTextNormalizer.Normalize(hypothesis));

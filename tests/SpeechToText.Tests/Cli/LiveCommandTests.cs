@@ -27,6 +27,21 @@ public sealed class LiveCommandTests : IDisposable
     }
 
     [Fact]
+    public void Stats_score_the_offline_transcription_with_its_utterances_apart()
+    {
+        var once = SpeechToText.Audio.AudioInput.ReadAll(Repository.Sample("short.wav"));
+        float[] twice = [.. once, .. new float[16000], .. once]; // two utterances, so two segments offline
+        string wav = _temp.Write("twice.wav", TestAudio.Wav16([.. twice.Select(s => (short)Math.Round(s * 32767))]));
+        string sentence = File.ReadAllText(Path.ChangeExtension(Repository.Sample("short.wav"), ".txt")).Trim();
+        string reference = _temp.Write("twice.txt", System.Text.Encoding.UTF8.GetBytes(sentence + " " + sentence));
+
+        var result = SttCommandLine.Run("live", "--input", wav, "--stats", "--reference", reference);
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        Assert.Contains("offline WER 0.0%", result.Error);
+    }
+
+    [Fact]
     public void Raw_pcm_on_standard_input_is_heard_at_its_rate()
     {
         var samples = SpeechToText.Audio.AudioInput.ReadAll(Repository.Sample("short.wav"));
