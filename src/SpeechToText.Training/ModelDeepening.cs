@@ -32,10 +32,7 @@ internal static class ModelDeepening
     {
         if (Refusal(model, encoderBlocks, decoderBlocks) is { } why)
             throw new ArgumentException(why, nameof(model));
-        var deepened = new WhisperModel(model.Dimensions with { AudioLayers = encoderBlocks, TextLayers = decoderBlocks })
-        {
-            VariableLengthAudio = model.VariableLengthAudio, AlignmentHeads = model.AlignmentHeads, BeamSize = model.BeamSize,
-        };
+        var deepened = new WhisperModel(model.Dimensions with { AudioLayers = encoderBlocks, TextLayers = decoderBlocks }) { Settings = model.Settings };
         initialize(deepened);
         var trained = model.state_dict();
         using var noGrad = torch.no_grad();

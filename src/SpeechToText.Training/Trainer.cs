@@ -529,7 +529,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     {
         var model = trainee.Model;
         HuggingFaceCheckpoint.Write(Path.Combine(options.OutputDirectory, ModelDirectory), model.Dimensions, model.state_dict(), trainee.Tokenizer,
-            variableLengthAudio: model.VariableLengthAudio, alignmentHeads: model.AlignmentHeads, beamSize: model.BeamSize);
+            settings: model.Settings);
         if (trainee.CtcHead is { } ctcHead)
             SafeTensorsFile.Write(Path.Combine(options.OutputDirectory, CtcHeadFile),
                 new Dictionary<string, Tensor> { ["weight"] = ctcHead.weight!, ["bias"] = ctcHead.bias! });

@@ -29,9 +29,9 @@ public static class CheckpointConverter
         if (Directory.Exists(input))
         {
             using var checkpoint = HuggingFaceCheckpoint.Read(input);
-            if (checkpoint.VariableLengthAudio && IsGgmlPath(output))
+            if (checkpoint.Settings.VariableLengthAudio && IsGgmlPath(output))
                 throw new InvalidDataException($"{input}: a model trained on unpadded audio cannot be expressed as a whisper.cpp ggml file (whisper.cpp always pads to 30 s)");
-            Write(output, checkpoint.Dimensions, checkpoint.Tensors, checkpoint.Tokenizer, float16, checkpoint.VariableLengthAudio, checkpoint.AlignmentHeads, checkpoint.BeamSize);
+            Write(output, checkpoint.Dimensions, checkpoint.Tensors, checkpoint.Tokenizer, float16, checkpoint.Settings);
             if (!IsGgmlPath(output))
                 CopyLanguageModels(input, output);
         }
@@ -64,7 +64,7 @@ public static class CheckpointConverter
     static bool IsGgmlPath(string output) => output.EndsWith(".bin", StringComparison.OrdinalIgnoreCase);
 
     static void Write(string output, Modeling.ModelDimensions dims, IReadOnlyDictionary<string, Tensor> tensors, WhisperTokenizer tokenizer,
-        bool? float16, bool variableLengthAudio = false, IReadOnlyList<Modeling.AlignmentHead>? alignmentHeads = null, int? beamSize = null)
+        bool? float16, Modeling.ModelSettings? settings = null)
     {
         if (IsGgmlPath(output))
         {
@@ -75,7 +75,7 @@ public static class CheckpointConverter
         else
         {
             HuggingFaceCheckpoint.Write(output, dims, tensors, tokenizer,
-                float16 switch { true => ScalarType.Float16, false => ScalarType.Float32, null => null }, variableLengthAudio, alignmentHeads, beamSize);
+                float16 switch { true => ScalarType.Float16, false => ScalarType.Float32, null => null }, settings);
         }
     }
 }

@@ -16,10 +16,7 @@ public static class CheckpointReader
                 throw new InvalidDataException($"{path}: a directory without config.json is not a Hugging Face checkpoint");
             using var checkpoint = HuggingFaceCheckpoint.Read(path);
             var model = Build(checkpoint.Dimensions, checkpoint.Tensors, path);
-            model.VariableLengthAudio = checkpoint.VariableLengthAudio;
-            model.BeamSize = checkpoint.BeamSize;
-            if (checkpoint.AlignmentHeads != null)
-                model.AlignmentHeads = checkpoint.AlignmentHeads;
+            model.Settings = checkpoint.Settings;
             return (model, checkpoint.Tokenizer);
         }
         if (!File.Exists(path))

@@ -40,25 +40,20 @@ public sealed class HuggingFaceCheckpoint : IDisposable
 
     static bool IsBeamSize(int beams) => beams is >= 1 and <= MaxBeamSize;
 
-    HuggingFaceCheckpoint(ModelDimensions dimensions, Dictionary<string, Tensor> tensors, WhisperTokenizer tokenizer, bool variableLengthAudio,
-        IReadOnlyList<AlignmentHead>? alignmentHeads, int? beamSize)
+    HuggingFaceCheckpoint(ModelDimensions dimensions, Dictionary<string, Tensor> tensors, WhisperTokenizer tokenizer, ModelSettings settings)
     {
         Dimensions = dimensions;
         Tensors = tensors;
         Tokenizer = tokenizer;
-        VariableLengthAudio = variableLengthAudio;
-        AlignmentHeads = alignmentHeads;
-        BeamSize = beamSize;
+        Settings = settings;
     }
 
-    /// <summary>The alignment heads generation_config.json names ("alignment_heads": [[layer, head], ...]), or null.</summary>
-    public IReadOnlyList<AlignmentHead>? AlignmentHeads { get; }
-
-    /// <summary>The beam size generation_config.json asks decoding to search by default ("num_beams"), or null.</summary>
-    public int? BeamSize { get; }
-
-    /// <summary>Whether config.json says the model was trained on unpadded audio (see <see cref="WhisperModel.VariableLengthAudio"/>).</summary>
-    public bool VariableLengthAudio { get; }
+    /// <summary>
+    /// What config.json and generation_config.json say about running the model: trained on unpadded audio
+    /// ("variable_length_audio", see <see cref="WhisperModel.VariableLengthAudio"/>), the alignment heads they name
+    /// ("alignment_heads": [[layer, head], ...]) and the beam size decoding searches by default ("num_beams").
+    /// </summary>
+    public ModelSettings Settings { get; }
 
     /// <summary>The model's dimensions from config.json.</summary>
     public ModelDimensions Dimensions { get; }
@@ -103,23 +98,23 @@ public sealed class HuggingFaceCheckpoint : IDisposable
                 tensor.Dispose();
             throw;
         }
-        return new HuggingFaceCheckpoint(dimensions, tensors, tokenizer, Flag(config, VariableLengthAudioKey, Path.Combine(directory, ConfigFile)) ?? false,
-            alignmentHeads, beamSize);
+        return new HuggingFaceCheckpoint(dimensions, tensors, tokenizer,
+            new ModelSettings(Flag(config, VariableLengthAudioKey, Path.Combine(directory, ConfigFile)) ?? false, alignmentHeads, beamSize));
     }
 
     /// <summary>
     /// Writes a Hugging Face Whisper directory: config.json, generation_config.json, model.safetensors
-    /// (tensors in <paramref name="dtype"/>, or each in its own type when null), vocab.json and added_tokens.json.
-    /// <paramref name="alignmentHeads"/> are written unless they are those a reader assumes for these dimensions
-    /// (<see cref="Modeling.AlignmentHeads.For"/>); <paramref name="beamSize"/> is written as "num_beams" when given.
+    /// (tensors in <paramref name="dtype"/>, or each in its own type when null), vocab.json and added_tokens.json,
+    /// with the <paramref name="settings"/> given: alignment heads are written unless they are those a reader assumes
+    /// for these dimensions (<see cref="Modeling.AlignmentHeads.For"/>), a beam size as "num_beams" when given.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="beamSize"/> is not from 1 to 100 (nothing is written).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The settings' beam size is not from 1 to 100 (nothing is written).</exception>
     public static void Write(string directory, ModelDimensions dims, IReadOnlyDictionary<string, Tensor> tensors,
-        WhisperTokenizer tokenizer, ScalarType? dtype = null, bool variableLengthAudio = false, IReadOnlyList<AlignmentHead>? alignmentHeads = null,
-        int? beamSize = null)
+        WhisperTokenizer tokenizer, ScalarType? dtype = null, ModelSettings? settings = null)
     {
+        var (variableLengthAudio, alignmentHeads, beamSize) = settings ?? new ModelSettings();
         if (beamSize is { } beams && !IsBeamSize(beams))
-            throw new ArgumentOutOfRangeException(nameof(beamSize), beamSize, $"A checkpoint's beam size is from 1 to {MaxBeamSize}.");
+            throw new ArgumentOutOfRangeException(nameof(settings), beamSize, $"A checkpoint's beam size is from 1 to {MaxBeamSize}.");
         OutputDirectory.Create(directory);
         var special = tokenizer.Special;
         var config = new JsonObject

@@ -41,6 +41,21 @@ public sealed class WhisperModel : Module
     /// </summary>
     public bool VariableLengthAudio { get; set; }
 
+    /// <summary>
+    /// The settings a checkpoint of this model records (see <see cref="ModelSettings"/>); set, null alignment heads
+    /// mean those assumed for the model's shape.
+    /// </summary>
+    public ModelSettings Settings
+    {
+        get => new(VariableLengthAudio, AlignmentHeads, BeamSize);
+        set
+        {
+            VariableLengthAudio = value.VariableLengthAudio;
+            AlignmentHeads = value.AlignmentHeads ?? Modeling.AlignmentHeads.For(Dimensions);
+            BeamSize = value.BeamSize;
+        }
+    }
+
     /// <summary>The cross-attention heads word timing aligns (see <see cref="Modeling.AlignmentHeads"/>).</summary>
     public IReadOnlyList<AlignmentHead> AlignmentHeads
     {

@@ -242,7 +242,7 @@ public sealed class HuggingFaceCheckpointTests : IDisposable, IClassFixture<Text
     public void The_beam_size_generation_config_names_is_read_and_written_back()
     {
         string named = _temp.File("beams"), unnamed = _temp.File("no-beams");
-        HuggingFaceCheckpoint.Write(named, StandardShape, new WhisperModel(StandardShape).state_dict(), English, beamSize: 20);
+        HuggingFaceCheckpoint.Write(named, StandardShape, new WhisperModel(StandardShape).state_dict(), English, settings: new ModelSettings(BeamSize: 20));
         HuggingFaceCheckpoint.Write(unnamed, StandardShape, new WhisperModel(StandardShape).state_dict(), English);
 
         using var withBeams = CheckpointReader.Load(named).Model;
@@ -252,7 +252,7 @@ public sealed class HuggingFaceCheckpointTests : IDisposable, IClassFixture<Text
         Assert.Null(without.BeamSize);
         Assert.DoesNotContain("num_beams", File.ReadAllText(Path.Combine(unnamed, "generation_config.json")));
         string tooMany = _temp.File("too-many-beams");
-        Assert.Throws<ArgumentOutOfRangeException>(() => HuggingFaceCheckpoint.Write(tooMany, StandardShape, withBeams.state_dict(), English, beamSize: 101));
+        Assert.Throws<ArgumentOutOfRangeException>(() => HuggingFaceCheckpoint.Write(tooMany, StandardShape, withBeams.state_dict(), English, settings: new ModelSettings(BeamSize: 101)));
         Assert.False(Directory.Exists(tooMany));
     }
 

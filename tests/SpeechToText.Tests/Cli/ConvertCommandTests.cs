@@ -91,7 +91,7 @@ public sealed class ConvertCommandTests : IDisposable
         var tokenizer = SpeechToText.Text.WhisperTokenizer.FromRanks(oracle.Vocabulary, SpeechToText.Text.SpecialTokens.ForVocabularySize(51864));
         AlignmentHead[] heads = [new(0, 1)]; // not the default for these dimensions (the second half of the decoder's layers)
         string directory = _temp.File("hf"), converted = _temp.File("converted");
-        HuggingFaceCheckpoint.Write(directory, Tiny, model.state_dict(), tokenizer, alignmentHeads: heads, beamSize: 7);
+        HuggingFaceCheckpoint.Write(directory, Tiny, model.state_dict(), tokenizer, settings: new ModelSettings(AlignmentHeads: heads, BeamSize: 7));
         Directory.CreateDirectory(converted);
         string stale = _temp.Write(Path.Combine("converted", SpeechToText.Text.CharacterLanguageModel.FileName), [1, 2, 3]);
         string staleWords = _temp.Write(Path.Combine("converted", SpeechToText.Text.WordLanguageModel.FileName), [1, 2, 3]);
@@ -99,8 +99,8 @@ public sealed class ConvertCommandTests : IDisposable
         Assert.Equal(ExitCode.Ok, SttCommandLine.Run("convert", directory, converted, "--type", "f16").ExitCode);
 
         using var after = HuggingFaceCheckpoint.Read(converted);
-        Assert.Equal(heads, after.AlignmentHeads);
-        Assert.Equal(7, after.BeamSize);
+        Assert.Equal(heads, after.Settings.AlignmentHeads);
+        Assert.Equal(7, after.Settings.BeamSize);
         Assert.False(File.Exists(stale)); // another model's language models would be fused with this one
         Assert.False(File.Exists(staleWords));
     }

@@ -32,7 +32,7 @@ public sealed class CustomVocabularyModelTests : IDisposable
         var dims = new ModelDimensions(80, 1500, 32, 2, 1, Characters.Length + 2, 448, 32, 2, 1);
         using var model = WhisperModelTests.RandomModel(dims, 41);
         string directory = _temp.File("chars");
-        HuggingFaceCheckpoint.Write(directory, dims, model.state_dict(), tokenizer, variableLengthAudio: true);
+        HuggingFaceCheckpoint.Write(directory, dims, model.state_dict(), tokenizer, settings: new ModelSettings(VariableLengthAudio: true));
         return directory;
     }
 
@@ -43,7 +43,7 @@ public sealed class CustomVocabularyModelTests : IDisposable
         using var checkpoint = HuggingFaceCheckpoint.Read(directory);
 
         var special = checkpoint.Tokenizer.Special;
-        Assert.True(checkpoint.VariableLengthAudio);
+        Assert.True(checkpoint.Settings.VariableLengthAudio);
         Assert.False(special.HasTimestamps);
         Assert.Equal((28, 29, SpecialTokens.Absent), (special.EndOfText, special.StartOfTranscript, special.NoTimestamps));
         Assert.Equal(new[] { 8, 5, 12, 12, 15 }, checkpoint.Tokenizer.Encode("hello"));
