@@ -15,9 +15,10 @@ namespace SpeechToText.Cli.Commands;
 internal static class LiveCommand
 {
     /// <summary>
-    /// Beams of each live decode: with the bundled model (step 26600), 3 beams and its language model wrote
-    /// audio/long.wav fed in real time with 38.1% WER against greedy decoding's 60.1%, at the same latency (p50 0.96 s
-    /// against 1.00 s; step 20617: 35.6% and 60.1%, 0.90 s and 0.94 s).
+    /// Beams of each live decode for a model that names none (the bundled model names 20: with both its language
+    /// models, audio/long.wav fed in real time came out with 23.4% WER at p50 latency 0.86 s, with 3 beams 33.5% at
+    /// 0.88 s, greedy 60.1% at 1.00 s: a decode of this model's size takes little of the half second between decodes).
+    /// Larger checkpoints on a CPU take longer: 3 beams keep their decodes short.
     /// </summary>
     internal const int DefaultBeamSize = 3;
 
@@ -41,7 +42,10 @@ internal static class LiveCommand
         };
         var reference = new Option<string?>("--reference") { Description = "With --stats: a transcript of the input, to score the live and the offline transcription against" };
         var threads = ThreadsOption.Create("CPU threads (default: libtorch's choice)");
-        var beamSize = new Option<int>("--beam-size") { Description = "Beams searched in each decode (1: greedy decoding, the fastest)", DefaultValueFactory = _ => DefaultBeamSize };
+        var beamSize = new Option<int?>("--beam-size")
+        {
+            Description = $"Beams searched in each decode (1: greedy decoding, the fastest); by default the model's (generation_config.json num_beams), else {DefaultBeamSize}",
+        };
         var languageModelWeight = TranscribeCommand.LanguageModelWeight();
         var wordLanguageModelWeight = TranscribeCommand.WordLanguageModelWeight();
         var command = new Command("live", "Transcribe live audio as it is spoken: tentative text dimmed, committed text normal")
@@ -68,7 +72,8 @@ internal static class LiveCommand
             var streaming = new StreamingOptions
             {
                 MinimumChunkSeconds = chunkSeconds,
-                Decoding = new StreamingOptions().Decoding with { BeamSize = parsed.GetValue(beamSize), LanguageModelWeight = parsed.GetValue(languageModelWeight),
+                Decoding = new StreamingOptions().Decoding with { BeamSize = parsed.GetValue(beamSize) ?? DefaultBeamSize, // checked now; the model's own once it is loaded
+                    LanguageModelWeight = parsed.GetValue(languageModelWeight),
                     WordLanguageModelWeight = parsed.GetValue(wordLanguageModelWeight) },
             };
             streaming.Decoding.Validate();
@@ -80,6 +85,10 @@ internal static class LiveCommand
             string modelPath = BundledModel.Or(parsed.GetValue(model));
             using var source = Open(inputPath, parsed.GetValue(realtime), parsed.GetValue(device)!); // a bad device fails before the model loads
             using var recognizer = SpeechRecognizer.Load(modelPath, new RecognizerOptions(Threads: parsed.GetValue(threads)), loggers);
+            streaming = streaming with
+            {
+                Decoding = streaming.Decoding with { BeamSize = TranscribeCommand.BeamSizeFor(recognizer, parsed.GetValue(beamSize), DefaultBeamSize) },
+            };
             var view = new LiveView(output, terminal: ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected);
             string? referenceText = referencePath == null ? null : File.ReadAllText(referencePath);
             var session = new LiveSession(recognizer.CreateStream(streaming), view);

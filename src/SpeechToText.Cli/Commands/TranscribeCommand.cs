@@ -25,8 +25,8 @@ internal static class TranscribeCommand
         Description = $"Beams searched at temperature 0 (1: greedy decoding); by default the model's (generation_config.json num_beams), else {DefaultBeamSize}",
     };
 
-    /// <summary>The beam size searched: the one <paramref name="given"/>, else the model's own, else <see cref="DefaultBeamSize"/>.</summary>
-    internal static int BeamSizeFor(SpeechRecognizer recognizer, int? given) => given ?? recognizer.BeamSize ?? DefaultBeamSize;
+    /// <summary>The beam size searched: the one <paramref name="given"/>, else the model's own, else <paramref name="fallback"/>.</summary>
+    internal static int BeamSizeFor(SpeechRecognizer recognizer, int? given, int fallback = DefaultBeamSize) => given ?? recognizer.BeamSize ?? fallback;
 
     /// <summary>The option weighing the model's language model in beam search (transcribe, evaluate and live).</summary>
     internal static Option<double?> LanguageModelWeight() => new("--lm-weight")

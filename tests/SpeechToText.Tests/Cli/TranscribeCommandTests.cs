@@ -63,19 +63,21 @@ public sealed class TranscribeCommandTests : IDisposable
     }
 
     [Fact]
-    public void The_beam_size_is_the_one_given_else_the_one_the_model_names_else_five()
+    public void The_beam_size_is_the_one_given_else_the_one_the_model_names_else_five_or_for_live_three()
     {
         string named = _temp.File("named-beams");
         Assert.Equal(ExitCode.Ok, SttCommandLine.Run("convert", Model, named).ExitCode);
         string generation = Path.Combine(named, "generation_config.json");
-        File.WriteAllText(generation, File.ReadAllText(generation).Replace("{", "{ \"num_beams\": 3,", StringComparison.Ordinal));
+        File.WriteAllText(generation, File.ReadAllText(generation).Replace("{", "{ \"num_beams\": 4,", StringComparison.Ordinal));
 
-        using var namesThree = SpeechRecognizer.Load(named);
+        using var namesFour = SpeechRecognizer.Load(named);
         using var namesNone = SpeechRecognizer.Load(Model);
 
-        Assert.Equal(3, TranscribeCommand.BeamSizeFor(namesThree, given: null));
-        Assert.Equal(1, TranscribeCommand.BeamSizeFor(namesThree, given: 1));
+        Assert.Equal(4, TranscribeCommand.BeamSizeFor(namesFour, given: null));
+        Assert.Equal(1, TranscribeCommand.BeamSizeFor(namesFour, given: 1));
         Assert.Equal(5, TranscribeCommand.BeamSizeFor(namesNone, given: null));
+        Assert.Equal(4, TranscribeCommand.BeamSizeFor(namesFour, given: null, fallback: LiveCommand.DefaultBeamSize));
+        Assert.Equal(LiveCommand.DefaultBeamSize, TranscribeCommand.BeamSizeFor(namesNone, given: null, fallback: LiveCommand.DefaultBeamSize));
     }
 
     [Fact]
