@@ -8,7 +8,9 @@ namespace SpeechToText.Decoding;
 /// search divides the sum by the tokens written, so a transcript gains nothing by being short). The speech model's own
 /// probabilities stay those of the tokens and of the quality checks. A <see cref="WordLanguageModel"/>, when given,
 /// adds <see cref="WordWeight"/> × its rescoring of each word a transcript completes
-/// (<see cref="WordLanguageModel.Rescoring"/>: its log-probability of a known word in place of the character model's).
+/// (<see cref="WordLanguageModel.Rescoring"/>: its log-probability of a known word less the character model's), so a
+/// known word scores (<see cref="Weight"/> − <see cref="WordWeight"/>) × its spelling plus <see cref="WordWeight"/> ×
+/// the word model's log-probability: at equal weights the word model's alone. The word weight may not exceed the other.
 /// </summary>
 public sealed class LanguageModelFusion
 {
@@ -34,12 +36,16 @@ public sealed class LanguageModelFusion
             throw new ArgumentOutOfRangeException(nameof(weight), weight, "The language model's weight must be a finite number, 0 or more.");
         if (wordWeight is { } givenWords && !CharacterLanguageModel.IsValidWeight(givenWords))
             throw new ArgumentOutOfRangeException(nameof(wordWeight), wordWeight, "The word language model's weight must be a finite number, 0 or more.");
+        if (WordWeightOf(words, wordWeight) > (weight ?? languageModel.FusionWeight))
+            throw new ArgumentOutOfRangeException(nameof(wordWeight), wordWeight, "The word language model's weight may not exceed the character language model's.");
         if (words != null && words.Alphabet != languageModel.Alphabet)
             throw new ArgumentException($"The word language model's alphabet \"{words.Alphabet}\" is not the character model's \"{languageModel.Alphabet}\".", nameof(words));
         (_languageModel, _tokenizer, _words) = (languageModel, tokenizer, words);
         Weight = weight ?? languageModel.FusionWeight;
-        WordWeight = words == null ? 0 : wordWeight ?? words.FusionWeight;
+        WordWeight = WordWeightOf(words, wordWeight);
     }
+
+    static double WordWeightOf(WordLanguageModel? words, double? given) => words == null ? 0 : given ?? words.FusionWeight;
 
     /// <summary>The text of the tokens written so far (what <see cref="Score"/> continues).</summary>
     public string TextOf(IEnumerable<int> tokens) => _tokenizer.Decode(tokens);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using SpeechToText.Audio;
 using SpeechToText.Features;
@@ -56,6 +57,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         if (options.Task == DecodingTask.Translate && !special.Multilingual)
             throw new ArgumentException("Translation needs a multilingual model; this one is English-only.", nameof(options));
         options.Validate();
+        CheckFusion(options);
         var prompts = new PromptBuilder(special, (int)model.Decoder.Context);
         // The reference samples at most half the text context, leaving the other half for the previous text;
         // a model that cannot be prompted with previous text may use the whole context.
@@ -177,16 +179,38 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             logger.LogWarning("greedy decoding (beam size 1) does not fuse the language model: its weight is not used");
         if (options.WordLanguageModelWeight is > 0 && wordLanguageModel == null)
             logger.LogWarning("the model has no word language model: the word language model weight is not used");
-        else if (options.WordLanguageModelWeight is > 0 && options.LanguageModelWeight == 0)
-            logger.LogWarning("the word language model is fused only beside the character one: at language model weight 0 its weight is not used");
+        else if (WordWeight(options) > 0 && CharacterWeight(options) == 0)
+            logger.LogWarning("the word language model is fused only beside the character one: at language model weight 0 it is not used");
+        else if (options.WordLanguageModelWeight is > 0 && options.BeamSize == 1)
+            logger.LogWarning("greedy decoding (beam size 1) does not fuse the word language model: its weight is not used");
     }
+
+    /// <summary>
+    /// Throws when the language models cannot be fused as given: an <see cref="InvalidOperationException"/> for a word
+    /// model whose alphabet is not the character model's, an <see cref="ArgumentException"/> (parameter "options") for
+    /// a word model that would count more than the character one (its rescoring takes a known word's spelling score
+    /// away at its own weight, so above the character model's weight a rare spelling would earn a bonus).
+    /// </summary>
+    internal void CheckFusion(DecodingOptions options)
+    {
+        if (languageModel != null && wordLanguageModel != null && wordLanguageModel.Alphabet != languageModel.Alphabet)
+            throw new InvalidOperationException($"The word language model's alphabet \"{wordLanguageModel.Alphabet}\" is not the character model's \"{languageModel.Alphabet}\".");
+        double characters = CharacterWeight(options), words = WordWeight(options);
+        if (characters > 0 && words > characters)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"The word language model's weight ({words}) may not exceed the character language model's ({characters})."), nameof(options));
+    }
+
+    double CharacterWeight(DecodingOptions options) => languageModel == null ? 0 : options.LanguageModelWeight ?? languageModel.FusionWeight;
+
+    double WordWeight(DecodingOptions options) => wordLanguageModel == null ? 0 : options.WordLanguageModelWeight ?? wordLanguageModel.FusionWeight;
 
     /// <summary>The tokens of an initial prompt (as previous text, after a space), or null when the vocabulary cannot spell it.</summary>
     IReadOnlyList<int>? InitialPromptTokens(string initial) => tokenizer.TryEncode(" " + initial.Trim());
 
     /// <summary>The language model's fusion under <paramref name="options"/>; null without a language model or at weight 0.</summary>
     LanguageModelFusion? Fusion(DecodingOptions options) =>
-        languageModel != null && (options.LanguageModelWeight ?? languageModel.FusionWeight) > 0
+        languageModel != null && CharacterWeight(options) > 0
             ? new LanguageModelFusion(languageModel, tokenizer, options.LanguageModelWeight, wordLanguageModel, options.WordLanguageModelWeight)
             : null;
 

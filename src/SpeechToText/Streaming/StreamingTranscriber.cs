@@ -102,6 +102,7 @@ public sealed class StreamingTranscriber
         _options.Decoding.Validate();
         _logger = logger;
         _transcriber = new Transcriber(model, tokenizer, logger, languageModel, wordLanguageModel);
+        _transcriber.CheckFusion(_options.Decoding);
         _transcriber.WarnOfUnusedOptions(_options.Decoding);
         _mel = new StreamingLogMel(model.Dimensions.MelBins);
     }

@@ -72,7 +72,7 @@ public sealed class WordLanguageModel
 
     /// <summary>
     /// Counts the words and n-grams of <paramref name="sentences"/>: words seen fewer than <paramref name="minCount"/>
-    /// times become the unknown word, and n-grams of two or more words seen fewer times are dropped.
+    /// times (or longer than 256 bytes) become the unknown word, and n-grams of two or more words seen fewer times are dropped.
     /// </summary>
     public static WordLanguageModel Train(IEnumerable<string> sentences, string alphabet, int order, int minCount = 1, double fusionWeight = 0)
     {
@@ -86,7 +86,8 @@ public sealed class WordLanguageModel
         foreach (var words in texts)
             foreach (string word in words)
                 frequency[word] = frequency.GetValueOrDefault(word) + 1;
-        string[] vocabulary = [.. frequency.Where(p => p.Value >= minCount).OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
+        string[] vocabulary = [.. frequency.Where(p => p.Value >= minCount && Encoding.UTF8.GetByteCount(p.Key) <= MaxWordBytes)
+            .OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
             .Select(p => p.Key).Take(MaxWords)];
         var model = new WordLanguageModel(order, alphabet, fusionWeight, vocabulary, [], []);
         var counts = new Dictionary<ulong, int>();

@@ -63,6 +63,15 @@ public sealed class TranscribeCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_word_language_model_weight_above_the_character_models_is_a_usage_error()
+    {
+        var result = SttCommandLine.Run("transcribe", Repository.Sample("short.wav"), "--lm-weight", "0.2", "--word-lm-weight", "0.3");
+
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+        Assert.Contains("The word language model's weight (0.3) may not exceed the character language model's (0.2)", result.Error);
+    }
+
+    [Fact]
     public void The_beam_size_is_the_one_given_else_the_one_the_model_names_else_five_or_for_live_three()
     {
         string named = _temp.File("named-beams");

@@ -41,14 +41,16 @@ public sealed class UnusedOptionsTests
     }
 
     [Fact]
-    public void A_word_weight_warns_without_a_word_model_or_beside_a_character_weight_of_zero()
+    public void A_word_weight_warns_without_a_word_model_beside_a_character_weight_of_zero_or_with_greedy_decoding()
     {
         var words = WordLanguageModel.Train(["a compass needle"], " abcdefghijklmnopqrstuvwxyz'", order: 2);
 
         Assert.Equal(["the model has no word language model: the word language model weight is not used"],
             WarningsOf(new DecodingOptions { WordLanguageModelWeight = 0.3, BeamSize = 5 }, withLanguageModel: true));
-        Assert.Equal(["the word language model is fused only beside the character one: at language model weight 0 its weight is not used"],
+        Assert.Equal(["the word language model is fused only beside the character one: at language model weight 0 it is not used"],
             WarningsOf(new DecodingOptions { LanguageModelWeight = 0, WordLanguageModelWeight = 0.3, BeamSize = 5 }, withLanguageModel: true, words));
+        Assert.Equal(["greedy decoding (beam size 1) does not fuse the word language model: its weight is not used"],
+            WarningsOf(new DecodingOptions { WordLanguageModelWeight = 0.3, BeamSize = 1 }, withLanguageModel: true, words));
         Assert.Empty(WarningsOf(new DecodingOptions { WordLanguageModelWeight = 0.3, BeamSize = 5 }, withLanguageModel: true, words));
     }
 }

@@ -103,6 +103,38 @@ public sealed class WordLanguageModelTests : IDisposable
         Assert.Equal(model.Rescoring("the compass", " ", ends: false, spelling), model.Rescoring("  The  Compass!", "  ", ends: false, spelling), 12);
     }
 
+    [Fact]
+    public void Written_in_whisper_style_pieces_with_a_trailing_space_the_sum_is_the_same()
+    {
+        var model = Trained();
+        var spelling = Spelling();
+        string[] pieces = [" A", " compass", " needle,", " points", " north", ".", " "];
+
+        double total = 0;
+        string text = "";
+        foreach (string piece in pieces)
+        {
+            total += spelling.LogProbability(text, piece) + model.Rescoring(text, piece, ends: false, spelling);
+            text += piece;
+        }
+        total += spelling.LogProbability(text, "", ends: true) + model.Rescoring(text, "", ends: true, spelling);
+
+        Assert.Equal(WrittenOneCharacterAtATime("a compass needle points north", model, spelling), total, 9);
+    }
+
+    [Fact]
+    public void A_word_too_long_to_store_is_an_unknown_word_and_the_model_still_loads()
+    {
+        string longWord = new('a', 300);
+        var model = WordLanguageModel.Train([$"the {longWord} word", $"the {longWord} word"], Alphabet, order: 2);
+        string path = Path.Combine(_directory, "long.bin");
+
+        model.Save(path);
+
+        Assert.DoesNotContain(longWord, WordLanguageModel.Load(path).Vocabulary);
+        Assert.Contains("word", model.Vocabulary);
+    }
+
     /// <summary>What fusion adds up for <paramref name="sentence"/> written a character at a time and then ended.</summary>
     static double WrittenOneCharacterAtATime(string sentence, WordLanguageModel model, CharacterLanguageModel spelling)
     {
