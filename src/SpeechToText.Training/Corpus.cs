@@ -38,18 +38,21 @@ public static class Corpus
     /// <paramref name="testSplitsOnly"/> it synthesises only the test splits, the very recordings the whole corpus
     /// has (every random choice is still drawn), e.g. to evaluate on a corpus without making its training split;
     /// the manifest lists them alone, and a later build of the whole corpus in the same directory keeps them.
-    /// <paramref name="withCatalanVoice"/> draws the training and seen-voice utterances' voices from
-    /// <see cref="Voice.TrainingWithCatalan"/> instead of <see cref="Voice.Training"/>.
+    /// <paramref name="catalanShare"/> has festival's Catalan voices read that share of the training and seen-voice
+    /// utterances (<see cref="Voice.PickTraining"/>; 0: none).
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">Fewer than 0 utterances of a kind, none at all, or fewer than 1 worker.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Fewer than 0 utterances of a kind, none at all, fewer than 1 worker, or a
+    /// Catalan share that is not from 0 to below 1.</exception>
     /// <exception cref="InvalidDataException">The directory holds recordings of another recipe.</exception>
     public static IReadOnlyList<Utterance> Build(string directory, int trainUtterances, int testUtterances, int seed, int workers,
-        bool testSplitsOnly = false, bool withCatalanVoice = false, IProgress<int>? progress = null, CancellationToken cancellation = default)
+        bool testSplitsOnly = false, double catalanShare = 0, IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(trainUtterances);
         ArgumentOutOfRangeException.ThrowIfNegative(testUtterances);
         ArgumentOutOfRangeException.ThrowIfLessThan(testUtterances + (testSplitsOnly ? 0 : trainUtterances), 1, "utterances");
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        if (!(catalanShare is >= 0 and < 1))
+            throw new ArgumentOutOfRangeException(nameof(catalanShare), catalanShare, "The Catalan voices' share is from 0 to below 1.");
         var sentences = SentenceSources.Load();
         var random = new Random(seed);
         var train = Shuffle(sentences.Where(s => !SentenceSources.IsHeldOut(s)).ToList(), random);
@@ -58,16 +61,17 @@ public static class Corpus
 
         var jobs = new List<Job>();
         for (int i = 0; i < trainUtterances; i++)
-            jobs.Add(new Job(jobs.Count, train[i % train.Count], Voice.PickTraining(random, withCatalanVoice), RandomProsody(), Train));
+            jobs.Add(new Job(jobs.Count, train[i % train.Count], Voice.PickTraining(random, catalanShare), RandomProsody(), Train));
         for (int i = 0; i < testUtterances; i++)
-            jobs.Add(new Job(jobs.Count, test[i % test.Count], Voice.PickTraining(random, withCatalanVoice), RandomProsody(), TestSeenVoices));
+            jobs.Add(new Job(jobs.Count, test[i % test.Count], Voice.PickTraining(random, catalanShare), RandomProsody(), TestSeenVoices));
         for (int i = 0; i < testUtterances; i++)
         {
             var held = Voice.HeldOut[i % Voice.HeldOut.Length];
             jobs.Add(new Job(jobs.Count, test[(testUtterances + i) % test.Count], held, RandomProsody(), TestHeldOutVoices));
         }
 
-        UseRecipe(directory, $"seed {seed}, {trainUtterances} training and {testUtterances} test utterances per split, voices {string.Join(' ', withCatalanVoice ? Voice.TrainingWithCatalan : Voice.Training)}");
+        string catalan = catalanShare is 0 || catalanShare == Voice.CatalanEngineShare ? "" : string.Create(CultureInfo.InvariantCulture, $", Catalan share {catalanShare}");
+        UseRecipe(directory, $"seed {seed}, {trainUtterances} training and {testUtterances} test utterances per split, voices {string.Join(' ', catalanShare > 0 ? Voice.TrainingWithCatalan : Voice.Training)}{catalan}");
         var utterances = new Utterance?[jobs.Count];
         int done = 0;
         UnwrappedParallel.ForEach(testSplitsOnly ? jobs.Where(j => j.Split != Train) : jobs, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellation }, job =>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using SpeechToText.Training;
@@ -23,7 +24,14 @@ internal static class CorpusCommand
         {
             Description = "Also have festival's Catalan voice ona (a woman) read English, a quarter of the training and seen-voice utterances, with a Catalan accent",
         };
-        var command = new Command("corpus", "Synthesise a training corpus from offline English text (espeak-ng, flite, festival)") { directory, train, test, seed, workers, testOnly, catalan };
+        var catalanShare = new Option<double?>("--catalan-share")
+        {
+            Description = "Have the Catalan voice read this share of the training and seen-voice utterances (more than 0, less than 1; --catalan-voice is a quarter)",
+        };
+        var command = new Command("corpus", "Synthesise a training corpus from offline English text (espeak-ng, flite, festival)")
+        {
+            directory, train, test, seed, workers, testOnly, catalan, catalanShare,
+        };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
             var log = loggers.CreateLogger("corpus");
@@ -32,9 +40,12 @@ internal static class CorpusCommand
             int total = (testSplitsOnly ? 0 : parsed.GetValue(train)) + 2 * parsed.GetValue(test);
             if (total == 0)
                 throw new UsageException("nothing to synthesise: --train and --test are both 0");
+            if (parsed.GetValue(catalanShare) is { } share && !(share > 0 && share < 1))
+                throw new UsageException($"--catalan-share must be more than 0 and less than 1, not {share.ToString(CultureInfo.InvariantCulture)}");
+            double catalanVoice = parsed.GetValue(catalanShare) ?? (parsed.GetValue(catalan) ? Voice.CatalanEngineShare : 0);
             var bar = new ProgressBar(error);
             var utterances = Corpus.Build(parsed.GetValue(directory)!, parsed.GetValue(train), parsed.GetValue(test), parsed.GetValue(seed),
-                parsed.GetValue(workers), testSplitsOnly, parsed.GetValue(catalan), new Progress<int>(n => bar.Report("synthesising", n, total, "utterances")),
+                parsed.GetValue(workers), testSplitsOnly, catalanVoice, new Progress<int>(n => bar.Report("synthesising", n, total, "utterances")),
                 cancellation);
             bar.Finish();
             foreach (var split in utterances.GroupBy(u => u.Split))

@@ -36,6 +36,30 @@ public sealed class CorpusCommandTests : IDisposable
     }
 
     [Fact]
+    public void Catalan_share_gives_the_Catalan_voice_that_share_and_names_it_in_the_recipe()
+    {
+        string directory = _temp.File("corpus");
+
+        var result = SttCommandLine.Run("corpus", directory, "--train", "12", "--test", "0", "--seed", "3", "--catalan-share", "0.5");
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        Assert.Contains("\tfestival-ca:upc_ca_ona_hts\t", File.ReadAllText(Path.Combine(directory, "manifest.tsv")), StringComparison.Ordinal);
+        Assert.EndsWith(", Catalan share 0.5", File.ReadAllText(Path.Combine(directory, "recipe.txt")).Trim());
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1")]
+    [InlineData("-0.2")]
+    public void A_catalan_share_outside_zero_to_one_is_a_usage_error(string share)
+    {
+        var result = SttCommandLine.Run("corpus", _temp.File("corpus"), "--train", "1", "--test", "0", "--catalan-share", share);
+
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+        Assert.Contains("--catalan-share must be more than 0 and less than 1", result.Error);
+    }
+
+    [Fact]
     public void A_corpus_directory_where_a_file_stands_is_an_input_error_and_the_file_is_kept()
     {
         string file = _temp.Write("corpus", "kept"u8.ToArray());

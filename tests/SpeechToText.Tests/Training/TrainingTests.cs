@@ -37,7 +37,7 @@ public sealed class TrainingTests : IDisposable
     [Fact]
     public void A_corpus_that_asks_for_the_Catalan_voice_has_it_read_some_training_utterances_and_no_held_out_ones()
     {
-        var utterances = Corpus.Build(_temp.File("catalan"), trainUtterances: 12, testUtterances: 2, seed: 3, workers: 2, withCatalanVoice: true);
+        var utterances = Corpus.Build(_temp.File("catalan"), trainUtterances: 12, testUtterances: 2, seed: 3, workers: 2, catalanShare: Voice.CatalanEngineShare);
 
         Assert.Contains(utterances, u => u.Split == Corpus.Train && u.Voice == "festival-ca:upc_ca_ona_hts");
         Assert.DoesNotContain(utterances, u => u.Split == Corpus.TestHeldOutVoices && u.Voice.StartsWith("festival-ca", StringComparison.Ordinal));
@@ -132,12 +132,25 @@ public sealed class TrainingTests : IDisposable
     public void With_the_Catalan_voice_each_of_four_engines_speaks_a_quarter_of_a_corpus()
     {
         var random = new Random(1);
-        var voices = Enumerable.Range(0, 60_000).Select(_ => Voice.PickTraining(random, withCatalan: true)).ToList();
+        var voices = Enumerable.Range(0, 60_000).Select(_ => Voice.PickTraining(random, Voice.CatalanEngineShare)).ToList();
 
         foreach (string engine in new[] { "espeak-ng", "flite", "festival", "festival-ca" })
             Assert.InRange(voices.Count(v => v.Engine == engine), 14_000, 16_000);
         Assert.All(voices, v => Assert.False(v.IsHeldOut, v.ToString()));
         Assert.Equal(Voice.TrainingWithCatalan.Count, voices.Distinct().Count());
+    }
+
+    [Fact]
+    public void At_a_tenth_the_Catalan_voice_speaks_a_tenth_of_a_corpus_and_the_english_engines_share_the_rest()
+    {
+        var random = new Random(1);
+        var voices = Enumerable.Range(0, 60_000).Select(_ => Voice.PickTraining(random, catalanShare: 0.1)).ToList();
+
+        Assert.InRange(voices.Count(v => v.Engine == "festival-ca"), 5_400, 6_600);
+        foreach (string engine in new[] { "espeak-ng", "flite", "festival" })
+            Assert.InRange(voices.Count(v => v.Engine == engine), 17_000, 19_000);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Voice.PickTraining(random, catalanShare: 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Voice.PickTraining(random, catalanShare: -0.1));
     }
 
     [Fact]
