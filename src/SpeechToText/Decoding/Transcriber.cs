@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using SpeechToText.Audio;
 using SpeechToText.Features;
@@ -58,6 +57,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             throw new ArgumentException("Translation needs a multilingual model; this one is English-only.", nameof(options));
         options.Validate();
         CheckFusion(options);
+        var fusion = options.BeamSize > 1 ? Fusion(options) : null;
         var prompts = new PromptBuilder(special, (int)model.Decoder.Context);
         // The reference samples at most half the text context, leaving the other half for the previous text;
         // a model that cannot be prompted with previous text may use the whole context.
@@ -95,7 +95,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             }
             var previous = history.Skip(promptResetSince).ToList();
             var (prompt, startIndex) = prompts.Build(previous, languageToken, options.Task, options.Timestamps);
-            var result = DecodeWithFallback(audio, prompt, startIndex, maxTokens, options, random, cancellation);
+            var result = DecodeWithFallback(audio, prompt, startIndex, maxTokens, options, fusion, random, cancellation);
 
             if (IsSilence(result, options))
             {
@@ -129,11 +129,11 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     }
 
     WindowResult DecodeWithFallback(CrossAttentionCache audio, IReadOnlyList<int> prompt, int startIndex, int maxTokens,
-        DecodingOptions options, Random random, CancellationToken cancellation)
+        DecodingOptions options, LanguageModelFusion? fusion, Random random, CancellationToken cancellation)
     {
         var filters = Filters(options);
         var decoder = new WindowDecoder(model, tokenizer, filters);
-        var beamSearch = options.BeamSize > 1 ? new BeamSearchDecoder(model, tokenizer, filters, options.BeamSize, options.Patience, Fusion(options)) : null;
+        var beamSearch = options.BeamSize > 1 ? new BeamSearchDecoder(model, tokenizer, filters, options.BeamSize, options.Patience, fusion) : null;
         WindowResult? result = null;
         foreach (double temperature in options.Temperatures)
         {
@@ -186,19 +186,15 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     }
 
     /// <summary>
-    /// Throws when the language models cannot be fused as given: an <see cref="InvalidOperationException"/> for a word
-    /// model whose alphabet is not the character model's, an <see cref="ArgumentException"/> (parameter "options") for
-    /// a word model that would count more than the character one (its rescoring takes a known word's spelling score
-    /// away at its own weight, so above the character model's weight a rare spelling would earn a bonus).
+    /// Throws an <see cref="ArgumentException"/> (parameter "options") when the word language model cannot be fused
+    /// beside the character one as the options weigh them (<see cref="LanguageModelFusion.Refusal"/>); at character
+    /// weight 0 the word model is not fused, and nothing is refused.
     /// </summary>
     internal void CheckFusion(DecodingOptions options)
     {
-        if (languageModel != null && wordLanguageModel != null && wordLanguageModel.Alphabet != languageModel.Alphabet)
-            throw new InvalidOperationException($"The word language model's alphabet \"{wordLanguageModel.Alphabet}\" is not the character model's \"{languageModel.Alphabet}\".");
-        double characters = CharacterWeight(options), words = WordWeight(options);
-        if (characters > 0 && words > characters)
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"The word language model's weight ({words}) may not exceed the character language model's ({characters})."), nameof(options));
+        if (languageModel != null && CharacterWeight(options) > 0
+            && LanguageModelFusion.Refusal(languageModel, wordLanguageModel, CharacterWeight(options), WordWeight(options)) is { } refusal)
+            throw new ArgumentException(refusal, nameof(options));
     }
 
     double CharacterWeight(DecodingOptions options) => languageModel == null ? 0 : options.LanguageModelWeight ?? languageModel.FusionWeight;

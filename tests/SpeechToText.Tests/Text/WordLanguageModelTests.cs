@@ -1,3 +1,4 @@
+using SpeechToText.Decoding;
 using SpeechToText.Text;
 
 namespace SpeechToText.Tests.Text;
@@ -120,6 +121,19 @@ public sealed class WordLanguageModelTests : IDisposable
         total += spelling.LogProbability(text, "", ends: true) + model.Rescoring(text, "", ends: true, spelling);
 
         Assert.Equal(WrittenOneCharacterAtATime("a compass needle points north", model, spelling), total, 9);
+    }
+
+    [Fact]
+    public void Fusion_refuses_a_word_model_weighted_above_the_character_model_or_written_in_another_alphabet()
+    {
+        var spelling = Spelling();
+        var otherAlphabet = WordLanguageModel.Train(Sentences, Alphabet.TrimEnd('\''), order: 3, minCount: 1, fusionWeight: 0.3);
+
+        Assert.Null(LanguageModelFusion.Refusal(spelling, Trained(), characterWeight: 0.4, wordWeight: 0.4));
+        Assert.Null(LanguageModelFusion.Refusal(spelling, words: null, characterWeight: 0.4, wordWeight: 0));
+        Assert.Equal("The word language model's weight (0.5) may not exceed the character language model's (0.4).",
+            LanguageModelFusion.Refusal(spelling, Trained(), characterWeight: 0.4, wordWeight: 0.5));
+        Assert.StartsWith("The word language model's alphabet", LanguageModelFusion.Refusal(spelling, otherAlphabet, 0.4, 0.3));
     }
 
     [Fact]
