@@ -83,6 +83,33 @@ public static class SpecAugment
 }
 
 /// <summary>
+/// A random spectral envelope on log-mel features: a smooth curve over the mel bins (the sum of three cosines, each
+/// up to ±<see cref="MaxDecibels"/> dB) added to every frame, as another voice's timbre or another microphone and room
+/// would colour the spectrum.
+/// </summary>
+public static class SpectralColouring
+{
+    /// <summary>The largest amplitude of each of the three cosines, in decibels.</summary>
+    public const double MaxDecibels = 3;
+
+    /// <summary>Whisper's log-mel features are log10 power divided by 4: a decibel is a fortieth.</summary>
+    const double PerDecibel = 1.0 / 40;
+
+    /// <summary>Colours the first <paramref name="frames"/> frames of <paramref name="mel"/> ([bins, width], row-major) in place.</summary>
+    public static void Apply(float[] mel, int bins, int width, int frames, Random random)
+    {
+        double[] amplitudes = [.. Enumerable.Range(0, 3).Select(_ => (2 * random.NextDouble() - 1) * MaxDecibels * PerDecibel)];
+        for (int m = 0; m < bins; m++)
+        {
+            double position = Math.PI * (m + 0.5) / bins;
+            float offset = (float)amplitudes.Select((a, k) => a * Math.Cos((k + 1) * position)).Sum();
+            for (int t = 0; t < Math.Min(frames, width); t++)
+                mel[m * width + t] += offset;
+        }
+    }
+}
+
+/// <summary>
 /// Vocal tract length perturbation on log-mel features: the spectrum is stretched along frequency by a
 /// factor (above 1 moves formants up, as from a longer to a shorter vocal tract), so that a few voices
 /// stand for many speakers. Each filter takes the value the unwarped spectrum had at its centre frequency

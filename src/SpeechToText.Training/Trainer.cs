@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using SpeechToText.Audio;
 using SpeechToText.Checkpoints;
 using SpeechToText.Decoding;
+using SpeechToText.Features;
 using SpeechToText.Modeling;
 using SpeechToText.Text;
 using TorchSharp;
@@ -224,7 +225,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
                 {
                     var own = new Random(seeds[i]);
                     examples[i] = Load(batch[i], train, maxFrames, own);
-                    features[i] = Features(model, examples[i], options.EndOfAudioTail, own);
+                    features[i] = Features(model, examples[i], options.EndOfAudioTail, own, options.SpectralColouring);
                 });
                 yield return Prepared(targets, examples, features);
             }
@@ -240,10 +241,10 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
 
     /// <summary>
     /// Log-mel features (unpadded, followed by the zero tail when <paramref name="tail"/>; or 30 s windows for
-    /// models trained on them); given a random source, a vocal tract warp (factor from <see cref="WarpRange"/>) and
-    /// SpecAugment.
+    /// models trained on them); given a random source, a vocal tract warp (factor from <see cref="WarpRange"/>),
+    /// the speech's frames coloured when <paramref name="colouring"/> (<see cref="SpectralColouring"/>), and SpecAugment.
     /// </summary>
-    internal static (float[] Values, int Frames) Features(WhisperModel model, Example example, bool tail, Random? augment)
+    internal static (float[] Values, int Frames) Features(WhisperModel model, Example example, bool tail, Random? augment, bool colouring = false)
     {
         int bins = model.Dimensions.MelBins;
         var (values, frames) = ClipFeatures.Of(model, example.Samples, tail);
@@ -251,6 +252,8 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         {
             var (min, max) = WarpRange;
             VocalTractWarp.Apply(values, bins, frames, min + (max - min) * augment.NextDouble());
+            if (colouring)
+                SpectralColouring.Apply(values, bins, frames, example.Samples.Length / LogMelSpectrogram.HopLength, augment);
             SpecAugment.Apply(values, bins, frames, augment);
         }
         return (values, frames);

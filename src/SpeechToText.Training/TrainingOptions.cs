@@ -65,6 +65,12 @@ public sealed record TrainingOptions
     /// </summary>
     public bool EndOfAudioTail { get; init; }
 
+    /// <summary>
+    /// Whether each training example's spectrum is coloured by a random smooth envelope (<see cref="SpectralColouring"/>):
+    /// other timbres, microphones and rooms than the synthesisers' (the bundled model trained without it up to step 27650).
+    /// </summary>
+    public bool SpectralColouring { get; init; }
+
     /// <summary>Validate (and save) every this many steps.</summary>
     public int ValidateEvery { get; init; } = 500;
 

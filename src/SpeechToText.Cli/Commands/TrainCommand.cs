@@ -34,6 +34,10 @@ internal static class TrainCommand
         {
             Description = "End every example with the zero frames inference appends after the audio (else only its batch's padding follows it)",
         };
+        var colouring = new Option<bool>("--spectral-colouring")
+        {
+            Description = "Colour every training example's spectrum with a random smooth envelope (up to ±9 dB): other timbres, microphones and rooms",
+        };
         var decoderLayers = new Option<int>("--decoder-layers") { DefaultValueFactory = _ => defaults.DecoderLayers };
         var validateEvery = new Option<int>("--validate-every") { DefaultValueFactory = _ => defaults.ValidateEvery };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
@@ -41,7 +45,7 @@ internal static class TrainCommand
         var language = new Option<string>("--language") { Description = "Language of the transcripts (multilingual models)", DefaultValueFactory = _ => defaults.Language };
         var command = new Command("train", "Train the bundled model's recipe (hybrid CTC/attention) or fine-tune a model, with AdamW")
         {
-            corpus, destination, initial, language, steps, minutes, learningRate, decayFrom, batchFrames, accumulate, width, encoderLayers, deepenEncoder, decoderLayers, deepenDecoder, endTail, validateEvery,
+            corpus, destination, initial, language, steps, minutes, learningRate, decayFrom, batchFrames, accumulate, width, encoderLayers, deepenEncoder, decoderLayers, deepenDecoder, endTail, colouring, validateEvery,
             seed,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
@@ -64,6 +68,7 @@ internal static class TrainCommand
                 DecoderLayers = parsed.GetValue(decoderLayers),
                 DeepenDecoderTo = parsed.GetValue(deepenDecoder),
                 EndOfAudioTail = parsed.GetValue(endTail),
+                SpectralColouring = parsed.GetValue(colouring),
                 ValidateEvery = parsed.GetValue(validateEvery),
                 Seed = parsed.GetValue(seed),
             };

@@ -41,4 +41,29 @@ public sealed class AugmentationTests
 
         Assert.Equal(mel, warped, (a, b) => Math.Abs(a - b) < 1e-5f);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Spectral_colouring_adds_one_smooth_envelope_of_at_most_nine_decibels_to_the_speech_frames_only(int seed)
+    {
+        const int Bins = 80, Width = 12, Speech = 9;
+        var mel = new float[Bins * Width];
+
+        SpectralColouring.Apply(mel, Bins, Width, Speech, new Random(seed));
+
+        float[] envelope = [.. Enumerable.Range(0, Bins).Select(m => mel[m * Width])];
+        for (int m = 0; m < Bins; m++)
+        {
+            for (int t = 0; t < Speech; t++)
+                Assert.Equal(envelope[m], mel[m * Width + t]);
+            for (int t = Speech; t < Width; t++)
+                Assert.Equal(0, mel[m * Width + t]);
+            Assert.InRange(envelope[m], -3 * SpectralColouring.MaxDecibels / 40, 3 * SpectralColouring.MaxDecibels / 40);
+            if (m > 0)
+                Assert.InRange(Math.Abs(envelope[m] - envelope[m - 1]), 0, 0.02); // three cosines over 80 bins: no jumps
+        }
+        Assert.True(envelope.Max() - envelope.Min() > 0.001, "the spectrum is coloured");
+    }
 }
