@@ -67,7 +67,7 @@ public sealed record TrainingOptions
 
     /// <summary>
     /// Whether each training example's spectrum is coloured by a random smooth envelope (<see cref="SpectralColouring"/>):
-    /// other timbres, microphones and rooms than the synthesisers' (the bundled model trained without it up to step 27650).
+    /// other timbres, microphones and rooms than the synthesisers' (the bundled model trained without it).
     /// </summary>
     public bool SpectralColouring { get; init; }
 
