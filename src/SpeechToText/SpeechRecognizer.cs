@@ -44,14 +44,12 @@ public sealed class SpeechRecognizer : IDisposable
     readonly WhisperModel _model;
     readonly ILoggerFactory? _loggers;
 
-    SpeechRecognizer(WhisperModel model, WhisperTokenizer tokenizer, string name, CharacterLanguageModel? languageModel,
-        WordLanguageModel? wordLanguageModel, ILoggerFactory? loggers)
+    SpeechRecognizer(WhisperModel model, WhisperTokenizer tokenizer, string name, LanguageModels? languageModels, ILoggerFactory? loggers)
     {
         _model = model;
         Tokenizer = tokenizer;
         ModelName = name;
-        LanguageModel = languageModel;
-        WordLanguageModel = wordLanguageModel;
+        LanguageModels = languageModels;
         _loggers = loggers;
     }
 
@@ -67,11 +65,11 @@ public sealed class SpeechRecognizer : IDisposable
     /// <summary>The beam size the model asks for by default (<see cref="WhisperModel.BeamSize"/>), or null when it names none.</summary>
     public int? BeamSize => _model.BeamSize;
 
-    /// <summary>The language model kept in the model's directory (<see cref="CharacterLanguageModel.FileName"/>), fused into beam search; null if it has none.</summary>
-    public CharacterLanguageModel? LanguageModel { get; }
-
-    /// <summary>The word language model kept in the model's directory (<see cref="WordLanguageModel.FileName"/>), fused beside the character one; null if it has none.</summary>
-    public WordLanguageModel? WordLanguageModel { get; }
+    /// <summary>
+    /// The language models kept in the model's directory (<see cref="CharacterLanguageModel.FileName"/> and, beside it,
+    /// <see cref="WordLanguageModel.FileName"/>), fused into beam search; null if it has none.
+    /// </summary>
+    public LanguageModels? LanguageModels { get; }
 
     /// <summary>
     /// Loads the checkpoint at <paramref name="path"/> (a Hugging Face directory or a ggml file), and the language
@@ -105,7 +103,7 @@ public sealed class SpeechRecognizer : IDisposable
                 model.to(torch.ScalarType.BFloat16);
             model.to(device);
             model.Kernels = AttentionBackends.Create(options.Attention, device, loggers?.CreateLogger<SpeechRecognizer>());
-            return new SpeechRecognizer(model, tokenizer, path, languageModel, words, loggers);
+            return new SpeechRecognizer(model, tokenizer, path, languageModel == null ? null : new LanguageModels(languageModel, words), loggers);
         }
         catch
         {
@@ -127,7 +125,7 @@ public sealed class SpeechRecognizer : IDisposable
         options ??= new DecodingOptions();
         await Task.Yield();
         var samples = read();
-        var transcriber = new Transcriber(_model, Tokenizer, _loggers?.CreateLogger<Transcriber>(), LanguageModel, WordLanguageModel);
+        var transcriber = new Transcriber(_model, Tokenizer, _loggers?.CreateLogger<Transcriber>(), LanguageModels);
         foreach (var segment in transcriber.Transcribe(samples, options, cancellation))
         {
             yield return segment;
@@ -137,7 +135,7 @@ public sealed class SpeechRecognizer : IDisposable
 
     /// <summary>Starts transcribing a live stream: push its audio to the result as it arrives (see <see cref="StreamingTranscriber"/>).</summary>
     public StreamingTranscriber CreateStream(StreamingOptions? options = null) =>
-        new(_model, Tokenizer, options, _loggers?.CreateLogger<StreamingTranscriber>(), LanguageModel, WordLanguageModel);
+        new(_model, Tokenizer, options, _loggers?.CreateLogger<StreamingTranscriber>(), LanguageModels);
 
     static torch.Device ResolveDevice(string device)
     {

@@ -27,39 +27,34 @@ public sealed class LanguageModelFusion
     public double WordWeight { get; }
 
     /// <summary>
-    /// Fuses <paramref name="languageModel"/> with the weight stored in it, or with <paramref name="weight"/> if given,
-    /// and <paramref name="words"/>, if given, likewise with its own weight or <paramref name="wordWeight"/>.
+    /// Fuses the character model of <paramref name="models"/> with the weight stored in it, or with <paramref name="weight"/>
+    /// if given, and its word model, if any, likewise with its own weight or <paramref name="wordWeight"/>.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">A weight given is negative or not finite.</exception>
-    /// <exception cref="ArgumentException">The word model cannot be fused beside this one at these weights (its
-    /// alphabet is another, or it would count more).</exception>
-    public LanguageModelFusion(CharacterLanguageModel languageModel, WhisperTokenizer tokenizer, double? weight = null,
-        WordLanguageModel? words = null, double? wordWeight = null)
+    /// <exception cref="ArgumentOutOfRangeException">A weight given is negative or not finite, or the word model's
+    /// would exceed the character model's (<see cref="Refusal"/>).</exception>
+    public LanguageModelFusion(LanguageModels models, WhisperTokenizer tokenizer, double? weight = null, double? wordWeight = null)
     {
         if (weight is { } given && !CharacterLanguageModel.IsValidWeight(given))
             throw new ArgumentOutOfRangeException(nameof(weight), weight, "The language model's weight must be a finite number, 0 or more.");
         if (wordWeight is { } givenWords && !CharacterLanguageModel.IsValidWeight(givenWords))
             throw new ArgumentOutOfRangeException(nameof(wordWeight), wordWeight, "The word language model's weight must be a finite number, 0 or more.");
-        (_languageModel, _tokenizer, _words) = (languageModel, tokenizer, words);
-        Weight = weight ?? languageModel.FusionWeight;
-        WordWeight = words == null ? 0 : wordWeight ?? words.FusionWeight;
-        if (Refusal(languageModel, words, Weight, WordWeight) is { } refusal)
-            throw new ArgumentException(refusal, nameof(words));
+        (_languageModel, _tokenizer, _words) = (models.Characters, tokenizer, models.Words);
+        Weight = weight ?? models.Characters.FusionWeight;
+        WordWeight = models.Words == null ? 0 : wordWeight ?? models.Words.FusionWeight;
+        if (Refusal(Weight, WordWeight) is { } refusal)
+            throw new ArgumentOutOfRangeException(nameof(wordWeight), wordWeight, refusal);
     }
 
     /// <summary>
-    /// Why <paramref name="words"/> cannot be fused beside <paramref name="characters"/> at these weights, or null when
-    /// it can: its alphabet must be the character model's, and its weight may not exceed theirs (its rescoring takes a
-    /// known word's spelling score away at its own weight, so above the character model's weight a rare spelling would
-    /// earn a bonus).
+    /// Why a word model cannot be fused at <paramref name="wordWeight"/> beside a character model at
+    /// <paramref name="characterWeight"/>, or null when it can: its rescoring takes a known word's spelling score away
+    /// at its own weight, so above the character model's weight a rare spelling would earn a bonus.
     /// </summary>
-    internal static string? Refusal(CharacterLanguageModel characters, WordLanguageModel? words, double characterWeight, double wordWeight) =>
-        words != null && words.Alphabet != characters.Alphabet
-            ? $"The word language model's alphabet \"{words.Alphabet}\" is not the character model's \"{characters.Alphabet}\"."
-            : wordWeight > characterWeight
-                ? string.Create(CultureInfo.InvariantCulture,
-                    $"The word language model's weight ({wordWeight}) may not exceed the character language model's ({characterWeight}).")
-                : null;
+    internal static string? Refusal(double characterWeight, double wordWeight) =>
+        wordWeight > characterWeight
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"The word language model's weight ({wordWeight}) may not exceed the character language model's ({characterWeight}).")
+            : null;
 
     /// <summary>The text of the tokens written so far (what <see cref="Score"/> continues).</summary>
     public string TextOf(IEnumerable<int> tokens) => _tokenizer.Decode(tokens);

@@ -16,11 +16,10 @@ namespace SpeechToText.Decoding;
 /// Models without timestamp tokens cannot say where a window's speech ends, so for them long audio is
 /// first cut at pauses (<see cref="PauseSplitter"/>) into pieces of at most one window (30 s, or what the
 /// model's audio positions cover): given samples, one utterance a piece, the pauses between them left out.
-/// Beam search fuses <paramref name="languageModel"/> when given (see <see cref="DecodingOptions.LanguageModelWeight"/>),
-/// and <paramref name="wordLanguageModel"/> beside it (see <see cref="DecodingOptions.WordLanguageModelWeight"/>).
+/// Beam search fuses <paramref name="languageModels"/> when given (see <see cref="DecodingOptions.LanguageModelWeight"/>
+/// and <see cref="DecodingOptions.WordLanguageModelWeight"/>).
 /// </summary>
-public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, ILogger? logger = null, CharacterLanguageModel? languageModel = null,
-    WordLanguageModel? wordLanguageModel = null)
+public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, ILogger? logger = null, LanguageModels? languageModels = null)
 {
     const int FramesPerToken = 2;           // each encoder position covers two mel frames
     const double HotTemperature = 0.5;      // above this, the next window is not conditioned on this one
@@ -173,11 +172,11 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             else if (InitialPromptTokens(initial) == null)
                 logger.LogWarning("the model's vocabulary cannot spell the initial prompt: it is not used");
         }
-        if (options.LanguageModelWeight is > 0 && languageModel == null)
+        if (options.LanguageModelWeight is > 0 && languageModels == null)
             logger.LogWarning("the model has no language model: the language model weight is not used");
         else if (options.LanguageModelWeight is > 0 && options.BeamSize == 1)
             logger.LogWarning("greedy decoding (beam size 1) does not fuse the language model: its weight is not used");
-        if (options.WordLanguageModelWeight is > 0 && wordLanguageModel == null)
+        if (options.WordLanguageModelWeight is > 0 && languageModels?.Words == null)
             logger.LogWarning("the model has no word language model: the word language model weight is not used");
         else if (WordWeight(options) > 0 && CharacterWeight(options) == 0)
             logger.LogWarning("the word language model is fused only beside the character one: at language model weight 0 it is not used");
@@ -192,22 +191,21 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     /// </summary>
     internal void CheckFusion(DecodingOptions options)
     {
-        if (languageModel != null && CharacterWeight(options) > 0
-            && LanguageModelFusion.Refusal(languageModel, wordLanguageModel, CharacterWeight(options), WordWeight(options)) is { } refusal)
+        if (CharacterWeight(options) > 0 && LanguageModelFusion.Refusal(CharacterWeight(options), WordWeight(options)) is { } refusal)
             throw new ArgumentException(refusal, nameof(options));
     }
 
-    double CharacterWeight(DecodingOptions options) => languageModel == null ? 0 : options.LanguageModelWeight ?? languageModel.FusionWeight;
+    double CharacterWeight(DecodingOptions options) => languageModels == null ? 0 : options.LanguageModelWeight ?? languageModels.Characters.FusionWeight;
 
-    double WordWeight(DecodingOptions options) => wordLanguageModel == null ? 0 : options.WordLanguageModelWeight ?? wordLanguageModel.FusionWeight;
+    double WordWeight(DecodingOptions options) => languageModels?.Words is { } words ? options.WordLanguageModelWeight ?? words.FusionWeight : 0;
 
     /// <summary>The tokens of an initial prompt (as previous text, after a space), or null when the vocabulary cannot spell it.</summary>
     IReadOnlyList<int>? InitialPromptTokens(string initial) => tokenizer.TryEncode(" " + initial.Trim());
 
     /// <summary>The language model's fusion under <paramref name="options"/>; null without a language model or at weight 0.</summary>
     LanguageModelFusion? Fusion(DecodingOptions options) =>
-        languageModel != null && CharacterWeight(options) > 0
-            ? new LanguageModelFusion(languageModel, tokenizer, options.LanguageModelWeight, wordLanguageModel, options.WordLanguageModelWeight)
+        languageModels != null && CharacterWeight(options) > 0
+            ? new LanguageModelFusion(languageModels, tokenizer, options.LanguageModelWeight, options.WordLanguageModelWeight)
             : null;
 
     ILogitFilter[] Filters(DecodingOptions options)

@@ -90,10 +90,10 @@ public sealed class StreamingTranscriber
 
     /// <summary>
     /// Starts a stream transcribed by <paramref name="model"/>; beam search (<see cref="DecodingOptions.BeamSize"/>
-    /// above 1) fuses <paramref name="languageModel"/> and <paramref name="wordLanguageModel"/> when given.
+    /// above 1) fuses <paramref name="languageModels"/> when given.
     /// </summary>
     public StreamingTranscriber(WhisperModel model, WhisperTokenizer tokenizer, StreamingOptions? options = null, ILogger? logger = null,
-        CharacterLanguageModel? languageModel = null, WordLanguageModel? wordLanguageModel = null)
+        LanguageModels? languageModels = null)
     {
         _model = model;
         _options = options ?? new StreamingOptions();
@@ -101,7 +101,7 @@ public sealed class StreamingTranscriber
             throw new ArgumentException("The minimum chunk must be positive and shorter than the maximum buffer, and the pre-roll not negative.", nameof(options));
         _options.Decoding.Validate();
         _logger = logger;
-        _transcriber = new Transcriber(model, tokenizer, logger, languageModel, wordLanguageModel);
+        _transcriber = new Transcriber(model, tokenizer, logger, languageModels);
         _transcriber.CheckFusion(_options.Decoding);
         _transcriber.WarnOfUnusedOptions(_options.Decoding);
         _mel = new StreamingLogMel(model.Dimensions.MelBins);

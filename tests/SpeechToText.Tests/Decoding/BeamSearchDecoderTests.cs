@@ -114,9 +114,9 @@ public sealed class BeamSearchDecoderTests : IDisposable
 
         var alone = new BeamSearchDecoder(_model, _tokenizer, script, beamSize: 2).Decode(_audio, Prompt, 0, 10);
         var fused = new BeamSearchDecoder(_model, _tokenizer, script, beamSize: 2,
-            fusion: new LanguageModelFusion(languageModel, _tokenizer, weight: 1)).Decode(_audio, Prompt, 0, 10);
+            fusion: new LanguageModelFusion(new LanguageModels(languageModel), _tokenizer, weight: 1)).Decode(_audio, Prompt, 0, 10);
         var weightless = new BeamSearchDecoder(_model, _tokenizer, script, beamSize: 2,
-            fusion: new LanguageModelFusion(languageModel, _tokenizer, weight: 0)).Decode(_audio, Prompt, 0, 10);
+            fusion: new LanguageModelFusion(new LanguageModels(languageModel), _tokenizer, weight: 0)).Decode(_audio, Prompt, 0, 10);
 
         Assert.Equal("a", alone.Text);
         Assert.Equal("b", fused.Text);
@@ -141,9 +141,9 @@ public sealed class BeamSearchDecoderTests : IDisposable
         var words = WordLanguageModel.Train([.. text, .. Enumerable.Repeat("a y", 20)], CustomVocabularyModelTests.Characters, order: 2);
 
         var charactersAlone = new BeamSearchDecoder(_model, _tokenizer, script, beamSize: 2,
-            fusion: new LanguageModelFusion(characters, _tokenizer, weight: 1)).Decode(_audio, Prompt, 0, 10);
+            fusion: new LanguageModelFusion(new LanguageModels(characters), _tokenizer, weight: 1)).Decode(_audio, Prompt, 0, 10);
         var withWords = new BeamSearchDecoder(_model, _tokenizer, script, beamSize: 2,
-            fusion: new LanguageModelFusion(characters, _tokenizer, weight: 1, words, wordWeight: 1)).Decode(_audio, Prompt, 0, 10);
+            fusion: new LanguageModelFusion(new LanguageModels(characters, words), _tokenizer, weight: 1, wordWeight: 1)).Decode(_audio, Prompt, 0, 10);
 
         Assert.Equal("a x", charactersAlone.Text);
         Assert.Equal("a y", withWords.Text);
@@ -161,7 +161,7 @@ public sealed class BeamSearchDecoderTests : IDisposable
             ["ab"] = new() { ["<end>"] = 1 },
         })];
         WindowResult Decode(double end) => new BeamSearchDecoder(_model, _tokenizer, Script(end), beamSize: 2,
-            fusion: new LanguageModelFusion(languageModel, _tokenizer, weight: 3)).Decode(_audio, Prompt, 0, 10);
+            fusion: new LanguageModelFusion(new LanguageModels(languageModel), _tokenizer, weight: 3)).Decode(_audio, Prompt, 0, 10);
 
         Assert.Equal("a", Decode(end: 0.12).Text);
         Assert.Equal("ab", Decode(end: 0.08).Text);

@@ -14,9 +14,11 @@ public sealed class UnusedOptionsTests
         using (model)
         {
             var logger = new RecordingLogger();
-            var languageModel = withLanguageModel ? CharacterLanguageModel.Load(Path.Combine(Repository.BundledModel, CharacterLanguageModel.FileName)) : null;
+            var languageModels = withLanguageModel
+                ? new LanguageModels(CharacterLanguageModel.Load(Path.Combine(Repository.BundledModel, CharacterLanguageModel.FileName)), words)
+                : null;
             var samples = AudioInput.ReadAll(Repository.Sample("short.wav"));
-            _ = new Transcriber(model, tokenizer, logger, languageModel, words).Transcribe(samples, options).ToList();
+            _ = new Transcriber(model, tokenizer, logger, languageModels).Transcribe(samples, options).ToList();
             return [.. logger.Warnings];
         }
     }

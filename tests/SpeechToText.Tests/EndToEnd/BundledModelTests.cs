@@ -49,8 +49,7 @@ public class BundledModelTests
             new DecodingOptions { BeamSize = TranscribeCommand.BeamSizeFor(recognizer, given: null) });
 
         // The speech model alone (LanguageModelWeight = 0) spells what it hears: "the direction in which a combace needled points".
-        Assert.NotNull(recognizer.LanguageModel);
-        Assert.NotNull(recognizer.WordLanguageModel);
+        Assert.NotNull(recognizer.LanguageModels?.Words);
         Assert.Equal(reference, transcript.Trim());
     }
 

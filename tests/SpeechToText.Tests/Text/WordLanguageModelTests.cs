@@ -124,16 +124,15 @@ public sealed class WordLanguageModelTests : IDisposable
     }
 
     [Fact]
-    public void Fusion_refuses_a_word_model_weighted_above_the_character_model_or_written_in_another_alphabet()
+    public void Goes_only_beside_a_character_model_of_its_alphabet_and_weighted_no_more_than_it()
     {
-        var spelling = Spelling();
         var otherAlphabet = WordLanguageModel.Train(Sentences, Alphabet.TrimEnd('\''), order: 3, minCount: 1, fusionWeight: 0.3);
 
-        Assert.Null(LanguageModelFusion.Refusal(spelling, Trained(), characterWeight: 0.4, wordWeight: 0.4));
-        Assert.Null(LanguageModelFusion.Refusal(spelling, words: null, characterWeight: 0.4, wordWeight: 0));
+        var refused = Assert.Throws<ArgumentException>(() => new LanguageModels(Spelling(), otherAlphabet));
+        Assert.StartsWith("The word language model's alphabet", refused.Message);
+        Assert.Null(LanguageModelFusion.Refusal(characterWeight: 0.4, wordWeight: 0.4));
         Assert.Equal("The word language model's weight (0.5) may not exceed the character language model's (0.4).",
-            LanguageModelFusion.Refusal(spelling, Trained(), characterWeight: 0.4, wordWeight: 0.5));
-        Assert.StartsWith("The word language model's alphabet", LanguageModelFusion.Refusal(spelling, otherAlphabet, 0.4, 0.3));
+            LanguageModelFusion.Refusal(characterWeight: 0.4, wordWeight: 0.5));
     }
 
     [Fact]

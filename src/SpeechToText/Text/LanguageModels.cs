@@ -1,0 +1,24 @@
+namespace SpeechToText.Text;
+
+/// <summary>
+/// The language models beam search fuses with a speech model (<see cref="Decoding.LanguageModelFusion"/>): a character
+/// model and, beside it if any, a word model of the same alphabet. A word model rescores the words the character
+/// model spells, so it never comes alone.
+/// </summary>
+public sealed class LanguageModels
+{
+    /// <summary>Pairs <paramref name="characters"/> with <paramref name="words"/>, if given.</summary>
+    /// <exception cref="ArgumentException">The word model's alphabet is not the character model's.</exception>
+    public LanguageModels(CharacterLanguageModel characters, WordLanguageModel? words = null)
+    {
+        if (words != null && words.Alphabet != characters.Alphabet)
+            throw new ArgumentException($"The word language model's alphabet \"{words.Alphabet}\" is not the character model's \"{characters.Alphabet}\".", nameof(words));
+        (Characters, Words) = (characters, words);
+    }
+
+    /// <summary>The character model: every transcript's spelling.</summary>
+    public CharacterLanguageModel Characters { get; }
+
+    /// <summary>The word model, or null without one.</summary>
+    public WordLanguageModel? Words { get; }
+}
