@@ -42,7 +42,7 @@ public static class Corpus
     /// utterances (<see cref="Voice.PickTraining"/>; 0: none).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Fewer than 0 utterances of a kind, none at all, fewer than 1 worker, or a
-    /// Catalan share that is not from 0 to below 1.</exception>
+    /// Catalan share that is not from 0 to below 1 (refused by <see cref="Voice.PickTraining"/> before anything is written).</exception>
     /// <exception cref="InvalidDataException">The directory holds recordings of another recipe.</exception>
     public static IReadOnlyList<Utterance> Build(string directory, int trainUtterances, int testUtterances, int seed, int workers,
         bool testSplitsOnly = false, double catalanShare = 0, IProgress<int>? progress = null, CancellationToken cancellation = default)
@@ -51,8 +51,6 @@ public static class Corpus
         ArgumentOutOfRangeException.ThrowIfNegative(testUtterances);
         ArgumentOutOfRangeException.ThrowIfLessThan(testUtterances + (testSplitsOnly ? 0 : trainUtterances), 1, "utterances");
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
-        if (!(catalanShare is >= 0 and < 1))
-            throw new ArgumentOutOfRangeException(nameof(catalanShare), catalanShare, "The Catalan voices' share is from 0 to below 1.");
         var sentences = SentenceSources.Load();
         var random = new Random(seed);
         var train = Shuffle(sentences.Where(s => !SentenceSources.IsHeldOut(s)).ToList(), random);

@@ -154,6 +154,17 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void A_corpus_with_a_catalan_share_outside_0_to_below_1_is_refused_before_anything_is_written()
+    {
+        string directory = _temp.File("refused");
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => Corpus.Build(directory, trainUtterances: 1, testUtterances: 0, seed: 1, workers: 1, catalanShare: 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Corpus.Build(directory, trainUtterances: 0, testUtterances: 1, seed: 1, workers: 1,
+            testSplitsOnly: true, catalanShare: -0.1));
+        Assert.False(Directory.Exists(directory));
+    }
+
+    [Fact]
     public void Every_espeak_variant_of_the_training_voices_is_installed()
     {
         var listing = new System.Diagnostics.ProcessStartInfo("espeak-ng", "--voices=variant") { RedirectStandardOutput = true };
