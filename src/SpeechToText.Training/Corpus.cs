@@ -39,13 +39,14 @@ public static class Corpus
     /// has (every random choice is still drawn), e.g. to evaluate on a corpus without making its training split;
     /// the manifest lists them alone, and a later build of the whole corpus in the same directory keeps them.
     /// <paramref name="catalanShare"/> has festival's Catalan voices read that share of the training and seen-voice
-    /// utterances (<see cref="Voice.PickTraining"/>; 0: none).
+    /// utterances (<see cref="Voice.PickTraining"/>; 0: none). <paramref name="nonFreeVoices"/> adds the voices of
+    /// Debian's contrib and non-free sections (<see cref="Voice.NonFree"/>) to the training voices.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Fewer than 0 utterances of a kind, none at all, fewer than 1 worker, or a
     /// Catalan share that is not from 0 to below 1 (refused by <see cref="Voice.PickTraining"/> before anything is written).</exception>
     /// <exception cref="InvalidDataException">The directory holds recordings of another recipe.</exception>
     public static IReadOnlyList<Utterance> Build(string directory, int trainUtterances, int testUtterances, int seed, int workers,
-        bool testSplitsOnly = false, double catalanShare = 0, IProgress<int>? progress = null, CancellationToken cancellation = default)
+        bool testSplitsOnly = false, double catalanShare = 0, bool nonFreeVoices = false, IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(trainUtterances);
         ArgumentOutOfRangeException.ThrowIfNegative(testUtterances);
@@ -59,17 +60,18 @@ public static class Corpus
 
         var jobs = new List<Job>();
         for (int i = 0; i < trainUtterances; i++)
-            jobs.Add(new Job(jobs.Count, train[i % train.Count], Voice.PickTraining(random, catalanShare), RandomProsody(), Train));
+            jobs.Add(new Job(jobs.Count, train[i % train.Count], Voice.PickTraining(random, catalanShare, nonFreeVoices), RandomProsody(), Train));
         for (int i = 0; i < testUtterances; i++)
-            jobs.Add(new Job(jobs.Count, test[i % test.Count], Voice.PickTraining(random, catalanShare), RandomProsody(), TestSeenVoices));
+            jobs.Add(new Job(jobs.Count, test[i % test.Count], Voice.PickTraining(random, catalanShare, nonFreeVoices), RandomProsody(), TestSeenVoices));
         for (int i = 0; i < testUtterances; i++)
         {
             var held = Voice.HeldOut[i % Voice.HeldOut.Length];
             jobs.Add(new Job(jobs.Count, test[(testUtterances + i) % test.Count], held, RandomProsody(), TestHeldOutVoices));
         }
 
+        string nonFree = nonFreeVoices ? " " + string.Join(' ', Voice.NonFree) : "";
         string catalan = catalanShare is 0 || catalanShare == Voice.CatalanEngineShare ? "" : string.Create(CultureInfo.InvariantCulture, $", Catalan share {catalanShare}");
-        UseRecipe(directory, $"seed {seed}, {trainUtterances} training and {testUtterances} test utterances per split, voices {string.Join(' ', catalanShare > 0 ? Voice.TrainingWithCatalan : Voice.Training)}{catalan}");
+        UseRecipe(directory, $"seed {seed}, {trainUtterances} training and {testUtterances} test utterances per split, voices {string.Join(' ', catalanShare > 0 ? Voice.TrainingWithCatalan : Voice.Training)}{nonFree}{catalan}");
         var utterances = new Utterance?[jobs.Count];
         int done = 0;
         UnwrappedParallel.ForEach(testSplitsOnly ? jobs.Where(j => j.Split != Train) : jobs, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellation }, job =>

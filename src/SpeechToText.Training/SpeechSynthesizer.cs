@@ -6,12 +6,13 @@ namespace SpeechToText.Training;
 
 /// <summary>Prosody of one synthesised utterance.</summary>
 /// <param name="Rate">Relative speaking rate (1 = the voice's default).</param>
-/// <param name="Pitch">Relative pitch, 0.7 to 1.3 (espeak-ng: 15 to 85 of its 0 to 99 scale; flite and festival: 80 to 230 Hz; festival's Catalan voice: its speech played that many times as fast, formants moving with the pitch).</param>
-/// <param name="WordGap">Extra pause between words, in units of 10 ms (espeak-ng only).</param>
+/// <param name="Pitch">Relative pitch, 0.7 to 1.3 (espeak-ng and MBROLA: 15 to 85 of espeak-ng's 0 to 99 scale; flite and festival: 80 to 230 Hz; Pico and RHVoice: that share of the voice's own; festival's Catalan voice: its speech played that many times as fast, formants moving with the pitch).</param>
+/// <param name="WordGap">Extra pause between words, in units of 10 ms (espeak-ng and MBROLA only).</param>
 public sealed record Prosody(double Rate, double Pitch, int WordGap);
 
 /// <summary>
-/// Speaks text with espeak-ng, flite or festival (Debian packages) and returns 16 kHz mono samples. festival's
+/// Speaks text with espeak-ng, flite or festival (Debian packages), or SVOX Pico, RHVoice or MBROLA through espeak-ng
+/// (Debian contrib and non-free packages), and returns 16 kHz mono samples. festival's
 /// Catalan voices (engine <c>festival-ca</c>) read English through EnglishInCatalan.scm: each word as English
 /// pronounces it, in Catalan phones.
 /// </summary>
@@ -27,13 +28,26 @@ public static class SpeechSynthesizer
         {
             var start = voice.Engine switch
             {
-                "espeak-ng" => new ProcessStartInfo("espeak-ng")
+                "espeak-ng" or "mbrola" => new ProcessStartInfo("espeak-ng") // MBROLA's voices are espeak-ng's mb-* voices
                 {
                     ArgumentList =
                     {
                         "-v", voice.Name, "-s", Invariant((int)Math.Round(170 * prosody.Rate)), "-p", Invariant(EspeakPitch(prosody.Pitch)),
                         "-g", Invariant(prosody.WordGap), "-w", temporary, text,
                     },
+                },
+                "pico" => new ProcessStartInfo("pico2wave")
+                {
+                    ArgumentList = { "-l", voice.Name, "-w", temporary, PicoMarkup(text, prosody) },
+                },
+                "rhvoice" => new ProcessStartInfo("RHVoice-test")
+                {
+                    ArgumentList =
+                    {
+                        "-p", voice.Name, "-r", Invariant((int)Math.Round(100 * prosody.Rate)), "-t", Invariant((int)Math.Round(100 * prosody.Pitch)),
+                        "-o", temporary,
+                    },
+                    RedirectStandardInput = true, // the text
                 },
                 "flite" => new ProcessStartInfo("flite")
                 {
@@ -70,12 +84,18 @@ public static class SpeechSynthesizer
                 {
                     "festival" => "festival festvox-kallpc16k festvox-kdlpc16k",
                     "festival-ca" => "festival festvox-kallpc16k festvox-ca-ona-hts",
+                    "pico" or "rhvoice" or "mbrola" => "them with scripts/install-voices, from Debian's contrib and non-free sections",
                     _ => voice.Engine,
                 };
-                throw new MissingDependencyException($"{voice.Engine} is not installed (apt-get install {packages}).", e);
+                throw new MissingDependencyException($"{start.FileName} is not installed (apt-get install {packages}).", e);
             }
             using (process)
             {
+                if (start.RedirectStandardInput)
+                {
+                    process.StandardInput.Write(text);
+                    process.StandardInput.Close();
+                }
                 string errors = process.StandardError.ReadToEnd();
                 process.WaitForExit();
                 if (process.ExitCode != 0)
@@ -97,6 +117,14 @@ public static class SpeechSynthesizer
         File.WriteAllText(path, text);
         return path;
     }
+
+    /// <summary>
+    /// The text as SVOX Pico's markup speaks it at <paramref name="prosody"/>'s rate and pitch (levels in percent of
+    /// the voice's own), its own markup characters escaped.
+    /// </summary>
+    internal static string PicoMarkup(string text, Prosody prosody) =>
+        $"<speed level='{Invariant((int)Math.Round(100 * prosody.Rate))}'><pitch level='{Invariant((int)Math.Round(100 * prosody.Pitch))}'>"
+        + System.Security.SecurityElement.Escape(text) + "</pitch></speed>";
 
     /// <summary>
     /// espeak-ng's pitch setting (0 to 99, default 50) for a relative pitch of 0.7 to 1.3: 15 to 85, most of its

@@ -1,6 +1,9 @@
 namespace SpeechToText.Training;
 
-/// <summary>A speech synthesis voice: engine and voice name (espeak-ng voice + variant, flite voice, festival voice, or festival's Catalan voice reading English).</summary>
+/// <summary>
+/// A speech synthesis voice: engine and voice name (espeak-ng voice + variant, flite voice, festival voice, festival's
+/// Catalan voice reading English, or a voice of Debian's contrib and non-free sections: SVOX Pico, RHVoice, MBROLA).
+/// </summary>
 public sealed record Voice(string Engine, string Name)
 {
     /// <summary>espeak-ng's English voices.</summary>
@@ -35,6 +38,23 @@ public sealed record Voice(string Engine, string Name)
     /// </summary>
     public static readonly string[] FestivalCatalanVoices = ["upc_ca_ona_hts"];
 
+    /// <summary>SVOX Pico's English voices (<c>pico2wave</c>, Debian non-free <c>libttspico-utils</c>, Apache 2.0): an American and a British woman.</summary>
+    public static readonly string[] PicoVoices = ["en-US", "en-GB"];
+
+    /// <summary>
+    /// RHVoice's English voices made from the CMU ARCTIC recordings (Debian non-free <c>rhvoice-english</c>, LGPL):
+    /// alan (a Scottish man), bdl (an American man) and clb (an American woman). Its slt is the held-out flite voice's
+    /// speaker, and its evgeniy-eng and lyubov are licensed for non-commercial use only: none of those three.
+    /// </summary>
+    public static readonly string[] RhVoices = ["alan", "bdl", "clb"];
+
+    /// <summary>
+    /// MBROLA's English diphone voices, spoken through espeak-ng (Debian contrib <c>mbrola</c>, non-free
+    /// <c>mbrola-us1</c> etc.; licensed for synthesising speech with MBROLA): an American woman (us1), two American
+    /// men (us2, us3) and a British man (en1).
+    /// </summary>
+    public static readonly string[] MbrolaVoices = ["mb-us1", "mb-us2", "mb-us3", "mb-en1"];
+
     /// <summary>Voices never used in training: a female flite voice and the Caribbean espeak-ng voice.</summary>
     public static readonly Voice[] HeldOut = [new("flite", "slt"), new("espeak-ng", "en-029")];
 
@@ -47,6 +67,18 @@ public sealed record Voice(string Engine, string Name)
         .. EspeakVoices.SelectMany(v => EspeakVariants.Select(x => new Voice("espeak-ng", x.Length == 0 ? v : $"{v}+{x}"))).Where(v => !v.IsHeldOut),
         .. FliteVoices.Select(v => new Voice("flite", v)).Where(v => !v.IsHeldOut),
         .. FestivalVoices.Select(v => new Voice("festival", v)),
+    ];
+
+    /// <summary>
+    /// The voices of Debian's contrib and non-free sections (engines <c>pico</c>, <c>rhvoice</c> and <c>mbrola</c>), for
+    /// a corpus that asks for them (<c>scripts/install-voices</c> installs them): natural-sounding women's voices,
+    /// which the other engines lack.
+    /// </summary>
+    public static IReadOnlyList<Voice> NonFree { get; } =
+    [
+        .. PicoVoices.Select(v => new Voice("pico", v)),
+        .. RhVoices.Select(v => new Voice("rhvoice", v)),
+        .. MbrolaVoices.Select(v => new Voice("mbrola", v)),
     ];
 
     /// <summary>
@@ -63,16 +95,20 @@ public sealed record Voice(string Engine, string Name)
     /// Without them, or at <see cref="CatalanEngineShare"/>, first the engine, each as likely as the others, then one
     /// of its voices (drawing among all voices at once gave espeak-ng's voice-variant pairs 97% of a corpus and
     /// flite's three voices 1% each, while a held-out voice is flite's); at another share, first whether the voice is
-    /// Catalan, then as without them.
+    /// Catalan, then as without them. With <paramref name="nonFree"/>, the <see cref="NonFree"/> voices' engines are
+    /// among the engines drawn first (and the Catalan voices, if any, speak their share as at any other share).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The share is not from 0 to below 1.</exception>
-    public static Voice PickTraining(Random random, double catalanShare = 0)
+    public static Voice PickTraining(Random random, double catalanShare = 0, bool nonFree = false)
     {
         if (!(catalanShare is >= 0 and < 1))
             throw new ArgumentOutOfRangeException(nameof(catalanShare), catalanShare, "The Catalan voices' share is from 0 to below 1.");
-        if (catalanShare != 0 && catalanShare != CatalanEngineShare)
-            return random.NextDouble() < catalanShare ? PickOne(random, CatalanByEngine) : PickOne(random, TrainingByEngine);
-        return PickOne(random, catalanShare == 0 ? TrainingByEngine : TrainingWithCatalanByEngine);
+        var engines = nonFree ? TrainingWithNonFreeByEngine : TrainingByEngine;
+        if (catalanShare == 0)
+            return PickOne(random, engines);
+        if (catalanShare == CatalanEngineShare && !nonFree)
+            return PickOne(random, TrainingWithCatalanByEngine);
+        return random.NextDouble() < catalanShare ? PickOne(random, CatalanByEngine) : PickOne(random, engines);
     }
 
     static Voice PickOne(Random random, IReadOnlyList<IReadOnlyList<Voice>> engines)
@@ -84,6 +120,7 @@ public sealed record Voice(string Engine, string Name)
     // The voices grouped by engine, in the order of their lists (declared after them: static fields initialise in order).
     static readonly IReadOnlyList<IReadOnlyList<Voice>> TrainingByEngine = ByEngine(Training);
     static readonly IReadOnlyList<IReadOnlyList<Voice>> TrainingWithCatalanByEngine = ByEngine(TrainingWithCatalan);
+    static readonly IReadOnlyList<IReadOnlyList<Voice>> TrainingWithNonFreeByEngine = ByEngine([.. Training, .. NonFree]);
     static readonly IReadOnlyList<IReadOnlyList<Voice>> CatalanByEngine = ByEngine([.. TrainingWithCatalan.Except(Training)]);
 
     static IReadOnlyList<IReadOnlyList<Voice>> ByEngine(IReadOnlyList<Voice> voices) => [.. voices.GroupBy(v => v.Engine).Select(g => (IReadOnlyList<Voice>)[.. g])];

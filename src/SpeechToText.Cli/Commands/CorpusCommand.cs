@@ -6,7 +6,7 @@ using SpeechToText.Training;
 
 namespace SpeechToText.Cli.Commands;
 
-/// <summary><c>stt corpus OUT</c>: synthesises a speech corpus with espeak-ng, flite and festival.</summary>
+/// <summary><c>stt corpus OUT</c>: synthesises a speech corpus with espeak-ng, flite and festival (and, if asked, Pico, RHVoice and MBROLA).</summary>
 internal static class CorpusCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -28,9 +28,13 @@ internal static class CorpusCommand
         {
             Description = "Have the Catalan voice read this share of the training and seen-voice utterances (more than 0, less than 1; --catalan-voice is a quarter)",
         };
-        var command = new Command("corpus", "Synthesise a training corpus from offline English text (espeak-ng, flite, festival)")
+        var nonFree = new Option<bool>("--non-free-voices")
         {
-            directory, train, test, seed, workers, testOnly, catalan, catalanShare,
+            Description = "Also train on the voices of Debian's contrib and non-free sections (SVOX Pico, RHVoice, MBROLA; scripts/install-voices installs them), each engine as likely as the others",
+        };
+        var command = new Command("corpus", "Synthesise a training corpus from offline English text (espeak-ng, flite, festival; optionally Pico, RHVoice, MBROLA)")
+        {
+            directory, train, test, seed, workers, testOnly, catalan, catalanShare, nonFree,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -45,7 +49,7 @@ internal static class CorpusCommand
             double catalanVoice = parsed.GetValue(catalanShare) ?? (parsed.GetValue(catalan) ? Voice.CatalanEngineShare : 0);
             var bar = new ProgressBar(error);
             var utterances = Corpus.Build(parsed.GetValue(directory)!, parsed.GetValue(train), parsed.GetValue(test), parsed.GetValue(seed),
-                parsed.GetValue(workers), testSplitsOnly, catalanVoice, new Progress<int>(n => bar.Report("synthesising", n, total, "utterances")),
+                parsed.GetValue(workers), testSplitsOnly, catalanVoice, parsed.GetValue(nonFree), new Progress<int>(n => bar.Report("synthesising", n, total, "utterances")),
                 cancellation);
             bar.Finish();
             foreach (var split in utterances.GroupBy(u => u.Split))

@@ -154,6 +154,38 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void With_the_non_free_voices_each_of_six_engines_speaks_a_sixth_of_a_corpus_and_none_is_a_held_out_speaker()
+    {
+        var random = new Random(1);
+        var voices = Enumerable.Range(0, 60_000).Select(_ => Voice.PickTraining(random, nonFree: true)).ToList();
+
+        foreach (string engine in new[] { "espeak-ng", "flite", "festival", "pico", "rhvoice", "mbrola" })
+            Assert.InRange(voices.Count(v => v.Engine == engine), 9_400, 10_600);
+        Assert.All(voices, v => Assert.False(v.IsHeldOut, v.ToString()));
+        Assert.DoesNotContain(voices, v => v.Name == "slt"); // RHVoice's slt is the held-out flite voice's speaker
+        Assert.Equal(Voice.Training.Count + Voice.NonFree.Count, voices.Distinct().Count());
+    }
+
+    [Fact]
+    public void With_the_non_free_voices_the_Catalan_voice_speaks_its_share_and_the_six_engines_the_rest()
+    {
+        var random = new Random(1);
+        var voices = Enumerable.Range(0, 60_000).Select(_ => Voice.PickTraining(random, Voice.CatalanEngineShare, nonFree: true)).ToList();
+
+        Assert.InRange(voices.Count(v => v.Engine == "festival-ca"), 14_000, 16_000);
+        foreach (string engine in new[] { "espeak-ng", "flite", "festival", "pico", "rhvoice", "mbrola" })
+            Assert.InRange(voices.Count(v => v.Engine == engine), 7_000, 8_000);
+    }
+
+    [Fact]
+    public void Pico_reads_its_markup_characters_in_the_text_as_text()
+    {
+        string markup = SpeechSynthesizer.PicoMarkup("at&t's <b> price", new Prosody(Rate: 1.2, Pitch: 0.8, WordGap: 0));
+
+        Assert.Equal("<speed level='120'><pitch level='80'>at&amp;t&apos;s &lt;b&gt; price</pitch></speed>", markup);
+    }
+
+    [Fact]
     public void A_corpus_with_a_catalan_share_outside_0_to_below_1_is_refused_before_anything_is_written()
     {
         string directory = _temp.File("refused");
