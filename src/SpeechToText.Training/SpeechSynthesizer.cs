@@ -80,14 +80,14 @@ public static class SpeechSynthesizer
             }
             catch (System.ComponentModel.Win32Exception e)
             {
-                string packages = voice.Engine switch
+                string install = voice.Engine switch
                 {
-                    "festival" => "festival festvox-kallpc16k festvox-kdlpc16k",
-                    "festival-ca" => "festival festvox-kallpc16k festvox-ca-ona-hts",
-                    "pico" or "rhvoice" or "mbrola" => "them with scripts/install-voices, from Debian's contrib and non-free sections",
-                    _ => voice.Engine,
+                    "festival" => "apt-get install festival festvox-kallpc16k festvox-kdlpc16k",
+                    "festival-ca" => "apt-get install festival festvox-kallpc16k festvox-ca-ona-hts",
+                    "pico" or "rhvoice" or "mbrola" => "scripts/install-voices installs it from Debian's contrib and non-free sections",
+                    _ => $"apt-get install {voice.Engine}",
                 };
-                throw new MissingDependencyException($"{start.FileName} is not installed (apt-get install {packages}).", e);
+                throw new MissingDependencyException($"{start.FileName} is not installed ({install}).", e);
             }
             using (process)
             {

@@ -30,7 +30,7 @@ internal static class CorpusCommand
         };
         var nonFree = new Option<bool>("--non-free-voices")
         {
-            Description = "Also train on the voices of Debian's contrib and non-free sections (SVOX Pico, RHVoice, MBROLA; scripts/install-voices installs them), each engine as likely as the others",
+            Description = "Also have the voices of Debian's contrib and non-free sections (SVOX Pico, RHVoice, MBROLA; scripts/install-voices installs them) read the training and seen-voice utterances, each engine as likely as the others",
         };
         var command = new Command("corpus", "Synthesise a training corpus from offline English text (espeak-ng, flite, festival; optionally Pico, RHVoice, MBROLA)")
         {
