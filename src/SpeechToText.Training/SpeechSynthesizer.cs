@@ -44,7 +44,7 @@ public static class SpeechSynthesizer
                 {
                     ArgumentList =
                     {
-                        "-p", voice.Name, "-r", Invariant((int)Math.Round(100 * prosody.Rate)), "-t", Invariant((int)Math.Round(100 * prosody.Pitch)),
+                        "-p", voice.Name, "-r", Percent(prosody.Rate), "-t", Percent(prosody.Pitch),
                         "-o", temporary,
                     },
                     RedirectStandardInput = true, // the text
@@ -123,7 +123,7 @@ public static class SpeechSynthesizer
     /// the voice's own), its own markup characters escaped.
     /// </summary>
     internal static string PicoMarkup(string text, Prosody prosody) =>
-        $"<speed level='{Invariant((int)Math.Round(100 * prosody.Rate))}'><pitch level='{Invariant((int)Math.Round(100 * prosody.Pitch))}'>"
+        $"<speed level='{Percent(prosody.Rate)}'><pitch level='{Percent(prosody.Pitch)}'>"
         + System.Security.SecurityElement.Escape(text) + "</pitch></speed>";
 
     /// <summary>
@@ -177,4 +177,7 @@ public static class SpeechSynthesizer
     static string SchemeString(string value) => $"\"{value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
 
     static string Invariant(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>A relative rate or pitch as the whole percent Pico and RHVoice take.</summary>
+    static string Percent(double relative) => Invariant((int)Math.Round(100 * relative));
 }
