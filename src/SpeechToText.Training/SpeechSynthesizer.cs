@@ -98,6 +98,10 @@ public static class SpeechSynthesizer
                 }
                 string errors = process.StandardError.ReadToEnd();
                 process.WaitForExit();
+                if (process.ExitCode != 0 && voice.Engine == "mbrola" && !MbrolaInstalled(voice.Name))
+                    throw new MissingDependencyException(
+                        $"MBROLA's voice {voice.Name} is not installed (espeak-ng needs the program mbrola on the PATH and the database "
+                        + $"{MbrolaDirectory}/{MbrolaDatabase(voice.Name)}; scripts/install-voices installs the English voices from Debian's contrib and non-free sections).");
                 if (process.ExitCode != 0)
                     throw new InvalidOperationException($"{voice} failed on \"{text}\": {errors.Trim()}");
             }
@@ -110,6 +114,24 @@ public static class SpeechSynthesizer
             File.Delete(temporary);
             File.Delete(textFile);
         }
+    }
+
+    const string MbrolaDirectory = "/usr/share/mbrola";
+
+    /// <summary>The diphone database behind espeak-ng's MBROLA voice <c>mb-us1</c>: <c>us1</c>.</summary>
+    static string MbrolaDatabase(string voiceName) => voiceName.StartsWith("mb-", StringComparison.Ordinal) ? voiceName[3..] : voiceName;
+
+    /// <summary>
+    /// Whether the program mbrola is on the PATH and the voice's database where espeak-ng looks for it (Debian's
+    /// packages: <c>/usr/share/mbrola/us1/us1</c>).
+    /// </summary>
+    static bool MbrolaInstalled(string voiceName)
+    {
+        string database = MbrolaDatabase(voiceName);
+        bool program = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Any(directory => File.Exists(Path.Combine(directory, "mbrola")));
+        return program && (File.Exists(Path.Combine(MbrolaDirectory, database)) || File.Exists(Path.Combine(MbrolaDirectory, database, database))
+            || File.Exists(Path.Combine(MbrolaDirectory, "voices", database)));
     }
 
     static string WriteText(string path, string text)

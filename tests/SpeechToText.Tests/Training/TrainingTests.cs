@@ -227,6 +227,16 @@ public sealed class TrainingTests : IDisposable
         Assert.True(fast.Max(Math.Abs) > 0.05f, $"{voice}: silent");
     }
 
+    [Fact]
+    public void An_MBROLA_voice_whose_database_is_missing_is_a_missing_dependency_naming_the_install_script()
+    {
+        // espeak-ng knows mb-de1; its German database is never installed here (scripts/install-voices installs the English ones)
+        var missing = Assert.Throws<MissingDependencyException>(() => SpeechSynthesizer.Speak(Sentence, new Voice("mbrola", "mb-de1"), new Prosody(1, 1, 0)));
+
+        Assert.Contains("mb-de1", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("scripts/install-voices", missing.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("espeak-ng", "en-us")]
     [InlineData("espeak-ng", "en-gb+f3")]
