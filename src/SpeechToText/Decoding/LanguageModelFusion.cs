@@ -39,8 +39,7 @@ public sealed class LanguageModelFusion
         if (wordWeight is { } givenWords && !CharacterLanguageModel.IsValidWeight(givenWords))
             throw new ArgumentOutOfRangeException(nameof(wordWeight), wordWeight, "The word language model's weight must be a finite number, 0 or more.");
         (_languageModel, _tokenizer, _words) = (models.Characters, tokenizer, models.Words);
-        Weight = weight ?? models.Characters.FusionWeight;
-        WordWeight = models.Words == null ? 0 : wordWeight ?? models.Words.FusionWeight;
+        (Weight, WordWeight) = models.FusionWeights(weight, wordWeight);
         if (Refusal(Weight, WordWeight) is { } refusal)
             throw new ArgumentOutOfRangeException(nameof(wordWeight), wordWeight, refusal);
     }

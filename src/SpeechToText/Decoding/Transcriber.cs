@@ -195,9 +195,13 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             throw new ArgumentException(refusal, nameof(options));
     }
 
-    double CharacterWeight(DecodingOptions options) => languageModels == null ? 0 : options.LanguageModelWeight ?? languageModels.Characters.FusionWeight;
+    double CharacterWeight(DecodingOptions options) => FusionWeights(options).Characters;
 
-    double WordWeight(DecodingOptions options) => languageModels?.Words is { } words ? options.WordLanguageModelWeight ?? words.FusionWeight : 0;
+    double WordWeight(DecodingOptions options) => FusionWeights(options).Words;
+
+    /// <summary>The weights fusion gives the language models under <paramref name="options"/>; both 0 without them.</summary>
+    (double Characters, double Words) FusionWeights(DecodingOptions options) =>
+        languageModels?.FusionWeights(options.LanguageModelWeight, options.WordLanguageModelWeight) ?? (0, 0);
 
     /// <summary>The tokens of an initial prompt (as previous text, after a space), or null when the vocabulary cannot spell it.</summary>
     IReadOnlyList<int>? InitialPromptTokens(string initial) => tokenizer.TryEncode(" " + initial.Trim());

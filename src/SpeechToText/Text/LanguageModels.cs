@@ -21,4 +21,11 @@ public sealed class LanguageModels
 
     /// <summary>The word model, or null without one.</summary>
     public WordLanguageModel? Words { get; }
+
+    /// <summary>
+    /// The weights fusion gives the two models: <paramref name="characters"/> and <paramref name="words"/> where given,
+    /// else each model's own; the word weight is 0 without a word model.
+    /// </summary>
+    internal (double Characters, double Words) FusionWeights(double? characters, double? words) =>
+        (characters ?? Characters.FusionWeight, Words == null ? 0 : words ?? Words.FusionWeight);
 }
