@@ -17,8 +17,11 @@ internal static class ConvertCommand
         command.SetAction(parsed => SttApp.Execute(parsed, error, loggers =>
         {
             string from = parsed.GetValue(input)!, to = parsed.GetValue(destination)!;
-            CheckpointConverter.Convert(from, to, parsed.GetValue(type) switch { "f16" => true, "f32" => false, _ => null });
-            loggers.CreateLogger("convert").LogInformation("wrote {Output}", to);
+            var leftOut = CheckpointConverter.Convert(from, to, parsed.GetValue(type) switch { "f16" => true, "f32" => false, _ => null });
+            var logger = loggers.CreateLogger("convert");
+            foreach (string what in leftOut)
+                logger.LogWarning("{Output} has no place for {What}: it is not carried over", to, what);
+            logger.LogInformation("wrote {Output}", to);
             return ExitCode.Ok;
         }));
         return command;

@@ -21,8 +21,11 @@ public static class CheckpointConverter
     /// <param name="input">The checkpoint to read.</param>
     /// <param name="output">Where to write: not the input itself.</param>
     /// <param name="float16">Store matrices as F16 (true), F32 (false), or as the input stores them (null).</param>
+    /// <returns>What the input has that the output has no place for, one phrase each (a ggml file written from a
+    /// directory: its language models, its default beam size, alignment heads other than whisper.cpp assumes); empty
+    /// when nothing is left out.</returns>
     /// <exception cref="IOException">The output is the input.</exception>
-    public static void Convert(string input, string output, bool? float16 = null)
+    public static IReadOnlyList<string> Convert(string input, string output, bool? float16 = null)
     {
         if (Path.GetFullPath(input).TrimEnd(Path.DirectorySeparatorChar) == Path.GetFullPath(output).TrimEnd(Path.DirectorySeparatorChar))
             throw new IOException($"{output}: the output is the input; converting a checkpoint onto itself would destroy it");
@@ -32,8 +35,9 @@ public static class CheckpointConverter
             if (checkpoint.Settings.VariableLengthAudio && IsGgmlPath(output))
                 throw new InvalidDataException($"{input}: a model trained on unpadded audio cannot be expressed as a whisper.cpp ggml file (whisper.cpp always pads to 30 s)");
             Write(output, checkpoint.Dimensions, checkpoint.Tensors, checkpoint.Tokenizer, float16, checkpoint.Settings);
-            if (!IsGgmlPath(output))
-                CopyLanguageModels(input, output);
+            if (IsGgmlPath(output))
+                return LeftOutOfGgml(input, checkpoint.Dimensions, checkpoint.Settings);
+            CopyLanguageModels(input, output);
         }
         else if (File.Exists(input))
         {
@@ -45,6 +49,19 @@ public static class CheckpointConverter
         {
             throw new InvalidDataException($"{input}: no such file or directory");
         }
+        return [];
+    }
+
+    /// <summary>What a ggml file written from the directory <paramref name="input"/> cannot hold.</summary>
+    static List<string> LeftOutOfGgml(string input, Modeling.ModelDimensions dims, Modeling.ModelSettings settings)
+    {
+        var leftOut = new[] { CharacterLanguageModel.FileName, WordLanguageModel.FileName }
+            .Where(file => File.Exists(Path.Combine(input, file))).Select(file => $"the language model {file}").ToList();
+        if (settings.BeamSize is { } beams)
+            leftOut.Add($"the default beam size (num_beams {beams})");
+        if (settings.AlignmentHeads is { } heads && !heads.SequenceEqual(Modeling.AlignmentHeads.For(dims)))
+            leftOut.Add("the alignment heads (word timing will use those assumed for the model's size)");
+        return leftOut;
     }
 
     /// <summary>Gives the <paramref name="output"/> directory the input directory's language models, or none.</summary>

@@ -105,6 +105,29 @@ public sealed class ConvertCommandTests : IDisposable
         Assert.False(File.Exists(staleWords));
     }
 
+    [Fact]
+    public void A_directory_converted_to_ggml_warns_of_what_the_file_has_no_place_for()
+    {
+        using var model = WhisperModelTests.RandomModel(Tiny, 24);
+        using var oracle = GgmlCheckpoint.Read(SharedData.PathOf("oracle/rand-s64-en-f32.bin"));
+        var tokenizer = SpeechToText.Text.WhisperTokenizer.FromRanks(oracle.Vocabulary, SpeechToText.Text.SpecialTokens.ForVocabularySize(51864));
+        string directory = _temp.File("hf"), plain = _temp.File("plain");
+        HuggingFaceCheckpoint.Write(directory, Tiny, model.state_dict(), tokenizer, settings: new ModelSettings(AlignmentHeads: [new(0, 1)], BeamSize: 7));
+        HuggingFaceCheckpoint.Write(plain, Tiny, model.state_dict(), tokenizer);
+        File.Copy(Path.Combine(Repository.BundledModel, SpeechToText.Text.WordLanguageModel.FileName), Path.Combine(directory, SpeechToText.Text.WordLanguageModel.FileName));
+
+        var converted = SttCommandLine.Run("convert", directory, _temp.File("m.bin"));
+        var convertedPlain = SttCommandLine.Run("convert", plain, _temp.File("plain.bin"));
+
+        Assert.Equal(ExitCode.Ok, converted.ExitCode);
+        Assert.Contains("the language model word_language_model.bin", converted.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("the language model language_model.bin", converted.Error, StringComparison.Ordinal);
+        Assert.Contains("num_beams 7", converted.Error, StringComparison.Ordinal);
+        Assert.Contains("the alignment heads", converted.Error, StringComparison.Ordinal);
+        Assert.Equal(ExitCode.Ok, convertedPlain.ExitCode);
+        Assert.DoesNotContain("no place for", convertedPlain.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("hf", "hf")]
     [InlineData("hf", "hf/")]
