@@ -43,6 +43,7 @@ internal static class EvaluateCommand
             output.WriteLine("| split | utterances | audio (min) | WER | real-time factor |");
             output.WriteLine("|---|---|---|---|---|");
             var byEngine = new List<string>();
+            var byCorpus = new List<(string Split, string Corpus, IReadOnlyList<(string, string)> Pairs)>();
             var rows = new List<string> { "split\tvoice\tpath\treference\ttranscript\terrors\twords" };
             string manifestDirectory = Corpus.ManifestDirectory(corpusDirectory);
             foreach (string split in splits)
@@ -64,17 +65,54 @@ internal static class EvaluateCommand
                     byEngine.Add(string.Create(CultureInfo.InvariantCulture,
                         $"| {split} | {engine.Key} | {engine.Count()} | {100 * WordErrorRate.Of(engine.Select(r => r.Pair)):F1}% |"));
                 }
+                byCorpus.AddRange(results.GroupBy(r => SourceCorpus(manifestDirectory, r.Utterance))
+                    .Select(g => (split, g.Key, (IReadOnlyList<(string, string)>)[.. g.Select(r => r.Pair)])));
             }
             output.WriteLine();
             output.WriteLine("| split | engine | utterances | WER |");
             output.WriteLine("|---|---|---|---|");
             foreach (string row in byEngine)
                 output.WriteLine(row);
+            if (byCorpus.Select(c => c.Corpus).Distinct().Count() > 1)
+                WriteByCorpus(output, byCorpus);
             if (transcriptsPath is not null)
                 CompleteFile.Write(transcriptsPath, file => rows.ForEach(file.WriteLine));
             return ExitCode.Ok;
         })));
         return command;
+    }
+
+    /// <summary>
+    /// The corpus an utterance of a joint manifest comes from: the directory its path enters on leaving the
+    /// manifest's own (<c>../v2/wav/...</c>: <c>v2</c>), or <c>.</c> for the manifest's own recordings (<c>..</c>
+    /// for a recording in the directory above).
+    /// </summary>
+    static string SourceCorpus(string manifestDirectory, Utterance utterance)
+    {
+        string[] parts = Path.GetRelativePath(manifestDirectory, utterance.Path).Split(Path.DirectorySeparatorChar);
+        int up = parts.TakeWhile(part => part == "..").Count();
+        return up == 0 ? "." : up == parts.Length - 1 ? ".." : parts[up];
+    }
+
+    /// <summary>
+    /// Each source corpus's word error rate in each split, in the manifest's order, and the mean of those rates (each corpus counting alike,
+    /// however many words its rows have).
+    /// </summary>
+    static void WriteByCorpus(TextWriter output, List<(string Split, string Corpus, IReadOnlyList<(string, string)> Pairs)> byCorpus)
+    {
+        output.WriteLine();
+        output.WriteLine("| split | corpus | utterances | WER |");
+        output.WriteLine("|---|---|---|---|");
+        foreach (var split in byCorpus.GroupBy(c => c.Split))
+        {
+            var rates = new List<double>();
+            foreach (var (_, corpus, pairs) in split) // in the manifest's order
+            {
+                rates.Add(100 * WordErrorRate.Of(pairs));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {split.Key} | {corpus} | {pairs.Count} | {rates[^1]:F1}% |"));
+            }
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {split.Key} | mean of {rates.Count} | {split.Sum(c => c.Pairs.Count)} | {rates.Average():F1}% |"));
+        }
     }
 
     /// <summary>One utterance's line of the transcripts file: its split, voice, path (relative to the manifest),

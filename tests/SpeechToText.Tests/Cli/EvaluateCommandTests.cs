@@ -36,6 +36,7 @@ public sealed class EvaluateCommandTests : IDisposable
             Assert.All(engines, e => Assert.Contains(e[1], Voice.Training.Concat(Voice.HeldOut).Select(v => v.Engine)));
             Assert.Equal(3, engines.Sum(e => int.Parse(e[2], CultureInfo.InvariantCulture)));
         }
+        Assert.DoesNotContain("| corpus |", result.Output, StringComparison.Ordinal); // one corpus: nothing to break down
     }
 
     [Fact]
@@ -56,6 +57,32 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.All(rows, r => Assert.Contains(test, u => u.Split == r[0] && u.Voice == r[1] && u.Text == r[3] && u.Path == Path.Combine(corpus, r[2])));
         Assert.All(rows, r => Assert.Equal(WordErrorRate.Count(r[3], r[4]), (int.Parse(r[5], CultureInfo.InvariantCulture), int.Parse(r[6], CultureInfo.InvariantCulture))));
         Assert.Contains(rows, r => r[4].Length > 0);
+    }
+
+    [Fact]
+    public void A_joint_manifest_is_also_reported_by_the_corpus_each_row_comes_from_with_their_mean()
+    {
+        string reference = File.ReadAllText(Repository.Sample("short.txt")).Trim();
+        foreach (string corpus in new[] { "v2", "v8" })
+        {
+            Directory.CreateDirectory(_temp.File(Path.Combine(corpus, "wav")));
+            File.Copy(Repository.Sample("short.wav"), _temp.File(Path.Combine(corpus, "wav", "a.wav")));
+        }
+        Directory.CreateDirectory(_temp.File("joint"));
+        string manifest = _temp.File(Path.Combine("joint", "manifest.tsv"));
+        File.WriteAllText(manifest, $"path\ttext\tvoice\tsplit\n../v2/wav/a.wav\t{reference}\tflite:slt\t{Corpus.TestHeldOutVoices}\n"
+            + $"../v8/wav/a.wav\t{reference}\tflite:slt\t{Corpus.TestHeldOutVoices}\n../v8/wav/a.wav\tsomething else entirely\tflite:slt\t{Corpus.TestHeldOutVoices}\n");
+
+        var result = SttCommandLine.Run("evaluate", Repository.BundledModel, manifest, "--beam-size", "1");
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        Assert.Contains("| split | corpus | utterances | WER |", result.Output, StringComparison.Ordinal);
+        var rows = Rows(result.Output, Corpus.TestHeldOutVoices).Where(r => r.Length == 4 && r[1] != "flite").ToList();
+        Assert.Equal(["v2", "v8", "mean of 2"], rows.Select(r => r[1]));
+        Assert.Equal(["1", "2", "3"], rows.Select(r => r[2]));
+        double v2 = double.Parse(rows[0][3].TrimEnd('%'), CultureInfo.InvariantCulture), v8 = double.Parse(rows[1][3].TrimEnd('%'), CultureInfo.InvariantCulture);
+        Assert.True(v8 > v2, $"v2 {v2}%, v8 {v8}%: v8 has a row whose reference is not what is said");
+        Assert.Equal((v2 + v8) / 2, double.Parse(rows[2][3].TrimEnd('%'), CultureInfo.InvariantCulture), 0.051);
     }
 
     [Fact]
