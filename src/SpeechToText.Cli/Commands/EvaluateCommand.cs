@@ -46,6 +46,7 @@ internal static class EvaluateCommand
             var byCorpus = new List<(string Split, string Corpus, IReadOnlyList<(string, string)> Pairs)>();
             var rows = new List<string> { "split\tvoice\tpath\treference\ttranscript\terrors\twords" };
             string manifestDirectory = Corpus.ManifestDirectory(corpusDirectory);
+            var sourceCorpus = SourceCorpora(all.Where(u => splits.Contains(u.Split)));
             foreach (string split in splits)
             {
                 var utterances = all.Where(u => u.Split == split).Take(parsed.GetValue(limit) ?? int.MaxValue).ToList();
@@ -65,7 +66,7 @@ internal static class EvaluateCommand
                     byEngine.Add(string.Create(CultureInfo.InvariantCulture,
                         $"| {split} | {engine.Key} | {engine.Count()} | {100 * WordErrorRate.Of(engine.Select(r => r.Pair)):F1}% |"));
                 }
-                byCorpus.AddRange(results.GroupBy(r => SourceCorpus(manifestDirectory, r.Utterance))
+                byCorpus.AddRange(results.GroupBy(r => sourceCorpus(r.Utterance))
                     .Select(g => (split, g.Key, (IReadOnlyList<(string, string)>)[.. g.Select(r => r.Pair)])));
             }
             output.WriteLine();
@@ -73,7 +74,7 @@ internal static class EvaluateCommand
             output.WriteLine("|---|---|---|---|");
             foreach (string row in byEngine)
                 output.WriteLine(row);
-            if (byCorpus.Select(c => c.Corpus).Distinct().Count() > 1)
+            if (byCorpus.GroupBy(c => c.Split).Any(split => split.Count() > 1))
                 WriteByCorpus(output, byCorpus);
             if (transcriptsPath is not null)
                 CompleteFile.Write(transcriptsPath, file => rows.ForEach(file.WriteLine));
@@ -83,15 +84,17 @@ internal static class EvaluateCommand
     }
 
     /// <summary>
-    /// The corpus an utterance of a joint manifest comes from: the directory its path enters on leaving the
-    /// manifest's own (<c>../v2/wav/...</c>: <c>v2</c>), or <c>.</c> for the manifest's own recordings (<c>..</c>
-    /// for a recording in the directory above).
+    /// The corpus each of <paramref name="utterances"/> comes from: the first directory below the deepest one all their
+    /// recordings share (a joint manifest of <c>/work/corpus/v2/wav/...</c> and <c>/work/corpus/v8/wav/...</c>: <c>v2</c>
+    /// and <c>v8</c>; one corpus's own manifest: its split directories, one in each split), or <c>.</c> for a recording
+    /// in that directory itself.
     /// </summary>
-    static string SourceCorpus(string manifestDirectory, Utterance utterance)
+    static Func<Utterance, string> SourceCorpora(IEnumerable<Utterance> utterances)
     {
-        string[] parts = Path.GetRelativePath(manifestDirectory, utterance.Path).Split(Path.DirectorySeparatorChar);
-        int up = parts.TakeWhile(part => part == "..").Count();
-        return up == 0 ? "." : up == parts.Length - 1 ? ".." : parts[up];
+        static string[] Directories(Utterance u) => Path.GetDirectoryName(Path.GetFullPath(u.Path))!.Split(Path.DirectorySeparatorChar);
+        var shared = utterances.Select(Directories).Aggregate((string[]?)null, (common, directories) => common == null ? directories
+            : [.. common.Zip(directories).TakeWhile(pair => pair.First == pair.Second).Select(pair => pair.First)]) ?? [];
+        return utterance => Directories(utterance) is var directories && directories.Length > shared.Length ? directories[shared.Length] : ".";
     }
 
     /// <summary>
