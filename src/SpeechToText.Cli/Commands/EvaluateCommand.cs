@@ -92,14 +92,20 @@ internal static class EvaluateCommand
     static Func<Utterance, string> SourceCorpora(IEnumerable<Utterance> utterances)
     {
         static string[] Directories(Utterance u) => Path.GetDirectoryName(Path.GetFullPath(u.Path))!.Split(Path.DirectorySeparatorChar);
-        var shared = utterances.Select(Directories).Aggregate((string[]?)null, (common, directories) => common == null ? directories
-            : [.. common.Zip(directories).TakeWhile(pair => pair.First == pair.Second).Select(pair => pair.First)]) ?? [];
-        return utterance => Directories(utterance) is var directories && directories.Length > shared.Length ? directories[shared.Length] : ".";
+        string[]? shared = null;
+        foreach (string[] directories in utterances.Select(Directories))
+            shared = shared == null ? directories : [.. shared.Zip(directories).TakeWhile(pair => pair.First == pair.Second).Select(pair => pair.First)];
+        shared ??= [];
+        return utterance =>
+        {
+            string[] directories = Directories(utterance);
+            return directories.Length > shared.Length ? directories[shared.Length] : ".";
+        };
     }
 
     /// <summary>
-    /// Each source corpus's word error rate in each split, in the manifest's order, and the mean of those rates (each corpus counting alike,
-    /// however many words its rows have).
+    /// Each source corpus's word error rate in each split, in the manifest's order, and the mean of those rates (each
+    /// corpus counting alike, however many words its rows have).
     /// </summary>
     static void WriteByCorpus(TextWriter output, List<(string Split, string Corpus, IReadOnlyList<(string, string)> Pairs)> byCorpus)
     {
