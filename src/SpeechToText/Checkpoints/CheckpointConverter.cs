@@ -55,7 +55,7 @@ public static class CheckpointConverter
     /// <summary>What a ggml file written from the directory <paramref name="input"/> cannot hold.</summary>
     static List<string> LeftOutOfGgml(string input, Modeling.ModelDimensions dims, Modeling.ModelSettings settings)
     {
-        var leftOut = new[] { CharacterLanguageModel.FileName, WordLanguageModel.FileName }
+        var leftOut = LanguageModels.FileNames
             .Where(file => File.Exists(Path.Combine(input, file))).Select(file => $"the language model {file}").ToList();
         if (settings.BeamSize is { } beams)
             leftOut.Add($"the default beam size (num_beams {beams})");
@@ -67,7 +67,7 @@ public static class CheckpointConverter
     /// <summary>Gives the <paramref name="output"/> directory the input directory's language models, or none.</summary>
     static void CopyLanguageModels(string input, string output)
     {
-        foreach (string file in new[] { CharacterLanguageModel.FileName, WordLanguageModel.FileName })
+        foreach (string file in LanguageModels.FileNames)
         {
             string from = Path.Combine(input, file), to = Path.Combine(output, file);
             if (File.Exists(from))

@@ -16,6 +16,9 @@ public sealed class LanguageModels
         (Characters, Words) = (characters, words);
     }
 
+    /// <summary>The files a model directory keeps its language models in: the character model's, then the word model's.</summary>
+    internal static IReadOnlyList<string> FileNames { get; } = [CharacterLanguageModel.FileName, WordLanguageModel.FileName];
+
     /// <summary>The character model: every transcript's spelling.</summary>
     public CharacterLanguageModel Characters { get; }
 
