@@ -62,10 +62,7 @@ internal static class EvaluateCommand
                     $"| {split} | {utterances.Count} | {minutes:F1} | {100 * WordErrorRate.Of(results.Select(r => r.Pair)):F1}% | {minutes * 60 / clock.Elapsed.TotalSeconds:F0}x |"));
                 rows.AddRange(results.Select(r => TranscriptRow(manifestDirectory, r.Utterance, r.Pair.Item2)));
                 foreach (var engine in results.GroupBy(r => r.Utterance.Voice.Split(':')[0]).OrderBy(g => g.Key, StringComparer.Ordinal))
-                {
-                    byEngine.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"| {split} | {engine.Key} | {engine.Count()} | {100 * WordErrorRate.Of(engine.Select(r => r.Pair)):F1}% |"));
-                }
+                    byEngine.Add(BreakdownRow(split, engine.Key, engine.Count(), 100 * WordErrorRate.Of(engine.Select(r => r.Pair))));
                 byCorpus.AddRange(results.GroupBy(r => sourceCorpus(r.Utterance))
                     .Select(g => (split, g.Key, (IReadOnlyList<(string, string)>)[.. g.Select(r => r.Pair)])));
             }
@@ -118,11 +115,15 @@ internal static class EvaluateCommand
             foreach (var (_, corpus, pairs) in split) // in the manifest's order
             {
                 rates.Add(100 * WordErrorRate.Of(pairs));
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {split.Key} | {corpus} | {pairs.Count} | {rates[^1]:F1}% |"));
+                output.WriteLine(BreakdownRow(split.Key, corpus, pairs.Count, rates[^1]));
             }
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {split.Key} | mean of {rates.Count} | {split.Sum(c => c.Pairs.Count)} | {rates.Average():F1}% |"));
+            output.WriteLine(BreakdownRow(split.Key, $"mean of {rates.Count}", split.Sum(c => c.Pairs.Count), rates.Average()));
         }
     }
+
+    /// <summary>A row of a breakdown table: the split, the part of it (an engine, a corpus), its utterances and WER.</summary>
+    static string BreakdownRow(string split, string part, int utterances, double wordErrorPercent) =>
+        string.Create(CultureInfo.InvariantCulture, $"| {split} | {part} | {utterances} | {wordErrorPercent:F1}% |");
 
     /// <summary>One utterance's line of the transcripts file: its split, voice, path (relative to the manifest),
     /// reference, transcript (tabs and line breaks as spaces), word errors and reference words.</summary>
