@@ -38,20 +38,18 @@ public static class Corpus
     /// <paramref name="testSplitsOnly"/> it synthesises only the test splits, the very recordings the whole corpus
     /// has (every random choice is still drawn), e.g. to evaluate on a corpus without making its training split;
     /// the manifest lists them alone, and a later build of the whole corpus in the same directory keeps them.
-    /// <paramref name="catalanShare"/> has festival's Catalan voices read that share of the training and seen-voice
-    /// utterances (<see cref="Voice.PickTraining"/>; 0: none). <paramref name="nonFreeVoices"/> adds the voices of
-    /// Debian's contrib and non-free sections (<see cref="Voice.NonFree"/>) to the training voices.
+    /// <paramref name="voices"/> read the training and seen-voice utterances (default <see cref="VoiceMix.Free"/>).
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">Fewer than 0 utterances of a kind, none at all, fewer than 1 worker, or a
-    /// Catalan share that is not from 0 to below 1 (refused by <see cref="Voice.PickTraining"/> before anything is written).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Fewer than 0 utterances of a kind, none at all, or fewer than 1 worker.</exception>
     /// <exception cref="InvalidDataException">The directory holds recordings of another recipe.</exception>
     public static IReadOnlyList<Utterance> Build(string directory, int trainUtterances, int testUtterances, int seed, int workers,
-        bool testSplitsOnly = false, double catalanShare = 0, bool nonFreeVoices = false, IProgress<int>? progress = null, CancellationToken cancellation = default)
+        bool testSplitsOnly = false, VoiceMix? voices = null, IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(trainUtterances);
         ArgumentOutOfRangeException.ThrowIfNegative(testUtterances);
         ArgumentOutOfRangeException.ThrowIfLessThan(testUtterances + (testSplitsOnly ? 0 : trainUtterances), 1, "utterances");
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        voices ??= VoiceMix.Free;
         var sentences = SentenceSources.Load();
         var random = new Random(seed);
         var train = Shuffle(sentences.Where(s => !SentenceSources.IsHeldOut(s)).ToList(), random);
@@ -60,18 +58,16 @@ public static class Corpus
 
         var jobs = new List<Job>();
         for (int i = 0; i < trainUtterances; i++)
-            jobs.Add(new Job(jobs.Count, train[i % train.Count], Voice.PickTraining(random, catalanShare, nonFreeVoices), RandomProsody(), Train));
+            jobs.Add(new Job(jobs.Count, train[i % train.Count], voices.Pick(random), RandomProsody(), Train));
         for (int i = 0; i < testUtterances; i++)
-            jobs.Add(new Job(jobs.Count, test[i % test.Count], Voice.PickTraining(random, catalanShare, nonFreeVoices), RandomProsody(), TestSeenVoices));
+            jobs.Add(new Job(jobs.Count, test[i % test.Count], voices.Pick(random), RandomProsody(), TestSeenVoices));
         for (int i = 0; i < testUtterances; i++)
         {
             var held = Voice.HeldOut[i % Voice.HeldOut.Length];
             jobs.Add(new Job(jobs.Count, test[(testUtterances + i) % test.Count], held, RandomProsody(), TestHeldOutVoices));
         }
 
-        string nonFree = nonFreeVoices ? " " + string.Join(' ', Voice.NonFree) : "";
-        string catalan = catalanShare is 0 || catalanShare == Voice.CatalanEngineShare ? "" : string.Create(CultureInfo.InvariantCulture, $", Catalan share {catalanShare}");
-        UseRecipe(directory, $"seed {seed}, {trainUtterances} training and {testUtterances} test utterances per split, voices {string.Join(' ', catalanShare > 0 ? Voice.TrainingWithCatalan : Voice.Training)}{nonFree}{catalan}");
+        UseRecipe(directory, $"seed {seed}, {trainUtterances} training and {testUtterances} test utterances per split, voices {voices.Description}");
         var utterances = new Utterance?[jobs.Count];
         int done = 0;
         UnwrappedParallel.ForEach(testSplitsOnly ? jobs.Where(j => j.Split != Train) : jobs, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellation }, job =>
@@ -82,7 +78,7 @@ public static class Corpus
             var samples = Existing(path);
             if (samples == null)
             {
-                samples = Trim(SpeechSynthesizer.Speak(job.Text, job.Voice, job.Prosody));
+                samples = Trim(Synthesise(job, cancellation));
                 WavWriter.Write(path + ".partial", samples);
                 File.Move(path + ".partial", path, overwrite: true);
             }
@@ -93,6 +89,25 @@ public static class Corpus
         WriteManifest(directory, made);
         return made;
     }
+
+    /// <summary>
+    /// The job's recording. A synthesiser that fails as the build is being cancelled was interrupted by the same
+    /// Ctrl+C (a terminal signals the whole foreground process group): that is the cancellation, not a failure.
+    /// </summary>
+    static float[] Synthesise(Job job, CancellationToken cancellation)
+    {
+        try
+        {
+            return SpeechSynthesizer.Speak(job.Text, job.Voice, job.Prosody);
+        }
+        catch (InvalidOperationException) when (cancellation.CanBeCanceled && cancellation.WaitHandle.WaitOne(InterruptionGrace))
+        {
+            throw new OperationCanceledException(cancellation);
+        }
+    }
+
+    /// <summary>How long a failed synthesiser's build waits for the cancellation that may have interrupted it.</summary>
+    static readonly TimeSpan InterruptionGrace = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Reads a corpus: a directory with manifest.tsv (as <see cref="Build"/> writes it), or a manifest file of

@@ -103,7 +103,7 @@ public static class SpeechSynthesizer
                         $"MBROLA's voice {voice.Name} is not installed (espeak-ng needs the program mbrola on the PATH and the database "
                         + $"{MbrolaDirectory}/{MbrolaDatabase(voice.Name)}; scripts/install-voices installs the English voices from Debian's contrib and non-free sections).");
                 if (process.ExitCode != 0)
-                    throw new InvalidOperationException($"{voice} failed on \"{text}\": {errors.Trim()}");
+                    throw new InvalidOperationException($"{voice} failed on \"{text}\": {(errors.Trim() is "" ? $"exit code {process.ExitCode}" : errors.Trim())}");
             }
             var samples = AudioInput.ReadAll(temporary);
             // festival's HTS engine sets the speed but not the pitch: the speech is made at rate / pitch and played pitch times as fast

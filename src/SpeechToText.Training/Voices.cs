@@ -87,44 +87,6 @@ public sealed record Voice(string Engine, string Name)
     /// </summary>
     public static IReadOnlyList<Voice> TrainingWithCatalan { get; } = [.. Training, .. FestivalCatalanVoices.Select(v => new Voice("festival-ca", v))];
 
-    /// <summary>The Catalan voices' share of a corpus that has them speak as one engine among equals (a quarter).</summary>
-    public static double CatalanEngineShare => 1.0 / TrainingWithCatalanByEngine.Count;
-
-    /// <summary>
-    /// A random training voice, the Catalan voices speaking <paramref name="catalanShare"/> of the draws (0: never).
-    /// Without them, or at <see cref="CatalanEngineShare"/>, first the engine, each as likely as the others, then one
-    /// of its voices (drawing among all voices at once gave espeak-ng's voice-variant pairs 97% of a corpus and
-    /// flite's three voices 1% each, while a held-out voice is flite's); at another share, first whether the voice is
-    /// Catalan, then as without them. With <paramref name="nonFree"/>, the <see cref="NonFree"/> voices' engines are
-    /// among the engines drawn first (and the Catalan voices, if any, speak their share as at any other share).
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The share is not from 0 to below 1.</exception>
-    public static Voice PickTraining(Random random, double catalanShare = 0, bool nonFree = false)
-    {
-        if (!(catalanShare is >= 0 and < 1))
-            throw new ArgumentOutOfRangeException(nameof(catalanShare), catalanShare, "The Catalan voices' share is from 0 to below 1.");
-        var engines = nonFree ? TrainingWithNonFreeByEngine : TrainingByEngine;
-        if (catalanShare == 0)
-            return PickOne(random, engines);
-        if (catalanShare == CatalanEngineShare && !nonFree)
-            return PickOne(random, TrainingWithCatalanByEngine);
-        return random.NextDouble() < catalanShare ? PickOne(random, CatalanByEngine) : PickOne(random, engines);
-    }
-
-    static Voice PickOne(Random random, IReadOnlyList<IReadOnlyList<Voice>> engines)
-    {
-        var voices = engines[random.Next(engines.Count)];
-        return voices[random.Next(voices.Count)];
-    }
-
-    // The voices grouped by engine, in the order of their lists (declared after them: static fields initialise in order).
-    static readonly IReadOnlyList<IReadOnlyList<Voice>> TrainingByEngine = ByEngine(Training);
-    static readonly IReadOnlyList<IReadOnlyList<Voice>> TrainingWithCatalanByEngine = ByEngine(TrainingWithCatalan);
-    static readonly IReadOnlyList<IReadOnlyList<Voice>> TrainingWithNonFreeByEngine = ByEngine([.. Training, .. NonFree]);
-    static readonly IReadOnlyList<IReadOnlyList<Voice>> CatalanByEngine = ByEngine([.. TrainingWithCatalan.Except(Training)]);
-
-    static IReadOnlyList<IReadOnlyList<Voice>> ByEngine(IReadOnlyList<Voice> voices) => [.. voices.GroupBy(v => v.Engine).Select(g => (IReadOnlyList<Voice>)[.. g])];
-
     /// <inheritdoc />
     public override string ToString() => $"{Engine}:{Name}";
 }

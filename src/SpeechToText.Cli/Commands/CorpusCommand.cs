@@ -46,10 +46,10 @@ internal static class CorpusCommand
                 throw new UsageException("nothing to synthesise: --train and --test are both 0");
             if (parsed.GetValue(catalanShare) is { } share && !(share > 0 && share < 1))
                 throw new UsageException($"--catalan-share must be more than 0 and less than 1, not {share.ToString(CultureInfo.InvariantCulture)}");
-            double catalanVoice = parsed.GetValue(catalanShare) ?? (parsed.GetValue(catalan) ? Voice.CatalanEngineShare : 0);
+            var voices = new VoiceMix(parsed.GetValue(catalanShare) ?? (parsed.GetValue(catalan) ? VoiceMix.CatalanEngineShare : 0), parsed.GetValue(nonFree));
             var bar = new ProgressBar(error);
             var utterances = Corpus.Build(parsed.GetValue(directory)!, parsed.GetValue(train), parsed.GetValue(test), parsed.GetValue(seed),
-                parsed.GetValue(workers), testSplitsOnly, catalanVoice, parsed.GetValue(nonFree), new Progress<int>(n => bar.Report("synthesising", n, total, "utterances")),
+                parsed.GetValue(workers), testSplitsOnly, voices, new Progress<int>(n => bar.Report("synthesising", n, total, "utterances")),
                 cancellation);
             bar.Finish();
             foreach (var split in utterances.GroupBy(u => u.Split))
