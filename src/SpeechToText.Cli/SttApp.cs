@@ -46,7 +46,15 @@ public static class SttApp
     }
 
     /// <summary>Runs a command body with logging set up, turning every failure into one clear line and an exit code.</summary>
-    internal static int Execute(ParseResult parsed, TextWriter error, Func<ILoggerFactory, int> body)
+    internal static int Execute(ParseResult parsed, TextWriter error, Func<ILoggerFactory, int> body) =>
+        Execute(parsed, error, body, CancellationToken.None);
+
+    /// <summary>
+    /// As <see cref="Execute(ParseResult, TextWriter, Func{ILoggerFactory, int})"/>, for a command that Ctrl+C cancels
+    /// through <paramref name="cancellation"/>. A failure as it fires is the cancellation: a terminal signals the whole
+    /// process group, so a child process (ffmpeg, a synthesiser) dies of the same Ctrl+C and its failure is no error.
+    /// </summary>
+    internal static int Execute(ParseResult parsed, TextWriter error, Func<ILoggerFactory, int> body, CancellationToken cancellation)
     {
         bool verbose = parsed.GetValue(Verbose);
         using var loggers = LoggerFactory.Create(builder => builder
@@ -58,7 +66,7 @@ public static class SttApp
         }
         catch (Exception e)
         {
-            var (code, message) = Classify(e);
+            var (code, message) = Interrupted(cancellation) ? (ExitCode.Cancelled, "stt: cancelled") : Classify(e);
             error.WriteLine(code == ExitCode.InternalError && !verbose ? message + " (run with -v for details)" : message);
             if (code == ExitCode.UsageError && e is UsageException)
                 error.WriteLine("Try 'stt --help'.");
@@ -67,6 +75,10 @@ public static class SttApp
             return code;
         }
     }
+
+    /// <summary>Whether Ctrl+C fired, or fires within a moment (the signal may be handled after a child's failure is).</summary>
+    static bool Interrupted(CancellationToken cancellation) =>
+        cancellation.CanBeCanceled && cancellation.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(250));
 
     /// <summary>The exit code and the one line to show for a failure.</summary>
     static (int Code, string Message) Classify(Exception e) => e switch

@@ -40,7 +40,7 @@ internal static class BenchCommand
             else
                 WriteTable(output, report);
             return ExitCode.Ok;
-        })));
+        }, cancellation)));
         return command;
     }
 

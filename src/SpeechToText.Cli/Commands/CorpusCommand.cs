@@ -56,7 +56,7 @@ internal static class CorpusCommand
                 log.LogInformation("{Split}: {Count} utterances, {Hours:F2} h", split.Key, split.Count(), split.Sum(u => u.Seconds) / 3600);
             log.LogInformation("done in {Seconds:F0} s", clock.Elapsed.TotalSeconds);
             return ExitCode.Ok;
-        })));
+        }, cancellation)));
         return command;
     }
 }

@@ -76,7 +76,7 @@ internal static class EvaluateCommand
             if (transcriptsPath is not null)
                 CompleteFile.Write(transcriptsPath, file => rows.ForEach(file.WriteLine));
             return ExitCode.Ok;
-        })));
+        }, cancellation)));
         return command;
     }
 

@@ -49,7 +49,7 @@ internal static class LanguageModelCommand
             log.LogInformation("{Sentences} sentences ({Characters} characters): {Path}, {Megabytes:F1} MB, in {Seconds:F0} s",
                 sentences.Count, sentences.Sum(s => s.Length + 1), path, new FileInfo(path).Length / 1e6, clock.Elapsed.TotalSeconds);
             return ExitCode.Ok;
-        })));
+        }, cancellation)));
         return command;
     }
 }

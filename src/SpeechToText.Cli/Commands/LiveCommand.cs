@@ -111,7 +111,7 @@ internal static class LiveCommand
                     WriteAccuracy(error, recognizer, inputPath, streaming.Decoding, session.Text, referenceText, cancellation);
             }
             return ExitCode.Ok;
-        })));
+        }, cancellation)));
         return command;
     }
 

@@ -46,7 +46,7 @@ internal static class ModelsCommand
             }
             loggers.CreateLogger("download").LogInformation("{Model} is in {Directory}", model, directory);
             return ExitCode.Ok;
-        })));
+        }, cancellation)));
 
         return new Command("models", "List and download models") { list, download };
     }

@@ -78,7 +78,7 @@ internal static class TrainCommand
                 cancellation);
             bar.Finish();
             return ExitCode.Ok;
-        })));
+        }, cancellation)));
         return command;
     }
 

@@ -123,7 +123,7 @@ internal static class TranscribeCommand
             foreach (string file in inputs)
                 Transcribe(recognizer, file, options, formats, directory, output, new ProgressBar(error), log, cancellation);
             return ExitCode.Ok;
-        })));
+        }, cancellation)));
         return command;
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SpeechToText.Cli;
 
 namespace SpeechToText.Tests.Cli;
@@ -58,34 +57,6 @@ public sealed class CorpusCommandTests : IDisposable
 
         Assert.Equal(ExitCode.UsageError, result.ExitCode);
         Assert.Contains("--catalan-share must be more than 0 and less than 1", result.Error);
-    }
-
-    [Fact]
-    public async Task Ctrl_C_during_synthesis_cancels_the_build_and_keeps_the_recordings_made()
-    {
-        string directory = _temp.File("corpus");
-        string recordings = Path.Combine(directory, "wav", "train");
-        // In a session of its own, as stt runs in a terminal: Ctrl+C signals the whole process group, the synthesisers too.
-        var start = new ProcessStartInfo("setsid") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "stt"), "corpus", directory, "--train", "400", "--test", "0", "--workers", "2" })
-            start.ArgumentList.Add(argument);
-        using var stt = Process.Start(start)!;
-        var error = stt.StandardError.ReadToEndAsync();
-        var clock = Stopwatch.StartNew();
-        while (!(Directory.Exists(recordings) && Directory.EnumerateFiles(recordings, "*.wav").Any()) && !stt.HasExited && clock.Elapsed < TimeSpan.FromMinutes(1))
-            await Task.Delay(20);
-        Assert.False(stt.HasExited, stt.HasExited ? await error : null);
-
-        using (var interrupt = Process.Start("kill", ["-INT", "--", $"-{stt.Id}"]))
-            await interrupt.WaitForExitAsync();
-
-        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await stt.WaitForExitAsync(patience.Token); // throws if stt is still running 30 s after Ctrl+C
-        string messages = await error;
-        Assert.Equal(ExitCode.Cancelled, stt.ExitCode);
-        Assert.Contains("stt: cancelled", messages);
-        Assert.DoesNotContain("error", messages);
-        Assert.NotEmpty(Directory.EnumerateFiles(recordings, "*.wav"));
     }
 
     [Fact]

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using SpeechToText.Cli;
+
+namespace SpeechToText.Tests.Cli;
+
+/// <summary>
+/// Ctrl+C in a terminal signals the whole foreground process group: stt and the programs it runs (ffmpeg, the speech
+/// synthesisers) at once. stt is run here in a session of its own and the group is sent SIGINT, as a terminal does.
+/// </summary>
+public sealed class InterruptionTests : IDisposable
+{
+    readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task Ctrl_C_during_synthesis_cancels_the_corpus_build_and_keeps_the_recordings_made()
+    {
+        string directory = _temp.File("corpus");
+        string recordings = Path.Combine(directory, "wav", "train");
+        using var stt = StartInItsOwnSession("corpus", directory, "--train", "400", "--test", "0", "--workers", "2");
+        var error = stt.StandardError.ReadToEndAsync();
+
+        await Until(() => Directory.Exists(recordings) && Directory.EnumerateFiles(recordings, "*.wav").Any(), stt);
+        await PressCtrlC(stt);
+
+        Assert.Equal(ExitCode.Cancelled, stt.ExitCode);
+        Assert.EndsWith("stt: cancelled", (await error).TrimEnd());
+        Assert.DoesNotContain("error", await error);
+        Assert.NotEmpty(Directory.EnumerateFiles(recordings, "*.wav"));
+    }
+
+    [Fact]
+    public async Task Ctrl_C_while_ffmpeg_decodes_the_input_cancels_the_transcription_and_blames_no_input()
+    {
+        string ogg = _temp.File("tone.ogg");
+        TestAudio.Ffmpeg(_temp.Write("tone.wav", TestAudio.Wav16(TestAudio.ToPcm16(TestAudio.Sine(440, 16000, 2.0)))), ogg, "-c:a", "libvorbis");
+        using var stt = StartInItsOwnSession("transcribe", "-");
+        var error = stt.StandardError.ReadToEndAsync();
+        // Half of the stream, and standard input left open: ffmpeg waits for the rest.
+        byte[] bytes = File.ReadAllBytes(ogg);
+        await stt.StandardInput.BaseStream.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
+        await stt.StandardInput.BaseStream.FlushAsync();
+
+        await Until(() => ChildNamed(stt, "ffmpeg"), stt);
+        await PressCtrlC(stt);
+
+        Assert.Equal(ExitCode.Cancelled, stt.ExitCode);
+        Assert.EndsWith("stt: cancelled", (await error).TrimEnd());
+        Assert.DoesNotContain("error", await error);
+    }
+
+    static Process StartInItsOwnSession(params string[] args)
+    {
+        var start = new ProcessStartInfo("setsid") { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true };
+        foreach (string argument in (string[])[Path.Combine(AppContext.BaseDirectory, "stt"), .. args])
+            start.ArgumentList.Add(argument);
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Waits (up to a minute) for <paramref name="condition"/> while stt runs.</summary>
+    static async Task Until(Func<bool> condition, Process stt)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition() && !stt.HasExited && clock.Elapsed < TimeSpan.FromMinutes(1))
+            await Task.Delay(20);
+        Assert.False(stt.HasExited, stt.HasExited ? await stt.StandardError.ReadToEndAsync() : null);
+        Assert.True(condition(), "stt did not get there within a minute");
+    }
+
+    /// <summary>SIGINT to stt's process group, then waits (up to 30 s) for stt to exit.</summary>
+    static async Task PressCtrlC(Process stt)
+    {
+        using (var interrupt = Process.Start("kill", ["-INT", "--", $"-{stt.Id}"]))
+            await interrupt.WaitForExitAsync();
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await stt.WaitForExitAsync(patience.Token); // throws if stt is still running 30 s after Ctrl+C
+    }
+
+    static bool ChildNamed(Process parent, string name) =>
+        Directory.EnumerateDirectories($"/proc/{parent.Id}/task")
+            .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Any(child => File.Exists($"/proc/{child}/comm") && File.ReadAllText($"/proc/{child}/comm").Trim() == name);
+}
