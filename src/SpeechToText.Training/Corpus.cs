@@ -78,7 +78,7 @@ public static class Corpus
             var samples = Existing(path);
             if (samples == null)
             {
-                samples = Trim(Synthesise(job, cancellation));
+                samples = Trim(SpeechSynthesizer.Speak(job.Text, job.Voice, job.Prosody));
                 WavWriter.Write(path + ".partial", samples);
                 File.Move(path + ".partial", path, overwrite: true);
             }
@@ -89,25 +89,6 @@ public static class Corpus
         WriteManifest(directory, made);
         return made;
     }
-
-    /// <summary>
-    /// The job's recording. A synthesiser that fails as the build is being cancelled was interrupted by the same
-    /// Ctrl+C (a terminal signals the whole foreground process group): that is the cancellation, not a failure.
-    /// </summary>
-    static float[] Synthesise(Job job, CancellationToken cancellation)
-    {
-        try
-        {
-            return SpeechSynthesizer.Speak(job.Text, job.Voice, job.Prosody);
-        }
-        catch (InvalidOperationException) when (cancellation.CanBeCanceled && cancellation.WaitHandle.WaitOne(InterruptionGrace))
-        {
-            throw new OperationCanceledException(cancellation);
-        }
-    }
-
-    /// <summary>How long a failed synthesiser's build waits for the cancellation that may have interrupted it.</summary>
-    static readonly TimeSpan InterruptionGrace = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Reads a corpus: a directory with manifest.tsv (as <see cref="Build"/> writes it), or a manifest file of
