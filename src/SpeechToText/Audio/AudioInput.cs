@@ -142,6 +142,8 @@ public static class AudioInput
 
         public override int Read(Span<float> destination) => source.Read(destination);
 
+        protected internal override void Interrupt() => source.Interrupt();
+
         protected override void Dispose(bool disposing)
         {
             if (disposing)

@@ -19,9 +19,14 @@ public abstract class AudioSource : IDisposable
     /// <exception cref="AudioInputException">The input is corrupt or cannot be decoded.</exception>
     public abstract int Read(Span<float> destination);
 
-    /// <summary>Reads every remaining sample. Holds the whole audio in memory: 64 KB per second at 16 kHz.</summary>
+    /// <summary>
+    /// Reads every remaining sample. Holds the whole audio in memory: 64 KB per second at 16 kHz.
+    /// <paramref name="cancellation"/> also ends a read that is waiting for input (see <see cref="Interrupt"/>).
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
     public float[] ReadToEnd(CancellationToken cancellation = default)
     {
+        using var interruption = cancellation.Register(Interrupt);
         var all = new List<float>();
         var chunk = new float[16384];
         int read;
@@ -31,6 +36,15 @@ public abstract class AudioSource : IDisposable
             all.AddRange(chunk.AsSpan(0, read));
         }
         return [.. all];
+    }
+
+    /// <summary>
+    /// Called from another thread to end a <see cref="Read"/> that is waiting for input (a pipe, a decoder): the input
+    /// is abandoned, and that read and every later one return 0 or throw <see cref="OperationCanceledException"/>.
+    /// Sources whose reads never wait long (files in memory or on disk) do nothing; wrappers pass it on.
+    /// </summary>
+    protected internal virtual void Interrupt()
+    {
     }
 
     /// <inheritdoc />

@@ -22,6 +22,7 @@ public sealed class FfmpegAudioSource : AudioSource
     readonly Queue<string> _stderr = new();
     readonly ILogger? _logger;
     bool _ended;
+    volatile bool _interrupted;
 
     FfmpegAudioSource(string name, int sampleRate, string inputArgument, Stream? stdin, ReadOnlyMemory<byte> stdinPrefix, ILogger? logger)
     {
@@ -109,6 +110,8 @@ public sealed class FfmpegAudioSource : AudioSource
     {
         _ended = true;
         _process.WaitForExit();
+        if (_interrupted)
+            throw new OperationCanceledException($"{Name}: decoding was interrupted");
         if (_process.ExitCode == 0)
             return;
         string message;
@@ -144,14 +147,18 @@ public sealed class FfmpegAudioSource : AudioSource
         }
     }
 
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
+    /// <summary>
+    /// Stops ffmpeg, which may be waiting for input that is still to come (a pipe left open) and does not always
+    /// exit on SIGINT while it waits; the read waiting for its output then ends.
+    /// </summary>
+    protected internal override void Interrupt()
     {
-        if (!disposing)
-        {
-            base.Dispose(disposing);
-            return;
-        }
+        _interrupted = true;
+        Stop();
+    }
+
+    void Stop()
+    {
         try
         {
             if (!_process.HasExited)
@@ -161,6 +168,17 @@ public sealed class FfmpegAudioSource : AudioSource
         {
             // already gone
         }
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (!disposing)
+        {
+            base.Dispose(disposing);
+            return;
+        }
+        Stop();
         _process.Dispose();
         base.Dispose(disposing);
     }

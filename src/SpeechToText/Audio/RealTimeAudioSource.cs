@@ -39,6 +39,9 @@ public sealed class RealTimeAudioSource(AudioSource inner, TimeProvider? time = 
     }
 
     /// <inheritdoc />
+    protected internal override void Interrupt() => inner.Interrupt();
+
+    /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -229,6 +229,9 @@ public sealed class ResampledAudioSource : AudioSource
     }
 
     /// <inheritdoc />
+    protected internal override void Interrupt() => _inner.Interrupt();
+
+    /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -121,4 +121,23 @@ public sealed class AudioInputTests : IDisposable
         await writer;
         Assert.Equal(AudioInput.ReadAll(file), fromPipe);
     }
+
+    [Fact]
+    public async Task Cancelling_a_read_ends_it_while_ffmpeg_waits_for_the_rest_of_a_stream()
+    {
+        string flac = _temp.File("jfk.flac");
+        TestAudio.Ffmpeg(SharedData.PathOf("oracle/jfk.wav"), flac);
+        byte[] bytes = File.ReadAllBytes(flac);
+        using var pipe = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
+        using var stream = new System.IO.Pipes.AnonymousPipeClientStream(System.IO.Pipes.PipeDirection.In, pipe.ClientSafePipeHandle);
+        pipe.Write(bytes, 0, 16384); // within the pipe's buffer; the rest never comes, and the pipe stays open
+        using var audio = AudioInput.Open(stream, "stdin");
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+
+        var read = Task.Run(() => audio.ReadToEnd(cancellation.Token), CancellationToken.None);
+
+        var ended = await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(30), CancellationToken.None));
+        Assert.Same(read, ended);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read);
+    }
 }
