@@ -1,3 +1,3 @@
 using SpeechToText.Cli;
 
-return SttApp.Run(args, Console.Out, Console.Error);
+return SttApp.Run(args, Console.Out, Console.Error, handleSignals: true);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using Microsoft.Extensions.Logging;
 using SpeechToText.Cli.Commands;
 
@@ -15,8 +16,15 @@ public static class SttApp
     };
 
     /// <summary>Runs <c>stt</c> with <paramref name="args"/>; results go to <paramref name="output"/>, messages to <paramref name="error"/>.</summary>
+    /// <param name="args">The command line.</param>
+    /// <param name="output">Results.</param>
+    /// <param name="error">Messages.</param>
+    /// <param name="handleSignals">
+    /// Whether Ctrl+C and SIGTERM cancel a cancellable command (see <see cref="Interruption"/>), as they do in the
+    /// <c>stt</c> process; otherwise they keep their default action, as they always do for the other commands.
+    /// </param>
     /// <returns>An <see cref="ExitCode"/>.</returns>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error, bool handleSignals = false)
     {
         var root = new RootCommand("SpeechToText: speech recognition of the Whisper family.")
         {
@@ -42,7 +50,17 @@ public static class SttApp
             error.WriteLine("Try 'stt --help'.");
             return ExitCode.UsageError;
         }
-        return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        var configuration = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null, // signals are Interruption's
+        };
+        if (!handleSignals || parsed.Action is not AsynchronousCommandLineAction)
+            return parsed.Invoke(configuration);
+        using var interruption = new Interruption(error);
+        return parsed.InvokeAsync(configuration, interruption.Token).GetAwaiter().GetResult();
     }
 
     /// <summary>Runs a command body with logging set up, turning every failure into one clear line and an exit code.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using SpeechToText.Cli;
 
 namespace SpeechToText.Tests.Cli;
@@ -19,14 +20,15 @@ public sealed class InterruptionTests : IDisposable
         string directory = _temp.File("corpus");
         string recordings = Path.Combine(directory, "wav", "train");
         using var stt = StartInItsOwnSession("corpus", directory, "--train", "400", "--test", "0", "--workers", "2");
-        var error = stt.StandardError.ReadToEndAsync();
+        var error = ErrorOf(stt);
 
         await Until(() => Directory.Exists(recordings) && Directory.EnumerateFiles(recordings, "*.wav").Any(), stt, error);
         await PressCtrlC(stt);
+        await Exit(stt);
 
         Assert.Equal(ExitCode.Cancelled, stt.ExitCode);
-        Assert.EndsWith("stt: cancelled", (await error).TrimEnd());
-        Assert.DoesNotContain("error", await error);
+        Assert.EndsWith("stt: cancelled", error.ToString().TrimEnd());
+        Assert.DoesNotContain("error", error.ToString());
         Assert.NotEmpty(Directory.EnumerateFiles(recordings, "*.wav"));
     }
 
@@ -36,7 +38,7 @@ public sealed class InterruptionTests : IDisposable
         string ogg = _temp.File("tone.ogg");
         TestAudio.Ffmpeg(_temp.Write("tone.wav", TestAudio.Wav16(TestAudio.ToPcm16(TestAudio.Sine(440, 16000, 2.0)))), ogg, "-c:a", "libvorbis");
         using var stt = StartInItsOwnSession("transcribe", "-");
-        var error = stt.StandardError.ReadToEndAsync();
+        var error = ErrorOf(stt);
         // Half of the stream, and standard input left open: ffmpeg waits for the rest.
         byte[] bytes = File.ReadAllBytes(ogg);
         await stt.StandardInput.BaseStream.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
@@ -44,10 +46,30 @@ public sealed class InterruptionTests : IDisposable
 
         await Until(() => ChildNamed(stt, "ffmpeg"), stt, error);
         await PressCtrlC(stt);
+        await Exit(stt);
 
         Assert.Equal(ExitCode.Cancelled, stt.ExitCode);
-        Assert.EndsWith("stt: cancelled", (await error).TrimEnd());
-        Assert.DoesNotContain("error", await error);
+        Assert.EndsWith("stt: cancelled", error.ToString().TrimEnd());
+        Assert.DoesNotContain("error", error.ToString());
+    }
+
+    [Fact]
+    public async Task A_second_Ctrl_C_quits_at_once_while_stt_waits_for_input_that_does_not_come()
+    {
+        using var stt = StartInItsOwnSession("transcribe", "-");
+        var error = ErrorOf(stt);
+        // 200 KB of a 320 KB WAV stream, and standard input left open: stt reads it itself and waits for the rest, and
+        // no first Ctrl+C can end that wait. The write ends once stt has read all but a pipe's buffer (64 KB) of it.
+        byte[] wav = TestAudio.Wav16(TestAudio.ToPcm16(TestAudio.Sine(440, 16000, 10.0)));
+        await stt.StandardInput.BaseStream.WriteAsync(wav.AsMemory(0, 200_000));
+        await stt.StandardInput.BaseStream.FlushAsync();
+
+        await PressCtrlC(stt);
+        await Until(() => error.ToString().Contains("Ctrl+C again"), stt, error);
+        await PressCtrlC(stt);
+        await Exit(stt);
+
+        Assert.Equal(ExitCode.Cancelled, stt.ExitCode); // 128 + SIGINT: ended by the signal
     }
 
     /// <summary>
@@ -62,21 +84,56 @@ public sealed class InterruptionTests : IDisposable
         return Process.Start(start)!;
     }
 
-    /// <summary>Waits (up to a minute) for <paramref name="condition"/> while stt runs; <paramref name="error"/> is its stderr being read.</summary>
-    static async Task Until(Func<bool> condition, Process stt, Task<string> error)
+    /// <summary>What stt writes on stderr, as it writes it.</summary>
+    static Transcript ErrorOf(Process stt)
+    {
+        var error = new Transcript();
+        stt.ErrorDataReceived += (_, line) => error.Add(line.Data);
+        stt.BeginErrorReadLine();
+        return error;
+    }
+
+    /// <summary>Lines a process writes, read as they come.</summary>
+    sealed class Transcript
+    {
+        readonly StringBuilder _lines = new();
+
+        public void Add(string? line)
+        {
+            lock (_lines)
+            {
+                if (line != null)
+                    _lines.AppendLine(line);
+            }
+        }
+
+        public override string ToString()
+        {
+            lock (_lines)
+                return _lines.ToString();
+        }
+    }
+
+    /// <summary>Waits (up to a minute) for <paramref name="condition"/> while stt runs; <paramref name="error"/> is its stderr.</summary>
+    static async Task Until(Func<bool> condition, Process stt, Transcript error)
     {
         var clock = Stopwatch.StartNew();
         while (!condition() && !stt.HasExited && clock.Elapsed < TimeSpan.FromMinutes(1))
             await Task.Delay(20);
-        Assert.False(stt.HasExited, stt.HasExited ? await error : null);
+        Assert.False(stt.HasExited, stt.HasExited ? error.ToString() : null);
         Assert.True(condition(), "stt did not get there within a minute");
     }
 
-    /// <summary>SIGINT to stt's process group, then waits (up to 30 s) for stt to exit.</summary>
+    /// <summary>SIGINT to stt's process group, as Ctrl+C in a terminal sends it.</summary>
     static async Task PressCtrlC(Process stt)
     {
-        using (var interrupt = Process.Start("kill", ["-INT", "--", $"-{stt.Id}"]))
-            await interrupt.WaitForExitAsync();
+        using var interrupt = Process.Start("kill", ["-INT", "--", $"-{stt.Id}"]);
+        await interrupt.WaitForExitAsync();
+    }
+
+    /// <summary>Waits (up to 30 s) for stt to exit, and for the end of its stderr.</summary>
+    static async Task Exit(Process stt)
+    {
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await stt.WaitForExitAsync(patience.Token); // throws if stt is still running 30 s after Ctrl+C
     }
