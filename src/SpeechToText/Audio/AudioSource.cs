@@ -21,27 +21,37 @@ public abstract class AudioSource : IDisposable
 
     /// <summary>
     /// Reads every remaining sample. Holds the whole audio in memory: 64 KB per second at 16 kHz.
-    /// <paramref name="cancellation"/> also ends a read that is waiting for input (see <see cref="Interrupt"/>).
+    /// <paramref name="cancellation"/> also ends a read that is waiting for input, where the source can end it
+    /// (see <see cref="Interrupt"/>: ffmpeg's output can be ended, a pipe read directly cannot).
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
     public float[] ReadToEnd(CancellationToken cancellation = default)
     {
-        using var interruption = cancellation.Register(Interrupt);
         var all = new List<float>();
         var chunk = new float[16384];
-        int read;
-        while ((read = Read(chunk)) > 0)
+        try
         {
-            cancellation.ThrowIfCancellationRequested();
-            all.AddRange(chunk.AsSpan(0, read));
+            using var interruption = cancellation.Register(Interrupt);
+            int read;
+            while ((read = Read(chunk)) > 0)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                all.AddRange(chunk.AsSpan(0, read));
+            }
         }
+        catch (OperationCanceledException e) when (cancellation.IsCancellationRequested && e.CancellationToken != cancellation)
+        {
+            throw new OperationCanceledException(e.Message, e, cancellation); // the interrupted source's, as the caller's
+        }
+        cancellation.ThrowIfCancellationRequested(); // an interrupted source may end early
         return [.. all];
     }
 
     /// <summary>
-    /// Called from another thread to end a <see cref="Read"/> that is waiting for input (a pipe, a decoder): the input
-    /// is abandoned, and that read and every later one return 0 or throw <see cref="OperationCanceledException"/>.
-    /// Sources whose reads never wait long (files in memory or on disk) do nothing; wrappers pass it on.
+    /// Ends a <see cref="Read"/> that is waiting for input (a decoder, a pipe), if the source can: the input is
+    /// abandoned, and that read and every later one return 0 or throw <see cref="OperationCanceledException"/>.
+    /// May be called on any thread (on the reader's own when <see cref="ReadToEnd"/>'s token is already cancelled)
+    /// and must not throw. By default nothing: files on disk never keep a read waiting; wrappers pass it on.
     /// </summary>
     protected internal virtual void Interrupt()
     {

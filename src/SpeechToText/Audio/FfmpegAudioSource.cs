@@ -161,12 +161,11 @@ public sealed class FfmpegAudioSource : AudioSource
     {
         try
         {
-            if (!_process.HasExited)
-                _process.Kill(entireProcessTree: true);
+            _process.Kill(); // ffmpeg starts no process of its own
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or Win32Exception)
         {
-            // already gone
+            // already gone, or going
         }
     }
 

@@ -25,6 +25,7 @@ public static class LiveTranscription
     {
         var chunks = Channel.CreateUnbounded<float[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using var interruption = stop.Token.Register(source.Interrupt); // a read waiting on ffmpeg ends with the stream
         var reader = Task.Run(() => Read(source, chunks.Writer, stop.Token), CancellationToken.None);
         try
         {
@@ -117,6 +118,10 @@ public static class LiveTranscription
             while (!stop.IsCancellationRequested && (read = source.Read(buffer)) > 0)
                 chunks.TryWrite(buffer[..read]);
             chunks.TryComplete();
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            chunks.TryComplete(); // the source was interrupted: what it delivered is the audio
         }
         catch (Exception e) when (e is AudioInputException or IOException or ObjectDisposedException)
         {
