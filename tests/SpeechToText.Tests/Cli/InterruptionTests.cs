@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using SpeechToText.Cli;
 
 namespace SpeechToText.Tests.Cli;
@@ -20,7 +19,7 @@ public sealed class InterruptionTests : IDisposable
         string directory = _temp.File("corpus");
         string recordings = Path.Combine(directory, "wav", "train");
         using var stt = StartInItsOwnSession("corpus", directory, "--train", "400", "--test", "0", "--workers", "2");
-        var error = ErrorOf(stt);
+        var error = SttCommandLine.ErrorOf(stt);
 
         await Until(() => Directory.Exists(recordings) && Directory.EnumerateFiles(recordings, "*.wav").Any(), stt, error);
         await PressCtrlC(stt);
@@ -38,7 +37,7 @@ public sealed class InterruptionTests : IDisposable
         string ogg = _temp.File("tone.ogg");
         TestAudio.Ffmpeg(_temp.Write("tone.wav", TestAudio.Wav16(TestAudio.ToPcm16(TestAudio.Sine(440, 16000, 2.0)))), ogg, "-c:a", "libvorbis");
         using var stt = StartInItsOwnSession("transcribe", "-");
-        var error = ErrorOf(stt);
+        var error = SttCommandLine.ErrorOf(stt);
         // Half of the stream, and standard input left open: ffmpeg waits for the rest.
         byte[] bytes = File.ReadAllBytes(ogg);
         await stt.StandardInput.BaseStream.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
@@ -57,7 +56,7 @@ public sealed class InterruptionTests : IDisposable
     public async Task A_second_Ctrl_C_quits_at_once_while_stt_waits_for_input_that_does_not_come()
     {
         using var stt = StartInItsOwnSession("transcribe", "-");
-        var error = ErrorOf(stt);
+        var error = SttCommandLine.ErrorOf(stt);
         // 200 KB of a 320 KB WAV stream, and standard input left open: stt reads it itself and waits for the rest, and
         // no first Ctrl+C can end that wait. The write ends once stt has read all but a pipe's buffer (64 KB) of it.
         byte[] wav = TestAudio.Wav16(TestAudio.ToPcm16(TestAudio.Sine(440, 16000, 10.0)));
@@ -89,38 +88,8 @@ public sealed class InterruptionTests : IDisposable
         return Process.Start(start)!;
     }
 
-    /// <summary>What stt writes on stderr, as it writes it.</summary>
-    static Transcript ErrorOf(Process stt)
-    {
-        var error = new Transcript();
-        stt.ErrorDataReceived += (_, line) => error.Add(line.Data);
-        stt.BeginErrorReadLine();
-        return error;
-    }
-
-    /// <summary>Lines a process writes, read as they come.</summary>
-    sealed class Transcript
-    {
-        readonly StringBuilder _lines = new();
-
-        public void Add(string? line)
-        {
-            lock (_lines)
-            {
-                if (line != null)
-                    _lines.AppendLine(line);
-            }
-        }
-
-        public override string ToString()
-        {
-            lock (_lines)
-                return _lines.ToString();
-        }
-    }
-
     /// <summary>Waits (up to a minute) for <paramref name="condition"/> while stt runs; <paramref name="error"/> is its stderr.</summary>
-    static async Task Until(Func<bool> condition, Process stt, Transcript error)
+    static async Task Until(Func<bool> condition, Process stt, SttCommandLine.Transcript error)
     {
         var clock = Stopwatch.StartNew();
         while (!condition() && !stt.HasExited && clock.Elapsed < TimeSpan.FromMinutes(1))

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using SpeechToText.Cli;
 
 namespace SpeechToText.Tests.Cli;
@@ -46,5 +47,35 @@ internal static class SttCommandLine
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
             start.Environment[name] = value;
         return Process.Start(start)!;
+    }
+
+    /// <summary>What a started stt writes on stderr, as it writes it.</summary>
+    public static Transcript ErrorOf(Process stt)
+    {
+        var error = new Transcript();
+        stt.ErrorDataReceived += (_, line) => error.Add(line.Data);
+        stt.BeginErrorReadLine();
+        return error;
+    }
+
+    /// <summary>Lines a process writes, read as they come.</summary>
+    public sealed class Transcript
+    {
+        readonly StringBuilder _lines = new();
+
+        public void Add(string? line)
+        {
+            lock (_lines)
+            {
+                if (line != null)
+                    _lines.AppendLine(line);
+            }
+        }
+
+        public override string ToString()
+        {
+            lock (_lines)
+                return _lines.ToString();
+        }
     }
 }

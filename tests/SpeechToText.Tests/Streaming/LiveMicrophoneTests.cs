@@ -129,10 +129,8 @@ public sealed class LiveMicrophoneTests(VirtualMicrophone microphone) : IClassFi
             new Dictionary<string, string> { ["PULSE_SERVER"] = Environment.GetEnvironmentVariable("PULSE_SERVER")! },
             "live", "--output", transcript, "--stats", "--verbose");
         var output = live.StandardOutput.ReadToEndAsync();
-        var error = new System.Text.StringBuilder();
-        live.ErrorDataReceived += (_, line) => { lock (error) error.AppendLine(line.Data); };
-        live.BeginErrorReadLine();
-        string Messages() { lock (error) return error.ToString(); }
+        var error = SttCommandLine.ErrorOf(live);
+        string Messages() => error.ToString();
         for (int waited = 0; waited < 60 && !Messages().Contains("attention"); waited++)
             await Task.Delay(500); // the model loads (its first message is about the attention backend)
 
