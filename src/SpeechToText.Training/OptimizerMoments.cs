@@ -31,7 +31,7 @@ internal static class OptimizerMoments
 
     /// <summary>
     /// Gives <paramref name="optimizer"/> the moments saved in <paramref name="path"/>; returns null when it did,
-    /// else why not (no file, or moments of other parameters), leaving the optimiser as it was.
+    /// else why not (no file, moments of other parameters, or of no step yet), leaving the optimiser as it was.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a valid safetensors file.</exception>
     public static string? TryRestore(AdamWOptimizer optimizer, string path)
@@ -44,6 +44,8 @@ internal static class OptimizerMoments
             var moments = optimizer.Moments;
             if (saved.Count != 2 * moments.Count + 1 || !saved.TryGetValue(StepName, out var step) || step.numel() != 1)
                 return $"{path} holds {saved.Count} tensors, not the moments of these {moments.Count} parameters";
+            if (!(step.item<float>() >= 1))
+                return $"{path} holds the moments of no optimiser step"; // saved by a run that only validated (or a widening)
             for (int i = 0; i < moments.Count; i++)
             {
                 foreach (var (name, moment) in new[] { ($"{i}.exp_avg", moments[i].Mean), ($"{i}.exp_avg_sq", moments[i].SquareMean) })

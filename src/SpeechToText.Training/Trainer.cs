@@ -441,16 +441,17 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         if (File.Exists(statePath))
         {
             var state = ReadState(statePath);
-            var (model, tokenizer) = CheckpointReader.Load(directory);
-            model = Deepened(model);
-            var ctcHead = File.Exists(ctcPath) ? ReadCtcHead(ctcPath, model.Dimensions.AudioState, tokenizer.TextTokenCount + 1) : null;
             logger.LogInformation("resuming at step {Step} ({Seconds:F0} s trained)", state.Step, state.Seconds);
+            var (model, tokenizer) = CheckpointReader.Load(directory);
+            var ctcHead = File.Exists(ctcPath) ? ReadCtcHead(ctcPath, model.Dimensions.AudioState, tokenizer.TextTokenCount + 1) : null;
+            (model, ctcHead) = Widened(model, ctcHead);
+            model = Deepened(model);
             return new Trainee(model, tokenizer, ctcHead, state);
         }
         if (options.InitialModel is { } initial)
         {
             var (model, tokenizer) = CheckpointReader.Load(initial);
-            model = Deepened(model);
+            model = Deepened(Widened(model, null).Model);
             logger.LogInformation("fine-tuning {Model} ({Parameters:N0} parameters)", initial, model.parameters().Sum(p => p.numel()));
             return new Trainee(model, tokenizer, null, new TrainingState(0, 0));
         }
@@ -525,6 +526,31 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             logger.LogInformation("deepened from {EncoderHad} encoder and {DecoderHad} decoder blocks to {EncoderBlocks} and {DecoderBlocks} (the new ones start as the identity)",
                 encoderHad, decoderHad, encoderBlocks, decoderBlocks);
             return deepened;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="model"/> and its CTC head widened to <see cref="TrainingOptions.WidenTo"/> (see
+    /// <see cref="ModelWidening"/>), or themselves when the model has that width already.
+    /// </summary>
+    (WhisperModel Model, Linear? CtcHead) Widened(WhisperModel model, Linear? ctcHead)
+    {
+        int had = model.Dimensions.AudioState, width = options.WidenTo ?? had;
+        if (width == had)
+            return (model, ctcHead);
+        if (ModelWidening.Refusal(model, width) is { } why)
+        {
+            model.Dispose();
+            ctcHead?.Dispose();
+            throw TrainingOptions.Invalid($"{why}"); // a usage error on the command line
+        }
+        using (model)
+        using (ctcHead)
+        {
+            var widened = ModelWidening.Widen(model, width, Initialize);
+            logger.LogInformation("widened from {Had} to {Width} ({Parameters:N0} parameters; it computes nearly what it did)",
+                had, width, widened.parameters().Sum(p => p.numel()));
+            return (widened, ctcHead == null ? null : ModelWidening.WidenHead(ctcHead, width));
         }
     }
 

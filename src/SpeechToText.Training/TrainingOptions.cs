@@ -80,6 +80,13 @@ public sealed record TrainingOptions
     /// <summary>Model width.</summary>
     public int Width { get; init; } = 256;
 
+    /// <summary>
+    /// Width to widen a resumed or fine-tuned model to, in heads of its heads' size (see <see cref="ModelWidening"/>):
+    /// it computes nearly what it did, with more channels to learn in, and the AdamW moments restart. Null, or the width it
+    /// has: unchanged.
+    /// </summary>
+    public int? WidenTo { get; init; }
+
     /// <summary>Encoder blocks.</summary>
     public int EncoderLayers { get; init; } = 4;
 
@@ -138,6 +145,8 @@ public sealed record TrainingOptions
             throw Invalid($"The model width must be a positive multiple of 64 (heads of 64); {Width} was given.");
         if (EncoderLayers < 1 || DecoderLayers < 1)
             throw Invalid($"The encoder and the decoder need at least 1 block each; {EncoderLayers} and {DecoderLayers} were given.");
+        if (WidenTo is < 1)
+            throw Invalid($"The model cannot be widened to {WidenTo}.");
         if (DeepenEncoderTo is < 1)
             throw Invalid($"The encoder cannot be deepened to {DeepenEncoderTo} blocks.");
         if (DeepenDecoderTo is < 1)

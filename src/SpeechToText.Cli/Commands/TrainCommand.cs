@@ -22,6 +22,10 @@ internal static class TrainCommand
         var accumulate = new Option<int>("--accumulate") { Description = "Batches per optimiser step", DefaultValueFactory = _ => defaults.Accumulate };
         var width = new Option<int>("--width") { Description = "Model width (heads = width / 64)", DefaultValueFactory = _ => defaults.Width };
         var encoderLayers = new Option<int>("--encoder-layers") { DefaultValueFactory = _ => defaults.EncoderLayers };
+        var widen = new Option<int?>("--widen")
+        {
+            Description = "Widen a resumed or fine-tuned model to this width (heads of the same size); it computes nearly what it did",
+        };
         var deepenEncoder = new Option<int?>("--deepen-encoder")
         {
             Description = "Deepen a resumed or fine-tuned model's encoder to this many blocks; the new ones start as the identity",
@@ -45,7 +49,7 @@ internal static class TrainCommand
         var language = new Option<string>("--language") { Description = "Language of the transcripts (multilingual models)", DefaultValueFactory = _ => defaults.Language };
         var command = new Command("train", "Train the bundled model's recipe (hybrid CTC/attention) or fine-tune a model, with AdamW")
         {
-            corpus, destination, initial, language, steps, minutes, learningRate, decayFrom, batchFrames, accumulate, width, encoderLayers, deepenEncoder, decoderLayers, deepenDecoder, endTail, colouring, validateEvery,
+            corpus, destination, initial, language, steps, minutes, learningRate, decayFrom, batchFrames, accumulate, width, widen, encoderLayers, deepenEncoder, decoderLayers, deepenDecoder, endTail, colouring, validateEvery,
             seed,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
@@ -63,6 +67,7 @@ internal static class TrainCommand
                 MaxBatchFrames = parsed.GetValue(batchFrames),
                 Accumulate = parsed.GetValue(accumulate),
                 Width = parsed.GetValue(width),
+                WidenTo = parsed.GetValue(widen),
                 EncoderLayers = parsed.GetValue(encoderLayers),
                 DeepenEncoderTo = parsed.GetValue(deepenEncoder),
                 DecoderLayers = parsed.GetValue(decoderLayers),

@@ -58,11 +58,11 @@ public class AttentionBackendTests
         try
         {
             if (kernels is IlgpuKernels { OnGpu: true })
-                Assert.Empty(logger.Lines);
+                Assert.Empty(logger.Entries);
             else
             {
                 Assert.Same(ModelKernels.Torch, kernels);
-                Assert.Equal("attention: no usable CUDA GPU", Assert.Single(logger.Lines)[..29]);
+                Assert.Equal("attention: no usable CUDA GPU", Assert.Single(logger.Entries).Message[..29]);
             }
         }
         finally
@@ -75,17 +75,5 @@ public class AttentionBackendTests
     public void Torch_is_always_torch()
     {
         Assert.Same(ModelKernels.Torch, AttentionBackends.Create(AttentionBackend.Torch, torch.CPU, NullLogger.Instance));
-    }
-
-    sealed class RecordingLogger : ILogger
-    {
-        public List<string> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Add(formatter(state, exception));
     }
 }

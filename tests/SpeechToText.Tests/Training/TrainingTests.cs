@@ -493,6 +493,39 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void A_resumed_run_widened_computes_nearly_what_it_did_then_warms_up_again_and_trains_the_new_channels()
+    {
+        string corpus = _temp.File("corpus7"), output = _temp.File("widened");
+        Corpus.Build(corpus, trainUtterances: 4, testUtterances: 1, seed: 6, workers: 2);
+        var options = TinyRun(corpus, output, steps: 3) with { WarmupSteps = 2 };
+        new Trainer(options, NullLogger.Instance).Run();
+
+        // Its schedule complete, the run only loads the model, widens it, validates and saves.
+        var widening = options with { WidenTo = 128 };
+        new Trainer(widening, NullLogger.Instance).Run();
+        var losses = File.ReadLines(Path.Combine(output, "validation.tsv")).Skip(1)
+            .Select(row => double.Parse(row.Split('\t')[1], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(2, losses.Count);
+        Assert.InRange(losses[1], losses[0] * 0.99, losses[0] * 1.01);
+        using (var recognizer = SpeechRecognizer.Load(Path.Combine(output, "model")))
+        {
+            Assert.Equal(128, recognizer.Dimensions.AudioState);
+            Assert.Equal(2, recognizer.Dimensions.TextHeads);
+        }
+        var widened = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
+        const string NewHeadOutput = "model.decoder.layers.0.self_attn.out_proj.weight"; // its columns 64-127 read the new head
+        Assert.Equal(0, widened[NewHeadOutput][.., 64..].abs().sum().item<float>());
+
+        // Resumed again with the same options: not widened twice; the moments saved without a step restart, with a warm-up.
+        var logger = new RecordingLogger();
+        new Trainer(widening with { Steps = 5 }, logger).Run();
+        Assert.DoesNotContain(logger.Entries, e => e.Message.StartsWith("widened", StringComparison.Ordinal));
+        Assert.Contains(logger.Entries, e => e.Message.Contains("the learning rate warms up again", StringComparison.Ordinal));
+        var retrained = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
+        Assert.True(retrained[NewHeadOutput][.., 64..].abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
     public void Deepening_a_stack_to_fewer_blocks_than_it_has_is_refused_naming_the_stack_and_both_counts()
     {
         string corpus = _temp.File("corpus6"), output = _temp.File("shallower");
