@@ -43,7 +43,8 @@ sealed class Interruption : IDisposable
                 return;
             _first = Stopwatch.GetTimestamp();
         }
-        _error.WriteLine("stt: stopping (press Ctrl+C again to quit at once)");
+        string again = context.Signal == PosixSignal.SIGTERM ? "send SIGTERM again" : "press Ctrl+C again";
+        _error.WriteLine($"stt: stopping ({again} to quit at once)");
         try
         {
             _cancellation.Cancel();

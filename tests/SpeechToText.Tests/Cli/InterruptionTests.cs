@@ -52,8 +52,10 @@ public sealed class InterruptionTests : IDisposable
         Assert.DoesNotContain("error", error.ToString());
     }
 
-    [Fact]
-    public async Task A_second_Ctrl_C_quits_at_once_while_stt_waits_for_input_that_does_not_come()
+    [Theory]
+    [InlineData("INT", "press Ctrl+C again", 130)]
+    [InlineData("TERM", "send SIGTERM again", 143)]
+    public async Task A_second_Ctrl_C_or_SIGTERM_quits_at_once_while_stt_waits_for_input_that_does_not_come(string signal, string again, int exitCode)
     {
         using var stt = StartInItsOwnSession("transcribe", "-");
         var error = SttCommandLine.ErrorOf(stt);
@@ -66,13 +68,13 @@ public sealed class InterruptionTests : IDisposable
             await stt.StandardInput.BaseStream.FlushAsync(patience.Token);
         }
 
-        await PressCtrlC(stt);
-        await Until(() => error.ToString().Contains("Ctrl+C again"), stt, error);
-        await Task.Delay(Interruption.SameInterruption); // sooner, it would count as the same Ctrl+C
-        await PressCtrlC(stt);
+        await Signal(stt, signal);
+        await Until(() => error.ToString().Contains($"stt: stopping ({again} to quit at once)"), stt, error);
+        await Task.Delay(Interruption.SameInterruption); // sooner, it would count as the same interruption
+        await Signal(stt, signal);
         await Exit(stt);
 
-        Assert.Equal(ExitCode.Cancelled, stt.ExitCode); // 128 + SIGINT: ended by the signal,
+        Assert.Equal(exitCode, stt.ExitCode); // 128 + the signal's number: ended by the signal,
         Assert.DoesNotContain("stt: cancelled", error.ToString()); // not by the command's own stop
     }
 
@@ -99,10 +101,13 @@ public sealed class InterruptionTests : IDisposable
     }
 
     /// <summary>SIGINT to stt's process group, as Ctrl+C in a terminal sends it.</summary>
-    static async Task PressCtrlC(Process stt)
+    static Task PressCtrlC(Process stt) => Signal(stt, "INT");
+
+    /// <summary>The signal <paramref name="name"/> (INT, TERM) to stt's process group.</summary>
+    static async Task Signal(Process stt, string name)
     {
-        using var interrupt = Process.Start("kill", ["-INT", "--", $"-{stt.Id}"]);
-        await interrupt.WaitForExitAsync();
+        using var kill = Process.Start("kill", [$"-{name}", "--", $"-{stt.Id}"]);
+        await kill.WaitForExitAsync();
     }
 
     /// <summary>Waits (up to 30 s) for stt to exit, and for the end of its stderr.</summary>
