@@ -17,7 +17,8 @@ namespace SpeechToText.Training;
 /// come out as zero, so the random weights that read them change nothing, and the new heads, hidden units and
 /// convolution channels, whose outputs the writers read with zero weights, add nothing. One place is approximate:
 /// the encoder adds its positions after the second convolution's GELU, so a new channel there carries the GELU of
-/// the mean rather than the mean of the GELUs.
+/// the mean rather than the mean of the GELUs, and that difference stays in the new channels through the encoder
+/// (every writer adds the mean of its own writes): its LayerNorms, output, cross-attention and CTC head see it.
 /// </remarks>
 internal static class ModelWidening
 {
@@ -32,7 +33,21 @@ internal static class ModelWidening
             return $"The model cannot be widened to {width}: it is {dims.AudioState} wide, and widening removes nothing.";
         if (width % headSize != 0)
             return $"The model cannot be widened to {width}: the width must be a multiple of its heads' size, {headSize}.";
+        try
+        {
+            WidenedDimensions(dims, width).Validate("the widened model");
+        }
+        catch (InvalidDataException e)
+        {
+            return $"The model cannot be widened to {width}: {e.Message}.";
+        }
         return null;
+    }
+
+    static ModelDimensions WidenedDimensions(ModelDimensions dims, int width)
+    {
+        int heads = width / (dims.AudioState / dims.AudioHeads);
+        return dims with { AudioState = width, TextState = width, AudioHeads = heads, TextHeads = heads };
     }
 
     /// <summary>
@@ -44,36 +59,40 @@ internal static class ModelWidening
     {
         if (Refusal(model, width) is { } why)
             throw new ArgumentException(why, nameof(model));
-        var dims = model.Dimensions;
-        int headSize = dims.AudioState / dims.AudioHeads;
-        var widened = new WhisperModel(dims with { AudioState = width, TextState = width, AudioHeads = width / headSize, TextHeads = width / headSize })
+        var widened = new WhisperModel(WidenedDimensions(model.Dimensions, width)) { Settings = model.Settings };
+        try
         {
-            Settings = model.Settings,
-        };
-        initialize(widened);
-        var trained = model.state_dict();
-        double scale = Math.Sqrt((double)dims.AudioState / width);
-        using var noGrad = no_grad();
-        foreach (var (name, tensor) in widened.state_dict())
-        {
-            var old = trained[name];
-            tensor[Leading(old)] = old;
-            switch (RoleOf(name))
+            initialize(widened);
+            var trained = model.state_dict();
+            double scale = Math.Sqrt((double)model.Dimensions.AudioState / width);
+            using var noGrad = no_grad();
+            foreach (var (name, tensor) in widened.state_dict())
             {
-                case Role.Writes:
-                    Write(tensor, old, ResidualAxis(name));
-                    break;
-                case Role.Normalises when name.EndsWith(".weight", StringComparison.Ordinal):
-                    tensor.fill_(scale);
-                    tensor[Leading(old)] = old * scale;
-                    break;
-                case Role.Normalises:
-                    tensor.zero_();
-                    tensor[Leading(old)] = old;
-                    break;
+                using var scope = NewDisposeScope();
+                var old = trained[name];
+                tensor[Leading(old)] = old;
+                switch (RoleOf(name))
+                {
+                    case Role.Writes:
+                        Write(tensor, old, ResidualAxis(name));
+                        break;
+                    case Role.Normalises when name.EndsWith(".weight", StringComparison.Ordinal):
+                        tensor.fill_(scale);
+                        tensor[Leading(old)] = old * scale;
+                        break;
+                    case Role.Normalises:
+                        tensor.zero_();
+                        tensor[Leading(old)] = old;
+                        break;
+                }
             }
+            return widened;
         }
-        return widened;
+        catch
+        {
+            widened.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -85,6 +104,7 @@ internal static class ModelWidening
         var weight = head.weight!;
         var widened = nn.Linear(width, weight.shape[0]);
         using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
         nn.init.normal_(widened.weight!, 0, 0.02);
         widened.weight![Leading(weight)] = weight;
         widened.bias!.copy_(head.bias!);

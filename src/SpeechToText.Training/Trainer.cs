@@ -443,18 +443,37 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             var state = ReadState(statePath);
             logger.LogInformation("resuming at step {Step} ({Seconds:F0} s trained)", state.Step, state.Seconds);
             var (model, tokenizer) = CheckpointReader.Load(directory);
-            var ctcHead = File.Exists(ctcPath) ? ReadCtcHead(ctcPath, model.Dimensions.AudioState, tokenizer.TextTokenCount + 1) : null;
-            (model, ctcHead) = Widened(model, ctcHead);
-            model = Deepened(model);
+            Linear? ctcHead = null;
+            try
+            {
+                ctcHead = File.Exists(ctcPath) ? ReadCtcHead(ctcPath, model.Dimensions.AudioState, tokenizer.TextTokenCount + 1) : null;
+                (model, ctcHead) = Grown(model, ctcHead);
+            }
+            catch
+            {
+                model.Dispose();
+                ctcHead?.Dispose();
+                throw;
+            }
             return new Trainee(model, tokenizer, ctcHead, state);
         }
         if (options.InitialModel is { } initial)
         {
             var (model, tokenizer) = CheckpointReader.Load(initial);
-            model = Deepened(Widened(model, null).Model);
+            try
+            {
+                model = Grown(model, null).Model;
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
             logger.LogInformation("fine-tuning {Model} ({Parameters:N0} parameters)", initial, model.parameters().Sum(p => p.numel()));
             return new Trainee(model, tokenizer, null, new TrainingState(0, 0));
         }
+        if (options.WidenTo != null || options.DeepenEncoderTo != null || options.DeepenDecoderTo != null)
+            throw TrainingOptions.Invalid($"Widening and deepening grow a trained model (a resumed run, or one to fine-tune); a new model is made as wide and deep as asked from the start.");
         var recipeTokenizer = ModelRecipe.Tokenizer();
         var dims = ModelRecipe.Dimensions(options.Width, heads: options.Width / 64, options.EncoderLayers, options.DecoderLayers);
         var fresh = new WhisperModel(dims) { VariableLengthAudio = true };
@@ -505,53 +524,40 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     }
 
     /// <summary>
-    /// <paramref name="model"/> with its encoder and decoder deepened to <see cref="TrainingOptions.DeepenEncoderTo"/>
-    /// and <see cref="TrainingOptions.DeepenDecoderTo"/> blocks (see <see cref="ModelDeepening"/>), or itself when it
-    /// has them already.
+    /// <paramref name="model"/> and its CTC head widened to <see cref="TrainingOptions.WidenTo"/> (see
+    /// <see cref="ModelWidening"/>), then deepened to <see cref="TrainingOptions.DeepenEncoderTo"/> and
+    /// <see cref="TrainingOptions.DeepenDecoderTo"/> blocks (see <see cref="ModelDeepening"/>); each step only where the
+    /// model is not that wide or deep already. The models and heads replaced are disposed.
     /// </summary>
-    WhisperModel Deepened(WhisperModel model)
+    /// <exception cref="ArgumentException">The model cannot grow as asked (a usage error); nothing is disposed.</exception>
+    (WhisperModel Model, Linear? CtcHead) Grown(WhisperModel model, Linear? ctcHead)
     {
-        int encoderHad = model.Dimensions.AudioLayers, decoderHad = model.Dimensions.TextLayers;
-        int encoderBlocks = options.DeepenEncoderTo ?? encoderHad, decoderBlocks = options.DeepenDecoderTo ?? decoderHad;
-        if (encoderBlocks == encoderHad && decoderBlocks == decoderHad)
-            return model;
-        if (ModelDeepening.Refusal(model, encoderBlocks, decoderBlocks) is { } why)
-        {
-            model.Dispose();
+        var had = model.Dimensions;
+        int width = options.WidenTo ?? had.AudioState;
+        int encoderBlocks = options.DeepenEncoderTo ?? had.AudioLayers, decoderBlocks = options.DeepenDecoderTo ?? had.TextLayers;
+        bool widen = width != had.AudioState, deepen = encoderBlocks != had.AudioLayers || decoderBlocks != had.TextLayers;
+        string? refusal = (widen ? ModelWidening.Refusal(model, width) : null) ?? (deepen ? ModelDeepening.Refusal(model, encoderBlocks, decoderBlocks) : null);
+        if (refusal is { } why)
             throw TrainingOptions.Invalid($"{why}"); // a usage error on the command line
+        if (widen)
+        {
+            var widened = ModelWidening.Widen(model, width, Initialize);
+            var widenedHead = ctcHead == null ? null : ModelWidening.WidenHead(ctcHead, width);
+            logger.LogInformation("widened from {Had} to {Width} ({Parameters:N0} parameters; it computes nearly what it did)",
+                had.AudioState, width, widened.parameters().Sum(p => p.numel()));
+            model.Dispose();
+            ctcHead?.Dispose();
+            (model, ctcHead) = (widened, widenedHead);
         }
-        using (model)
+        if (deepen)
         {
             var deepened = ModelDeepening.Deepen(model, encoderBlocks, decoderBlocks, Initialize);
             logger.LogInformation("deepened from {EncoderHad} encoder and {DecoderHad} decoder blocks to {EncoderBlocks} and {DecoderBlocks} (the new ones start as the identity)",
-                encoderHad, decoderHad, encoderBlocks, decoderBlocks);
-            return deepened;
-        }
-    }
-
-    /// <summary>
-    /// <paramref name="model"/> and its CTC head widened to <see cref="TrainingOptions.WidenTo"/> (see
-    /// <see cref="ModelWidening"/>), or themselves when the model has that width already.
-    /// </summary>
-    (WhisperModel Model, Linear? CtcHead) Widened(WhisperModel model, Linear? ctcHead)
-    {
-        int had = model.Dimensions.AudioState, width = options.WidenTo ?? had;
-        if (width == had)
-            return (model, ctcHead);
-        if (ModelWidening.Refusal(model, width) is { } why)
-        {
+                had.AudioLayers, had.TextLayers, encoderBlocks, decoderBlocks);
             model.Dispose();
-            ctcHead?.Dispose();
-            throw TrainingOptions.Invalid($"{why}"); // a usage error on the command line
+            model = deepened;
         }
-        using (model)
-        using (ctcHead)
-        {
-            var widened = ModelWidening.Widen(model, width, Initialize);
-            logger.LogInformation("widened from {Had} to {Width} ({Parameters:N0} parameters; it computes nearly what it did)",
-                had, width, widened.parameters().Sum(p => p.numel()));
-            return (widened, ctcHead == null ? null : ModelWidening.WidenHead(ctcHead, width));
-        }
+        return (model, ctcHead);
     }
 
     void Save(Trainee trainee, AdamWOptimizer optimizer)

@@ -13,7 +13,8 @@ namespace SpeechToText.Tests.Training;
 /// </summary>
 public sealed class ModelWideningTests
 {
-    static readonly ModelDimensions Narrow = new(80, 50, 64, 1, 2, CustomVocabularyModelTests.Characters.Length + 2, 32, 64, 1, 2);
+    /// <summary>Two heads of 32 in the encoder and the decoder.</summary>
+    static readonly ModelDimensions Narrow = new(80, 50, 64, 2, 2, CustomVocabularyModelTests.Characters.Length + 2, 32, 64, 2, 2);
 
     /// <summary>Every weight of the widened model drawn at random first, so that only the widening's own choices can keep the outputs.</summary>
     static void Scramble(WhisperModel model)
@@ -33,13 +34,15 @@ public sealed class ModelWideningTests
         var state = model.state_dict();
         using (no_grad())
         {
-            state["encoder.conv2.weight"].copy_(state["encoder.conv2.weight"][0].expand_as(state["encoder.conv2.weight"]));
+            using var first = state["encoder.conv2.weight"][0].clone();
+            state["encoder.conv2.weight"].copy_(first.expand_as(state["encoder.conv2.weight"]));
             state["encoder.conv2.bias"].fill_(state["encoder.conv2.bias"][0].item<float>());
         }
-        using var widened = ModelWidening.Widen(model, 192, Scramble);
+        using var widened = ModelWidening.Widen(model, 160, Scramble);
         widened.eval();
-        Assert.Equal(192, widened.Dimensions.AudioState);
-        Assert.Equal(3, widened.Dimensions.TextHeads);
+        Assert.Equal(160, widened.Dimensions.AudioState);
+        Assert.Equal(5, widened.Dimensions.AudioHeads);
+        Assert.Equal(5, widened.Dimensions.TextHeads);
 
         using var inference = inference_mode();
         using var generator = new Generator(3);
@@ -47,16 +50,39 @@ public sealed class ModelWideningTests
         using var tokens = tensor(new long[] { 29, 3, 1, 0, 7, 28 }, [1, 6]);
         using var features = model.Encoder.Forward(mel);
         using var widenedFeatures = widened.Encoder.Forward(mel);
-        Assert.True(Difference(features, widenedFeatures[.., .., ..64]) < 1e-4);
-        Assert.True(widenedFeatures[.., .., 64..].abs().max().item<float>() < 1e-4);
+        Assert.True(Difference(features, widenedFeatures[.., .., ..64]) < 1e-4, $"old channels differ by {Difference(features, widenedFeatures[.., .., ..64])}");
+        Assert.True(widenedFeatures[.., .., 64..].abs().max().item<float>() < 1e-4, "the new channels of the encoder output are not zero");
         using var logits = Logits(model, features, tokens);
         using var widenedLogits = Logits(widened, widenedFeatures, tokens);
         Assert.True(Difference(logits, widenedLogits) < 1e-4, $"logits differ by {Difference(logits, widenedLogits)}");
     }
 
+    [Fact]
+    public void A_widened_head_reads_the_old_channels_as_it_did()
+    {
+        using var head = nn.Linear(64, 31);
+        using var widened = ModelWidening.WidenHead(head, 160);
+        using var generator = new Generator(8);
+        using var features = randn([3, 64], generator: generator);
+        using var padded = nn.functional.pad(features, [0, 96]); // the widened encoder's output: zero in the new channels
+        using var inference = inference_mode();
+
+        Assert.Equal(new long[] { 31, 160 }, widened.weight!.shape);
+        Assert.True(Difference(head.call(features), widened.call(padded)) < 1e-5);
+        Assert.True(widened.weight![.., 64..].abs().sum().item<float>() > 0, "the new channels are read with zero weights, which learn slowly");
+    }
+
+    [Fact]
+    public void A_model_whose_encoder_and_decoder_heads_differ_in_size_cannot_be_widened()
+    {
+        using var model = WhisperModelTests.RandomModel(Narrow with { TextHeads = 1 }, 5);
+        Assert.Contains("its encoder's heads (32 wide) and decoder's (64) differ", ModelWidening.Refusal(model, 128));
+    }
+
     [Theory]
     [InlineData(32, "it is 64 wide, and widening removes nothing")]
-    [InlineData(96, "must be a multiple of its heads' size, 64")]
+    [InlineData(80, "must be a multiple of its heads' size, 32")]
+    [InlineData(1 << 15, "AudioState = 32768 is out of range")]
     public void A_width_the_model_cannot_grow_to_is_refused_with_the_reason(int width, string reason)
     {
         using var model = WhisperModelTests.RandomModel(Narrow, 5);

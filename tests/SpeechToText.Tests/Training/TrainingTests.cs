@@ -520,9 +520,25 @@ public sealed class TrainingTests : IDisposable
         var logger = new RecordingLogger();
         new Trainer(widening with { Steps = 5 }, logger).Run();
         Assert.DoesNotContain(logger.Entries, e => e.Message.StartsWith("widened", StringComparison.Ordinal));
-        Assert.Contains(logger.Entries, e => e.Message.Contains("the learning rate warms up again", StringComparison.Ordinal));
+        Assert.Contains(logger.Entries, e => e.Message.Contains("holds the moments of no optimiser step); the learning rate warms up again", StringComparison.Ordinal));
         var retrained = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
         Assert.True(retrained[NewHeadOutput][.., 64..].abs().sum().item<float>() > 0);
+    }
+
+    [Theory]
+    [InlineData(128, null)]
+    [InlineData(null, 2)]
+    public void A_new_run_is_not_widened_or_deepened_but_made_as_wide_and_deep_as_asked(int? widenTo, int? deepenEncoderTo)
+    {
+        string corpus = _temp.File("corpus8"), output = _temp.File("new");
+        Corpus.Build(corpus, trainUtterances: 2, testUtterances: 1, seed: 6, workers: 2);
+        var options = TinyRun(corpus, output, steps: 1) with { WidenTo = widenTo, DeepenEncoderTo = deepenEncoderTo };
+
+        var error = Assert.Throws<ArgumentException>(() => new Trainer(options, NullLogger.Instance).Run());
+
+        Assert.Equal("options", error.ParamName); // a usage error on the command line
+        Assert.StartsWith("Widening and deepening grow a trained model", error.Message);
+        Assert.False(Directory.Exists(output));
     }
 
     [Fact]
