@@ -70,10 +70,13 @@ internal static class ModelWidening
             {
                 using var scope = NewDisposeScope();
                 var old = trained[name];
-                tensor[Leading(old)] = old;
                 switch (RoleOf(name))
                 {
+                    case Role.Reads:
+                        tensor[Leading(old)] = old;
+                        break;
                     case Role.Writes:
+                        tensor[Leading(old)] = old;
                         Write(tensor, old, ResidualAxis(name));
                         break;
                     case Role.Normalises when name.EndsWith(".weight", StringComparison.Ordinal):

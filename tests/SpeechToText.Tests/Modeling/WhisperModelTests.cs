@@ -25,7 +25,7 @@ public class WhisperModelTests
         return model;
     }
 
-    static double MaxDifference(Tensor a, Tensor b) => (a - b).abs().max().item<float>();
+    internal static double MaxDifference(Tensor a, Tensor b) => (a - b).abs().max().item<float>();
 
     [Fact]
     public void Encoder_matches_a_straightforward_reimplementation()

@@ -50,11 +50,11 @@ public sealed class ModelWideningTests
         using var tokens = tensor(new long[] { 29, 3, 1, 0, 7, 28 }, [1, 6]);
         using var features = model.Encoder.Forward(mel);
         using var widenedFeatures = widened.Encoder.Forward(mel);
-        Assert.True(Difference(features, widenedFeatures[.., .., ..64]) < 1e-4, $"old channels differ by {Difference(features, widenedFeatures[.., .., ..64])}");
+        Assert.True(WhisperModelTests.MaxDifference(features, widenedFeatures[.., .., ..64]) < 1e-4, $"old channels differ by {WhisperModelTests.MaxDifference(features, widenedFeatures[.., .., ..64])}");
         Assert.True(widenedFeatures[.., .., 64..].abs().max().item<float>() < 1e-4, "the new channels of the encoder output are not zero");
         using var logits = Logits(model, features, tokens);
         using var widenedLogits = Logits(widened, widenedFeatures, tokens);
-        Assert.True(Difference(logits, widenedLogits) < 1e-4, $"logits differ by {Difference(logits, widenedLogits)}");
+        Assert.True(WhisperModelTests.MaxDifference(logits, widenedLogits) < 1e-4, $"logits differ by {WhisperModelTests.MaxDifference(logits, widenedLogits)}");
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class ModelWideningTests
         using var inference = inference_mode();
 
         Assert.Equal(new long[] { 31, 160 }, widened.weight!.shape);
-        Assert.True(Difference(head.call(features), widened.call(padded)) < 1e-5);
+        Assert.True(WhisperModelTests.MaxDifference(head.call(features), widened.call(padded)) < 1e-5);
         Assert.True(widened.weight![.., 64..].abs().sum().item<float>() > 0, "the new channels are read with zero weights, which learn slowly");
     }
 
@@ -97,6 +97,4 @@ public sealed class ModelWideningTests
         using var cache = new DecoderCache(model.Decoder.Layers);
         return model.Decoder.Forward(tokens, cross, cache);
     }
-
-    static float Difference(Tensor a, Tensor b) => (a - b).abs().max().item<float>();
 }
