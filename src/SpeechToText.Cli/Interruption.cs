@@ -8,7 +8,12 @@ namespace SpeechToText.Cli;
 /// <see cref="Token"/>, and the command stops cleanly (saving what it must); a later one ends the process at once,
 /// for a command that cannot stop yet (waiting on a pipe whose writer outlived the first signal).
 /// </summary>
-sealed class Interruption : IDisposable
+/// <remarks>
+/// "At once" is the signal's own default action, taken directly: the runtime's default for an uncancelled SIGTERM is
+/// an orderly shutdown (exit handlers, native libraries' destructors), which can wait forever on a thread that is
+/// still busy, and would make the second signal no better than the first.
+/// </remarks>
+sealed partial class Interruption : IDisposable
 {
     /// <summary>
     /// A signal this soon after the first is part of the same interruption (a double tap, or a wrapper passing on the
@@ -36,9 +41,9 @@ sealed class Interruption : IDisposable
     {
         lock (_gate)
         {
-            if (_first >= 0 && Stopwatch.GetElapsedTime(_first) >= SameInterruption)
-                return; // not cancelled: the signal's default action ends the process
             context.Cancel = true;
+            if (_first >= 0 && Stopwatch.GetElapsedTime(_first) >= SameInterruption)
+                EndBy(context.Signal);
             if (_first >= 0)
                 return;
             _first = Stopwatch.GetTimestamp();
@@ -55,6 +60,23 @@ sealed class Interruption : IDisposable
             _error.WriteLine($"stt: while stopping: {e.InnerException?.Message}");
         }
     }
+
+    /// <summary>Ends the process as <paramref name="signal"/>'s default action does (exit status 128 + its number), running no more code.</summary>
+    static void EndBy(PosixSignal signal)
+    {
+        int number = signal == PosixSignal.SIGTERM ? SigTerm : SigInt;
+        if (signal_(number, DefaultAction) == SignalError || kill(Environment.ProcessId, number) != 0)
+            Environment.Exit(128 + number); // neither call can fail for this process; the orderly way, should one do
+    }
+
+    const int SigInt = 2, SigTerm = 15; // the same on Linux and macOS
+    static readonly IntPtr DefaultAction = IntPtr.Zero, SignalError = -1; // SIG_DFL, SIG_ERR
+
+    [LibraryImport("libc", EntryPoint = "signal")]
+    private static partial IntPtr signal_(int number, IntPtr action);
+
+    [LibraryImport("libc")]
+    private static partial int kill(int process, int number);
 
     /// <inheritdoc />
     public void Dispose()
