@@ -30,7 +30,14 @@ public static class Corpus
 
     const string ManifestFile = "manifest.tsv", RecipeFile = "recipe.txt";
 
-    sealed record Job(int Index, string Text, Voice Voice, Prosody Prosody, string Split);
+    /// <summary>The accents' generator is seeded with the corpus's seed plus this, apart from the sentences', voices' and prosody's.</summary>
+    const int AccentSeedOffset = 7919;
+
+    sealed record Job(int Index, string Text, Voice Voice, Prosody Prosody, string Split, Accent? Accent = null)
+    {
+        /// <summary>The voice as the manifest names it: with its accent, if any.</summary>
+        public string VoiceName => Accent == null ? Voice.ToString() : $"{Voice} (accent {Accent})";
+    }
 
     /// <summary>
     /// Synthesises a corpus into <paramref name="directory"/>. An interrupted build resumes: recordings already
@@ -39,16 +46,21 @@ public static class Corpus
     /// has (every random choice is still drawn), e.g. to evaluate on a corpus without making its training split;
     /// the manifest lists them alone, and a later build of the whole corpus in the same directory keeps them.
     /// <paramref name="voices"/> read the training and seen-voice utterances (default <see cref="VoiceMix.Free"/>).
+    /// A share (<paramref name="accentShare"/>) of the training utterances that espeak-ng's and MBROLA's voices read
+    /// are spoken with a random <see cref="Accent"/>, drawn from a generator of their own: the sentences, voices and
+    /// prosody are those of the same recipe without accents.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">Fewer than 0 utterances of a kind, none at all, or fewer than 1 worker.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Fewer than 0 utterances of a kind, none at all, fewer than 1 worker, or an accent share outside 0 to 1.</exception>
     /// <exception cref="InvalidDataException">The directory holds recordings of another recipe.</exception>
     public static IReadOnlyList<Utterance> Build(string directory, int trainUtterances, int testUtterances, int seed, int workers,
-        bool testSplitsOnly = false, VoiceMix? voices = null, IProgress<int>? progress = null, CancellationToken cancellation = default)
+        bool testSplitsOnly = false, VoiceMix? voices = null, double accentShare = 0, IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(trainUtterances);
         ArgumentOutOfRangeException.ThrowIfNegative(testUtterances);
         ArgumentOutOfRangeException.ThrowIfLessThan(testUtterances + (testSplitsOnly ? 0 : trainUtterances), 1, "utterances");
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        if (!(accentShare is >= 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(accentShare), accentShare, "The accented share is from 0 to 1.");
         voices ??= VoiceMix.Free;
         var sentences = SentenceSources.Load();
         var random = new Random(seed);
@@ -57,8 +69,13 @@ public static class Corpus
         Prosody RandomProsody() => new(0.8 + 0.45 * random.NextDouble(), 0.7 + 0.6 * random.NextDouble(), random.Next(0, 4));
 
         var jobs = new List<Job>();
+        var accents = new Random(seed + AccentSeedOffset);
         for (int i = 0; i < trainUtterances; i++)
-            jobs.Add(new Job(jobs.Count, train[i % train.Count], voices.Pick(random), RandomProsody(), Train));
+        {
+            var voice = voices.Pick(random);
+            var accent = SpeechSynthesizer.TakesAccent(voice) && accentShare > 0 && accents.NextDouble() < accentShare ? Accent.Random(accents) : null;
+            jobs.Add(new Job(jobs.Count, train[i % train.Count], voice, RandomProsody(), Train, accent));
+        }
         for (int i = 0; i < testUtterances; i++)
             jobs.Add(new Job(jobs.Count, test[i % test.Count], voices.Pick(random), RandomProsody(), TestSeenVoices));
         for (int i = 0; i < testUtterances; i++)
@@ -67,7 +84,8 @@ public static class Corpus
             jobs.Add(new Job(jobs.Count, test[(testUtterances + i) % test.Count], held, RandomProsody(), TestHeldOutVoices));
         }
 
-        UseRecipe(directory, $"seed {seed}, {trainUtterances} training and {testUtterances} test utterances per split, voices {voices.Description}");
+        string accented = accentShare > 0 ? string.Create(CultureInfo.InvariantCulture, $", accent share {accentShare}") : "";
+        UseRecipe(directory, $"seed {seed}, {trainUtterances} training and {testUtterances} test utterances per split, voices {voices.Description}{accented}");
         var utterances = new Utterance?[jobs.Count];
         int done = 0;
         UnwrappedParallel.ForEach(testSplitsOnly ? jobs.Where(j => j.Split != Train) : jobs, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellation }, job =>
@@ -78,11 +96,11 @@ public static class Corpus
             var samples = Existing(path);
             if (samples == null)
             {
-                samples = Trim(SpeechSynthesizer.Speak(job.Text, job.Voice, job.Prosody));
+                samples = Trim(SpeechSynthesizer.Speak(job.Text, job.Voice, job.Prosody, job.Accent));
                 WavWriter.Write(path + ".partial", samples);
                 File.Move(path + ".partial", path, overwrite: true);
             }
-            utterances[job.Index] = new Utterance(relative, job.Text, job.Voice.ToString(), job.Split, samples.Length / (double)AudioInput.SampleRate);
+            utterances[job.Index] = new Utterance(relative, job.Text, job.VoiceName, job.Split, samples.Length / (double)AudioInput.SampleRate);
             progress?.Report(Interlocked.Increment(ref done));
         });
         var made = utterances.OfType<Utterance>().ToList();

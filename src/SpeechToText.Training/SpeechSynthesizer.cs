@@ -18,10 +18,13 @@ public sealed record Prosody(double Rate, double Pitch, int WordGap);
 /// </summary>
 public static class SpeechSynthesizer
 {
-    /// <summary>Synthesises <paramref name="text"/>.</summary>
+    /// <summary>Synthesises <paramref name="text"/>, with <paramref name="accent"/>'s pronunciation if one is given.</summary>
     /// <exception cref="MissingDependencyException">The engine is not installed.</exception>
-    public static float[] Speak(string text, Voice voice, Prosody prosody)
+    /// <exception cref="ArgumentException">An accent for a voice that does not speak espeak-ng's phonemes.</exception>
+    public static float[] Speak(string text, Voice voice, Prosody prosody, Accent? accent = null)
     {
+        if (accent != null)
+            text = $"[[{accent.Apply(Phonemes(text, voice))}]]";
         string temporary = Path.Combine(Path.GetTempPath(), $"stt-tts-{Guid.NewGuid():N}.wav");
         string textFile = Path.ChangeExtension(temporary, ".txt"); // festival reads its text or script from a file
         try
@@ -114,6 +117,27 @@ public static class SpeechSynthesizer
             File.Delete(temporary);
             File.Delete(textFile);
         }
+    }
+
+    /// <summary>Whether <see cref="Speak"/> can give <paramref name="voice"/> an accent: espeak-ng's and MBROLA's voices speak espeak-ng's phonemes.</summary>
+    public static bool TakesAccent(Voice voice) => voice.Engine is "espeak-ng" or "mbrola";
+
+    /// <summary>
+    /// The phonemes espeak-ng speaks <paramref name="text"/> with in <paramref name="voice"/> (its mnemonics), its
+    /// clauses joined by pauses.
+    /// </summary>
+    static string Phonemes(string text, Voice voice)
+    {
+        if (!TakesAccent(voice))
+            throw new ArgumentException($"{voice} does not speak espeak-ng's phonemes: only espeak-ng's and MBROLA's voices take an accent", nameof(voice));
+        var start = new ProcessStartInfo("espeak-ng") { ArgumentList = { "-q", "-x", "-v", voice.Name, text }, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        string phonemes = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{voice} failed to transcribe \"{text}\" into phonemes: {errors.Result.Trim()}");
+        return string.Join(" _: ", phonemes.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
     const string MbrolaDirectory = "/usr/share/mbrola";

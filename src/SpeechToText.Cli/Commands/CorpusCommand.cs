@@ -32,9 +32,14 @@ internal static class CorpusCommand
         {
             Description = "Also have the voices of Debian's contrib and non-free sections (SVOX Pico, RHVoice, MBROLA; scripts/install-voices installs them) read the training and seen-voice utterances, each engine as likely as the others",
         };
+        var accentShare = new Option<double>("--accent-share")
+        {
+            Description = "Have espeak-ng's and MBROLA's voices speak this share of their training utterances (0 to 1) with a random accent: "
+                + "\"th\" as t/d or f/v, h dropped, final t/d after a consonant dropped, -ing as -in, monophthongs, long for short vowels, final devoicing, v as w",
+        };
         var command = new Command("corpus", "Synthesise a training corpus from offline English text (espeak-ng, flite, festival; optionally Pico, RHVoice, MBROLA)")
         {
-            directory, train, test, seed, workers, testOnly, catalan, catalanShare, nonFree,
+            directory, train, test, seed, workers, testOnly, catalan, catalanShare, nonFree, accentShare,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -46,10 +51,12 @@ internal static class CorpusCommand
                 throw new UsageException("nothing to synthesise: --train and --test are both 0");
             if (parsed.GetValue(catalanShare) is { } share && !(share > 0 && share < 1))
                 throw new UsageException($"--catalan-share must be more than 0 and less than 1, not {share.ToString(CultureInfo.InvariantCulture)}");
+            if (parsed.GetValue(accentShare) is var accented && !(accented is >= 0 and <= 1))
+                throw new UsageException($"--accent-share must be from 0 to 1, not {accented.ToString(CultureInfo.InvariantCulture)}");
             var voices = new VoiceMix(parsed.GetValue(catalanShare) ?? (parsed.GetValue(catalan) ? VoiceMix.CatalanEngineShare : 0), parsed.GetValue(nonFree));
             var bar = new ProgressBar(error);
             var utterances = Corpus.Build(parsed.GetValue(directory)!, parsed.GetValue(train), parsed.GetValue(test), parsed.GetValue(seed),
-                parsed.GetValue(workers), testSplitsOnly, voices, new Progress<int>(n => bar.Report("synthesising", n, total, "utterances")),
+                parsed.GetValue(workers), testSplitsOnly, voices, accented, new Progress<int>(n => bar.Report("synthesising", n, total, "utterances")),
                 cancellation);
             bar.Finish();
             foreach (var split in utterances.GroupBy(u => u.Split))

@@ -60,6 +60,29 @@ public sealed class CorpusCommandTests : IDisposable
     }
 
     [Fact]
+    public void An_accent_share_is_written_in_the_recipe_and_names_each_accent_in_the_manifest()
+    {
+        string directory = _temp.File("corpus");
+
+        var result = SttCommandLine.Run("corpus", directory, "--train", "12", "--test", "0", "--seed", "3", "--accent-share", "1");
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        Assert.Matches(@"\tespeak-ng:[^\t]+ \(accent [A-Za-z+]+\)\t", File.ReadAllText(Path.Combine(directory, "manifest.tsv")));
+        Assert.EndsWith(", accent share 1", File.ReadAllText(Path.Combine(directory, "recipe.txt")).Trim());
+    }
+
+    [Theory]
+    [InlineData("1.5")]
+    [InlineData("-0.2")]
+    public void An_accent_share_outside_zero_to_one_is_a_usage_error(string share)
+    {
+        var result = SttCommandLine.Run("corpus", _temp.File("corpus"), "--train", "1", "--test", "0", "--accent-share", share);
+
+        Assert.Equal(ExitCode.UsageError, result.ExitCode);
+        Assert.Contains($"--accent-share must be from 0 to 1, not {share}", result.Error);
+    }
+
+    [Fact]
     public void A_corpus_directory_where_a_file_stands_is_an_input_error_and_the_file_is_kept()
     {
         string file = _temp.Write("corpus", "kept"u8.ToArray());
