@@ -61,12 +61,13 @@ sealed partial class Interruption : IDisposable
         }
     }
 
-    /// <summary>Ends the process as <paramref name="signal"/>'s default action does (exit status 128 + its number), running no more code.</summary>
+    /// <summary>Ends the process by <paramref name="signal"/>'s default action (exit status 128 + its number), without the runtime's shutdown.</summary>
     static void EndBy(PosixSignal signal)
     {
         int number = signal == PosixSignal.SIGTERM ? SigTerm : SigInt;
         if (signal_(number, DefaultAction) == SignalError || kill(Environment.ProcessId, number) != 0)
             Environment.Exit(128 + number); // neither call can fail for this process; the orderly way, should one do
+        Thread.Sleep(Timeout.Infinite); // the signal is on its way
     }
 
     const int SigInt = 2, SigTerm = 15; // the same on Linux and macOS

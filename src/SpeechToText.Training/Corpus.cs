@@ -73,7 +73,7 @@ public static class Corpus
         for (int i = 0; i < trainUtterances; i++)
         {
             var voice = voices.Pick(random);
-            var accent = SpeechSynthesizer.TakesAccent(voice) && accentShare > 0 && accents.NextDouble() < accentShare ? Accent.Random(accents) : null;
+            var accent = SpeechSynthesizer.TakesAccent(voice) && accentShare > 0 && accents.NextDouble() < accentShare ? Accent.Random(accents, monophthongs: voice.Engine != "mbrola") : null;
             jobs.Add(new Job(jobs.Count, train[i % train.Count], voice, RandomProsody(), Train, accent));
         }
         for (int i = 0; i < testUtterances; i++)

@@ -106,7 +106,7 @@ public static class SpeechSynthesizer
                         $"MBROLA's voice {voice.Name} is not installed (espeak-ng needs the program mbrola on the PATH and the database "
                         + $"{MbrolaDirectory}/{MbrolaDatabase(voice.Name)}; scripts/install-voices installs the English voices from Debian's contrib and non-free sections).");
                 if (process.ExitCode != 0)
-                    throw new InvalidOperationException($"{voice} failed on \"{text}\": {(errors.Trim() is "" ? $"exit code {process.ExitCode}" : errors.Trim())}");
+                    throw new InvalidOperationException($"{voice} failed on \"{text}\": {Failure(errors, process.ExitCode)}");
             }
             var samples = AudioInput.ReadAll(temporary);
             // festival's HTS engine sets the speed but not the pitch: the speech is made at rate / pitch and played pitch times as fast
@@ -123,22 +123,37 @@ public static class SpeechSynthesizer
     public static bool TakesAccent(Voice voice) => voice.Engine is "espeak-ng" or "mbrola";
 
     /// <summary>
-    /// The phonemes espeak-ng speaks <paramref name="text"/> with in <paramref name="voice"/> (its mnemonics), its
-    /// clauses joined by pauses.
+    /// The phonemes espeak-ng speaks <paramref name="text"/> with in <paramref name="voice"/> (its mnemonics; an MBROLA
+    /// voice's are those of the espeak-ng voice it is built on), its clauses joined by pauses.
     /// </summary>
     static string Phonemes(string text, Voice voice)
     {
         if (!TakesAccent(voice))
             throw new ArgumentException($"{voice} does not speak espeak-ng's phonemes: only espeak-ng's and MBROLA's voices take an accent", nameof(voice));
-        var start = new ProcessStartInfo("espeak-ng") { ArgumentList = { "-q", "-x", "-v", voice.Name, text }, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var errors = process.StandardError.ReadToEndAsync();
-        string phonemes = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{voice} failed to transcribe \"{text}\" into phonemes: {errors.Result.Trim()}");
-        return string.Join(" _: ", phonemes.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        string language = voice.Engine == "mbrola" ? (voice.Name == "mb-en1" ? "en-gb" : "en-us") : voice.Name;
+        var start = new ProcessStartInfo("espeak-ng") { ArgumentList = { "-q", "-x", "-v", language, "--", text }, RedirectStandardOutput = true, RedirectStandardError = true };
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new MissingDependencyException("espeak-ng is not installed (apt-get install espeak-ng).", e);
+        }
+        using (process)
+        {
+            var errors = process.StandardError.ReadToEndAsync();
+            string phonemes = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+                throw new InvalidOperationException($"{voice} failed to transcribe \"{text}\" into phonemes: {Failure(errors.Result, process.ExitCode)}");
+            return string.Join(" _: ", phonemes.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
     }
+
+    /// <summary>What a synthesiser that failed said, or its exit code if it said nothing.</summary>
+    static string Failure(string errors, int exitCode) => errors.Trim() is "" ? $"exit code {exitCode}" : errors.Trim();
 
     const string MbrolaDirectory = "/usr/share/mbrola";
 
