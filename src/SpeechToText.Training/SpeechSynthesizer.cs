@@ -76,23 +76,7 @@ public static class SpeechSynthesizer
             };
             start.RedirectStandardError = true;
             start.RedirectStandardOutput = true;
-            Process process;
-            try
-            {
-                process = Process.Start(start)!;
-            }
-            catch (System.ComponentModel.Win32Exception e)
-            {
-                string install = voice.Engine switch
-                {
-                    "festival" => "apt-get install festival festvox-kallpc16k festvox-kdlpc16k",
-                    "festival-ca" => "apt-get install festival festvox-kallpc16k festvox-ca-ona-hts",
-                    "pico" or "rhvoice" or "mbrola" => "scripts/install-voices installs it from Debian's contrib and non-free sections",
-                    _ => $"apt-get install {voice.Engine}",
-                };
-                throw new MissingDependencyException($"{start.FileName} is not installed ({install}).", e);
-            }
-            using (process)
+            using (var process = Start(start, voice.Engine))
             {
                 if (start.RedirectStandardInput)
                 {
@@ -132,16 +116,7 @@ public static class SpeechSynthesizer
             throw new ArgumentException($"{voice} does not speak espeak-ng's phonemes: only espeak-ng's and MBROLA's voices take an accent", nameof(voice));
         string language = voice.Engine == "mbrola" ? (voice.Name == "mb-en1" ? "en-gb" : "en-us") : voice.Name;
         var start = new ProcessStartInfo("espeak-ng") { ArgumentList = { "-q", "-x", "-v", language, "--", text }, RedirectStandardOutput = true, RedirectStandardError = true };
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new MissingDependencyException("espeak-ng is not installed (apt-get install espeak-ng).", e);
-        }
-        using (process)
+        using (var process = Start(start, "espeak-ng"))
         {
             var errors = process.StandardError.ReadToEndAsync();
             string phonemes = process.StandardOutput.ReadToEnd();
@@ -149,6 +124,27 @@ public static class SpeechSynthesizer
             if (process.ExitCode != 0)
                 throw new InvalidOperationException($"{voice} failed to transcribe \"{text}\" into phonemes: {Failure(errors.Result, process.ExitCode)}");
             return string.Join(" _: ", phonemes.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+    }
+
+    /// <summary>Starts a program of <paramref name="engine"/>; a missing one is a missing dependency naming what installs it.</summary>
+    /// <exception cref="MissingDependencyException">The program is not installed.</exception>
+    static Process Start(ProcessStartInfo start, string engine)
+    {
+        try
+        {
+            return Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            string install = engine switch
+            {
+                "festival" => "apt-get install festival festvox-kallpc16k festvox-kdlpc16k",
+                "festival-ca" => "apt-get install festival festvox-kallpc16k festvox-ca-ona-hts",
+                "pico" or "rhvoice" or "mbrola" => "scripts/install-voices installs it from Debian's contrib and non-free sections",
+                _ => $"apt-get install {engine}",
+            };
+            throw new MissingDependencyException($"{start.FileName} is not installed ({install}).", e);
         }
     }
 
