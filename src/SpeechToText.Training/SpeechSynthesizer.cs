@@ -78,13 +78,16 @@ public static class SpeechSynthesizer
             start.RedirectStandardOutput = true;
             using (var process = Start(start, voice.Engine))
             {
+                // both streams drained as they come: a synthesiser blocked on a full pipe would never exit
+                var output = process.StandardOutput.ReadToEndAsync();
+                var errorsRead = process.StandardError.ReadToEndAsync();
                 if (start.RedirectStandardInput)
                 {
                     process.StandardInput.Write(text);
                     process.StandardInput.Close();
                 }
-                string errors = process.StandardError.ReadToEnd();
                 process.WaitForExit();
+                string errors = errorsRead.Result.Trim() is "" ? output.Result : errorsRead.Result; // some say why on their output
                 if (process.ExitCode != 0 && voice.Engine == "mbrola" && !MbrolaInstalled(voice.Name))
                     throw new MissingDependencyException(
                         $"MBROLA's voice {voice.Name} is not installed (espeak-ng needs the program mbrola on the PATH and the database "
