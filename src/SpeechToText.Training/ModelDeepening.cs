@@ -33,17 +33,25 @@ internal static class ModelDeepening
         if (Refusal(model, encoderBlocks, decoderBlocks) is { } why)
             throw new ArgumentException(why, nameof(model));
         var deepened = new WhisperModel(model.Dimensions with { AudioLayers = encoderBlocks, TextLayers = decoderBlocks }) { Settings = model.Settings };
-        initialize(deepened);
-        var trained = model.state_dict();
-        using var noGrad = torch.no_grad();
-        foreach (var (name, tensor) in deepened.state_dict())
+        try
         {
-            if (trained.TryGetValue(name, out var value))
-                tensor.copy_(value);
-            else if (IsOutputProjection(name))
-                tensor.zero_();
+            initialize(deepened);
+            var trained = model.state_dict();
+            using var noGrad = torch.no_grad();
+            foreach (var (name, tensor) in deepened.state_dict())
+            {
+                if (trained.TryGetValue(name, out var value))
+                    tensor.copy_(value);
+                else if (IsOutputProjection(name))
+                    tensor.zero_();
+            }
+            return deepened;
         }
-        return deepened;
+        catch
+        {
+            deepened.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Whether <paramref name="name"/> is a block's attention, cross-attention or MLP output projection (weight or bias).</summary>

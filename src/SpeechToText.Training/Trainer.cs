@@ -527,9 +527,10 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     /// <paramref name="model"/> and its CTC head widened to <see cref="TrainingOptions.WidenTo"/> (see
     /// <see cref="ModelWidening"/>), then deepened to <see cref="TrainingOptions.DeepenEncoderTo"/> and
     /// <see cref="TrainingOptions.DeepenDecoderTo"/> blocks (see <see cref="ModelDeepening"/>); each step only where the
-    /// model is not that wide or deep already. The models and heads replaced are disposed.
+    /// model is not that wide or deep already. Once grown, the model and head given are disposed; if growing fails,
+    /// they are left as they were and what was made from them is disposed.
     /// </summary>
-    /// <exception cref="ArgumentException">The model cannot grow as asked (a usage error); nothing is disposed.</exception>
+    /// <exception cref="ArgumentException">The model cannot grow as asked (a usage error).</exception>
     (WhisperModel Model, Linear? CtcHead) Grown(WhisperModel model, Linear? ctcHead)
     {
         var had = model.Dimensions;
@@ -539,25 +540,39 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         string? refusal = (widen ? ModelWidening.Refusal(model, width) : null) ?? (deepen ? ModelDeepening.Refusal(model, encoderBlocks, decoderBlocks) : null);
         if (refusal is { } why)
             throw TrainingOptions.Invalid($"{why}"); // a usage error on the command line
-        if (widen)
+        var (grown, grownHead) = (model, ctcHead);
+        try
         {
-            var widened = ModelWidening.Widen(model, width, Initialize);
-            var widenedHead = ctcHead == null ? null : ModelWidening.WidenHead(ctcHead, width);
-            logger.LogInformation("widened from {Had} to {Width} ({Parameters:N0} parameters; it computes nearly what it did)",
-                had.AudioState, width, widened.parameters().Sum(p => p.numel()));
+            if (widen)
+            {
+                grown = ModelWidening.Widen(model, width, Initialize);
+                grownHead = ctcHead == null ? null : ModelWidening.WidenHead(ctcHead, width);
+                logger.LogInformation("widened from {Had} to {Width} ({Parameters:N0} parameters; it computes nearly what it did)",
+                    had.AudioState, width, grown.parameters().Sum(p => p.numel()));
+            }
+            if (deepen)
+            {
+                var deepened = ModelDeepening.Deepen(grown, encoderBlocks, decoderBlocks, Initialize);
+                logger.LogInformation("deepened from {EncoderHad} encoder and {DecoderHad} decoder blocks to {EncoderBlocks} and {DecoderBlocks} (the new ones start as the identity)",
+                    had.AudioLayers, had.TextLayers, encoderBlocks, decoderBlocks);
+                if (grown != model)
+                    grown.Dispose(); // the widened model, deepened
+                grown = deepened;
+            }
+        }
+        catch
+        {
+            if (grown != model)
+                grown.Dispose();
+            if (grownHead != ctcHead)
+                grownHead?.Dispose();
+            throw;
+        }
+        if (grown != model)
             model.Dispose();
+        if (grownHead != ctcHead)
             ctcHead?.Dispose();
-            (model, ctcHead) = (widened, widenedHead);
-        }
-        if (deepen)
-        {
-            var deepened = ModelDeepening.Deepen(model, encoderBlocks, decoderBlocks, Initialize);
-            logger.LogInformation("deepened from {EncoderHad} encoder and {DecoderHad} decoder blocks to {EncoderBlocks} and {DecoderBlocks} (the new ones start as the identity)",
-                had.AudioLayers, had.TextLayers, encoderBlocks, decoderBlocks);
-            model.Dispose();
-            model = deepened;
-        }
-        return (model, ctcHead);
+        return (grown, grownHead);
     }
 
     void Save(Trainee trainee, AdamWOptimizer optimizer)
