@@ -106,12 +106,20 @@ internal static class ModelWidening
     {
         var weight = head.weight!;
         var widened = nn.Linear(width, weight.shape[0]);
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        nn.init.normal_(widened.weight!, 0, 0.02);
-        widened.weight![Leading(weight)] = weight;
-        widened.bias!.copy_(head.bias!);
-        return widened;
+        try
+        {
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            nn.init.normal_(widened.weight!, 0, 0.02);
+            widened.weight![Leading(weight)] = weight;
+            widened.bias!.copy_(head.bias!);
+            return widened;
+        }
+        catch
+        {
+            widened.Dispose();
+            throw;
+        }
     }
 
     enum Role { Reads, Writes, Normalises }

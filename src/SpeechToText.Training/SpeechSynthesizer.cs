@@ -87,7 +87,8 @@ public static class SpeechSynthesizer
                     process.StandardInput.Close();
                 }
                 process.WaitForExit();
-                string errors = errorsRead.Result.Trim() is "" ? output.Result : errorsRead.Result; // some say why on their output
+                string errors = errorsRead.GetAwaiter().GetResult() is { } said && said.Trim() is not ""
+                    ? said : output.GetAwaiter().GetResult(); // some say why on their output
                 if (process.ExitCode != 0 && voice.Engine == "mbrola" && !MbrolaInstalled(voice.Name))
                     throw new MissingDependencyException(
                         $"MBROLA's voice {voice.Name} is not installed (espeak-ng needs the program mbrola on the PATH and the database "
@@ -151,8 +152,15 @@ public static class SpeechSynthesizer
         }
     }
 
-    /// <summary>What a synthesiser that failed said, or its exit code if it said nothing.</summary>
-    static string Failure(string errors, int exitCode) => errors.Trim() is "" ? $"exit code {exitCode}" : errors.Trim();
+    /// <summary>What a synthesiser that failed said (its last 2,000 characters), or its exit code if it said nothing.</summary>
+    static string Failure(string errors, int exitCode) => errors.Trim() switch
+    {
+        "" => $"exit code {exitCode}",
+        { Length: > FailureLength } said => "..." + said[^FailureLength..],
+        var said => said,
+    };
+
+    const int FailureLength = 2000;
 
     const string MbrolaDirectory = "/usr/share/mbrola";
 

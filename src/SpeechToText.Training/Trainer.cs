@@ -527,8 +527,9 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     /// <paramref name="model"/> and its CTC head widened to <see cref="TrainingOptions.WidenTo"/> (see
     /// <see cref="ModelWidening"/>), then deepened to <see cref="TrainingOptions.DeepenEncoderTo"/> and
     /// <see cref="TrainingOptions.DeepenDecoderTo"/> blocks (see <see cref="ModelDeepening"/>); each step only where the
-    /// model is not that wide or deep already. Once grown, the model and head given are disposed; if growing fails,
-    /// they are left as they were and what was made from them is disposed.
+    /// model is not that wide or deep already. The model and head given are disposed where new ones are returned (so
+    /// while both steps run, the model given, the widened and the deepened are all held); if growing fails, they are
+    /// left as they were and what was made from them is disposed.
     /// </summary>
     /// <exception cref="ArgumentException">The model cannot grow as asked (a usage error).</exception>
     (WhisperModel Model, Linear? CtcHead) Grown(WhisperModel model, Linear? ctcHead)
@@ -552,12 +553,12 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             }
             if (deepen)
             {
-                var deepened = ModelDeepening.Deepen(grown, encoderBlocks, decoderBlocks, Initialize);
+                var widened = grown;
+                grown = ModelDeepening.Deepen(widened, encoderBlocks, decoderBlocks, Initialize);
+                if (widened != model)
+                    widened.Dispose();
                 logger.LogInformation("deepened from {EncoderHad} encoder and {DecoderHad} decoder blocks to {EncoderBlocks} and {DecoderBlocks} (the new ones start as the identity)",
                     had.AudioLayers, had.TextLayers, encoderBlocks, decoderBlocks);
-                if (grown != model)
-                    grown.Dispose(); // the widened model, deepened
-                grown = deepened;
             }
         }
         catch
