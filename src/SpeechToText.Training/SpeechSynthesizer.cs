@@ -78,17 +78,8 @@ public static class SpeechSynthesizer
             start.RedirectStandardOutput = true;
             using (var process = Start(start, voice.Engine))
             {
-                // both streams drained as they come: a synthesiser blocked on a full pipe would never exit
-                var output = process.StandardOutput.ReadToEndAsync();
-                var errorsRead = process.StandardError.ReadToEndAsync();
-                if (start.RedirectStandardInput)
-                {
-                    process.StandardInput.Write(text);
-                    process.StandardInput.Close();
-                }
-                process.WaitForExit();
-                string errors = errorsRead.GetAwaiter().GetResult() is { } said && said.Trim() is not ""
-                    ? said : output.GetAwaiter().GetResult(); // some say why on their output
+                var (output, said) = Finish(process, start.RedirectStandardInput ? text : null);
+                string errors = said.Trim() is not "" ? said : output; // some say why on their output
                 if (process.ExitCode != 0 && voice.Engine == "mbrola" && !MbrolaInstalled(voice.Name))
                     throw new MissingDependencyException(
                         $"MBROLA's voice {voice.Name} is not installed (espeak-ng needs the program mbrola on the PATH and the database "
@@ -122,11 +113,9 @@ public static class SpeechSynthesizer
         var start = new ProcessStartInfo("espeak-ng") { ArgumentList = { "-q", "-x", "-v", language, "--", text }, RedirectStandardOutput = true, RedirectStandardError = true };
         using (var process = Start(start, "espeak-ng"))
         {
-            var errors = process.StandardError.ReadToEndAsync();
-            string phonemes = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
+            var (phonemes, errors) = Finish(process, input: null);
             if (process.ExitCode != 0)
-                throw new InvalidOperationException($"{voice} failed to transcribe \"{text}\" into phonemes: {Failure(errors.Result, process.ExitCode)}");
+                throw new InvalidOperationException($"{voice} failed to transcribe \"{text}\" into phonemes: {Failure(errors, process.ExitCode)}");
             return string.Join(" _: ", phonemes.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         }
     }
@@ -150,6 +139,23 @@ public static class SpeechSynthesizer
             };
             throw new MissingDependencyException($"{start.FileName} is not installed ({install}).", e);
         }
+    }
+
+    /// <summary>
+    /// Gives a started program its <paramref name="input"/> (if any), waits for it to exit and returns what it wrote to
+    /// its output and error streams, both drained as they come: a program blocked on a full pipe would never exit.
+    /// </summary>
+    static (string Output, string Errors) Finish(Process process, string? input)
+    {
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        if (input != null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
+        }
+        process.WaitForExit();
+        return (output.GetAwaiter().GetResult(), errors.GetAwaiter().GetResult());
     }
 
     /// <summary>What a synthesiser that failed said (its last 2,000 characters), or its exit code if it said nothing.</summary>
