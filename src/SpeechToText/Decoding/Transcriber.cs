@@ -23,6 +23,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
 {
     const int FramesPerToken = 2;           // each encoder position covers two mel frames
     const double HotTemperature = 0.5;      // above this, the next window is not conditioned on this one
+    const int FramesPerSecond = LogMelSpectrogram.SampleRate / LogMelSpectrogram.HopLength;
 
     /// <summary>The language the last transcription used (detected or given).</summary>
     public string? Language { get; private set; }
@@ -69,6 +70,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         if (options.InitialPrompt is { Length: > 0 } initial)
             history.AddRange(InitialPromptTokens(initial) ?? []);
         int promptResetSince = 0;
+        double lastSpeech = 0;
         int? languageToken = special.Multilingual ? LanguageToken(options.Language, special) : null;
         Language = special.Multilingual ? options.Language : "en";
         if (!special.HasTimestamps)
@@ -103,9 +105,20 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
                 continue;
             }
             var (segments, consumedFrames) = Split(result, offset, windowFrames, options.Timestamps, tokenizer);
+            int next = seek + consumedFrames;
             if (options.WordTimestamps)
-                segments = WithWords(segments, audio, windowFrames, prompts.Build([], languageToken, options.Task, timestamps: false).Tokens, offset);
-            seek += consumedFrames;
+            {
+                var wordPrompt = prompts.Build([], languageToken, options.Task, timestamps: false).Tokens;
+                segments = WithWords(segments, audio, windowFrames, wordPrompt, offset, lastSpeech);
+                // As the reference: unless the window was consumed whole, the next starts where its last word ends.
+                if (LastSpeech(segments) is { } end)
+                {
+                    if (!EndsWithLoneTimestamp(result.Tokens, special) && end > offset)
+                        next = Math.Max(seek + 1, (int)Math.Round(end * FramesPerSecond));
+                    lastSpeech = end;
+                }
+            }
+            seek = next;
             // Instantaneous or empty segments are dropped, and so are their tokens from the next prompt.
             foreach (var segment in segments.Where(s => s.Text.Trim().Length > 0 && s.End > s.Start))
             {
@@ -141,11 +154,8 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
                 ? beamSearch.Decode(audio, prompt, startIndex, maxTokens, cancellation)
                 : Enumerable.Range(0, candidates)
                     .Select(_ => decoder.Decode(audio, prompt, startIndex, maxTokens, temperature, random, cancellation))
-                    .MaxBy(r => r.AverageLogProbability)!;
-            bool tooRepetitive = options.CompressionRatioThreshold is { } ratio && result.CompressionRatio > ratio;
-            bool tooUnlikely = options.LogProbabilityThreshold is { } logProbability && result.AverageLogProbability < logProbability;
-            bool silent = options.NoSpeechThreshold is { } noSpeech && result.NoSpeechProbability > noSpeech;
-            if (silent || !(tooRepetitive || tooUnlikely))
+                    .MaxBy(LikelihoodRank)!;
+            if (!NeedsFallback(result, options))
                 break;
             logger?.LogDebug("temperature {Temperature}: compression {Ratio:F2}, log-probability {LogProbability:F2}; falling back",
                 temperature, result.CompressionRatio, result.AverageLogProbability);
@@ -234,16 +244,35 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     }
 
     /// <summary>
-    /// <paramref name="segments"/> of one window with their words (aligned together against <paramref name="audio"/>),
-    /// each segment spanning its words, as the reference has it.
+    /// <paramref name="segments"/> of one window with their words (aligned together against <paramref name="audio"/>,
+    /// then adjusted as the reference does: see <see cref="WordTiming"/>); <paramref name="lastSpeech"/> is where the
+    /// speech before the window ended.
     /// </summary>
-    List<Segment> WithWords(List<Segment> segments, CrossAttentionCache audio, int windowFrames, IReadOnlyList<int> prompt, double offset)
+    List<Segment> WithWords(List<Segment> segments, CrossAttentionCache audio, int windowFrames, IReadOnlyList<int> prompt, double offset, double lastSpeech)
     {
-        var words = new WordAligner(model, tokenizer).Align(audio, windowFrames, prompt, [.. segments.Select(s => s.Tokens)], offset, Language);
-        return [.. segments.Select((segment, i) => words[i].Count > 0 && words[i][^1].End > words[i][0].Start
-            ? segment with { Start = words[i][0].Start, End = words[i][^1].End, Words = words[i] }
-            : segment with { Words = words[i] })];
+        var alignment = new WordAligner(model, tokenizer).Align(audio, windowFrames, prompt, [.. segments.SelectMany(s => s.Tokens)], Language);
+        return [.. WordTiming.Attach(segments, alignment, offset, lastSpeech, tokenizer.Special.EndOfText)];
     }
+
+    /// <summary>The end of the last word of <paramref name="segments"/>, else of the last segment; null for none.</summary>
+    static double? LastSpeech(List<Segment> segments) =>
+        segments.SelectMany(s => s.Words ?? []).LastOrDefault()?.End ?? segments.LastOrDefault()?.End;
+
+    /// <summary>
+    /// Whether a window's <paramref name="result"/> is decoded again at the next temperature: when it repeats
+    /// itself or is unlikely, unless it is unlikely and probably silence (it is then skipped). A confident
+    /// result that repeats itself is retried even when no-speech is likely, as the reference does.
+    /// </summary>
+    internal static bool NeedsFallback(WindowResult result, DecodingOptions options)
+    {
+        bool tooRepetitive = options.CompressionRatioThreshold is { } ratio && result.CompressionRatio > ratio;
+        bool tooUnlikely = options.LogProbabilityThreshold is { } logProbability && result.AverageLogProbability < logProbability;
+        return (tooRepetitive || tooUnlikely) && !(tooUnlikely && IsSilence(result, options));
+    }
+
+    /// <summary>How sampled candidates are ranked, as the reference's maximum-likelihood ranker: log-probability per sampled token.</summary>
+    internal static double LikelihoodRank(WindowResult result) =>
+        result.AverageLogProbability * (result.Tokens.Count + 1) / Math.Max(1, result.Tokens.Count);
 
     static bool IsSilence(WindowResult result, DecodingOptions options) =>
         options.NoSpeechThreshold is { } threshold && result.NoSpeechProbability > threshold
@@ -269,7 +298,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         double windowSeconds = windowFrames * (double)LogMelSpectrogram.HopLength / LogMelSpectrogram.SampleRate;
         bool IsTimestamp(int i) => special.IsTimestamp(tokens[i].Id);
         var cuts = Enumerable.Range(1, Math.Max(0, tokens.Count - 1)).Where(i => IsTimestamp(i - 1) && IsTimestamp(i)).ToList();
-        bool singleTimestampEnding = tokens.Count >= 2 && !IsTimestamp(tokens.Count - 2) && IsTimestamp(tokens.Count - 1);
+        bool singleTimestampEnding = EndsWithLoneTimestamp(tokens, special);
 
         if (!timestamps || cuts.Count == 0)
         {
@@ -293,6 +322,10 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         int lastTimestamp = tokens[previousCut - 1].Id - special.TimestampBegin;
         return (segments, lastTimestamp * FramesPerToken);
     }
+
+    /// <summary>Whether <paramref name="tokens"/> end with text then a timestamp: the window's speech ended in it.</summary>
+    static bool EndsWithLoneTimestamp(IReadOnlyList<DecodedToken> tokens, SpecialTokens special) =>
+        tokens.Count >= 2 && !special.IsTimestamp(tokens[^2].Id) && special.IsTimestamp(tokens[^1].Id);
 
     static int? LanguageToken(string? language, SpecialTokens special) =>
         language == null ? null : special.LanguageToken(language);

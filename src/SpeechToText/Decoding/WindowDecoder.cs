@@ -95,7 +95,7 @@ public sealed class WindowDecoder(WhisperModel model, WhisperTokenizer tokenizer
         double noSpeech, double temperature)
     {
         var text = tokenizer.Decode(tokens.Select(t => t.Id));
-        return new WindowResult(tokens, text, sumLogProbability / (tokens.Count + 1), noSpeech, temperature, CompressionRatio(text));
+        return new WindowResult(tokens, text, sumLogProbability / (tokens.Count + 1), noSpeech, temperature, CompressionRatio(text.Trim()));
     }
 
     static int Sample(float[] logits, double temperature, Random random)

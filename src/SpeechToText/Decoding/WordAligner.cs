@@ -5,6 +5,14 @@ using static TorchSharp.torch;
 
 namespace SpeechToText.Decoding;
 
+/// <summary>A word of a window's transcript as aligned: its tokens and times before <see cref="WordTiming"/> adjusts them.</summary>
+/// <param name="Text">The word as the model wrote it, with its leading space if it has one.</param>
+/// <param name="Tokens">How many of the window's text tokens it spans.</param>
+/// <param name="Start">Start in seconds from the window's start.</param>
+/// <param name="End">End in seconds from the window's start.</param>
+/// <param name="Probability">The mean probability of its tokens.</param>
+public sealed record AlignedWord(string Text, int Tokens, double Start, double End, double Probability);
+
 /// <summary>
 /// Times each word of a window's transcript from the decoder's cross-attention, as the reference does: the
 /// text is decoded once more, forced, and the attention of the alignment heads (<see cref="WhisperModel.AlignmentHeads"/>)
@@ -12,56 +20,44 @@ namespace SpeechToText.Decoding;
 /// </summary>
 /// <remarks>
 /// Per head: the scores of the audio's own positions (padding and tail excluded), softmax over positions, each
-/// position standardised over the tokens, a median filter of width 7 along time; then the heads' mean. The path
-/// is the cheapest through the negated matrix; a token starts where the path first reaches its row. Audio
-/// positions are 20 ms apart. Words are the tokens grouped at spaces (each character is a word in Chinese,
-/// Japanese, Thai, Lao, Burmese and Cantonese), punctuation joined to its neighbour; a word's probability is the
-/// mean of its tokens'. A word that took more than twice the median word length (at most 0.7 s) at the start
-/// or the end of the window, or beside a sentence end, is cut to that length: DTW lets a pause before or after
-/// the speech be absorbed by its first or last word.
+/// position standardised over all the tokens (start of transcript and end of text included), a median filter of
+/// width 7 along time; then the heads' mean over the rows that predict the text and its end. The path is the
+/// cheapest through the negated matrix; a token starts where the path first reaches its row. Audio positions are
+/// 20 ms apart. Words are the tokens grouped at spaces, a token of ASCII punctuation being a word of its own (each
+/// character is a word in Chinese, Japanese, Thai, Lao, Burmese and Cantonese); a word's probability is the mean
+/// of its tokens'. <see cref="WordTiming"/> then merges punctuation and trims implausibly long words.
 /// </remarks>
 public sealed class WordAligner(WhisperModel model, WhisperTokenizer tokenizer)
 {
     const int MedianFilterWidth = 7;
     const double SecondsPerPosition = 0.02;
-    const double MaxMedianWordSeconds = 0.7;
-    const string PrependedPunctuation = "\"'“¿([{-";
-    const string AppendedPunctuation = "\"'.。,，!！?？:：”)]}、";
-    const string SentenceEnds = ".。!！?？";
+    const string AsciiPunctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
     /// <summary>Languages written without spaces between words.</summary>
     internal static readonly HashSet<string> UnspacedLanguages = ["zh", "ja", "th", "lo", "my", "yue"];
 
     /// <summary>
-    /// The words of each of the consecutive <paramref name="segments"/> of one window (their tokens, timestamps
-    /// among them), aligned together against <paramref name="audio"/>: an encoded window whose first
-    /// <paramref name="audioFrames"/> mel frames are audio, starting <paramref name="offset"/> seconds into the
-    /// stream. <paramref name="prompt"/> is the start-of-transcript sequence the text follows (without previous
-    /// text); <paramref name="language"/> decides how tokens group into words.
+    /// The words of a window's <paramref name="text"/> (its tokens; timestamps are left out) aligned against <paramref name="audio"/>:
+    /// an encoded window whose first <paramref name="audioFrames"/> mel frames are audio. <paramref name="prompt"/> is
+    /// the start-of-transcript sequence the text follows (without previous text); <paramref name="language"/> decides
+    /// how tokens group into words.
     /// </summary>
-    public IReadOnlyList<IReadOnlyList<Word>> Align(CrossAttentionCache audio, int audioFrames, IReadOnlyList<int> prompt,
-        IReadOnlyList<IReadOnlyList<int>> segments, double offset, string? language = "en")
+    public IReadOnlyList<AlignedWord> Align(CrossAttentionCache audio, int audioFrames, IReadOnlyList<int> prompt,
+        IReadOnlyList<int> text, string? language = "en")
     {
-        var texts = segments.Select(tokens => tokens.Where(t => t < tokenizer.Special.EndOfText).ToList()).ToList();
-        var text = texts.SelectMany(t => t).ToList();
         int positions = audioFrames / 2;
-        if (text.Count == 0 || positions == 0)
-            return [.. texts.Select(_ => (IReadOnlyList<Word>)[])];
-        var (matrix, probabilities) = AttentionMatrix(audio, positions, prompt, text);
+        var tokens = text.Where(t => t < tokenizer.Special.EndOfText).ToList();
+        if (tokens.Count == 0 || positions == 0)
+            return [];
+        var (matrix, probabilities) = AttentionMatrix(audio, positions, prompt, tokens);
         var starts = TokenStarts(matrix);
-        bool unspaced = UnspacedLanguages.Contains(language ?? "");
-        var result = new List<IReadOnlyList<Word>>();
+        var words = new List<AlignedWord>();
         int token = 0;
-        foreach (var segment in texts)
+        foreach (var (wordText, count, probability) in Group(tokenizer, tokens, probabilities, UnspacedLanguages.Contains(language ?? "")))
         {
-            var timed = new List<Word>();
-            foreach (var (wordText, count, probability) in Group(segment, probabilities.AsSpan(token, segment.Count), unspaced))
-            {
-                timed.Add(new Word(offset + starts[token] * SecondsPerPosition, offset + starts[token + count] * SecondsPerPosition, wordText, probability));
-                token += count;
-            }
-            result.Add(CapLongWords(MergePunctuation(timed)));
+            words.Add(new AlignedWord(wordText, count, starts[token] * SecondsPerPosition, starts[token + count] * SecondsPerPosition, probability));
+            token += count;
         }
-        return result;
+        return words;
     }
 
     /// <summary>
@@ -76,9 +72,9 @@ public sealed class WordAligner(WhisperModel model, WhisperTokenizer tokenizer)
         var (logits, scores) = model.Decoder.ForwardWithCrossScores(torch.tensor(tokens, [1, tokens.Length]), audio);
         int first = prompt.Count - 1, rows = text.Count + 1;
         var heads = torch.stack(model.AlignmentHeads.Select(h => scores[h.Layer][0, h.Head]))
-            .narrow(1, first, rows).narrow(2, 0, positions).to_type(ScalarType.Float32).softmax(-1);
+            .narrow(2, 0, positions).to_type(ScalarType.Float32).softmax(-1);
         var (std, mean) = torch.std_mean(heads, dimensions: [-2], unbiased: false, keepdim: true);
-        var standardised = (heads - mean) / std.AtLeast(1e-10);
+        var standardised = ((heads - mean) / std.AtLeast(1e-10)).narrow(1, first, rows).contiguous();
         var matrix = MedianFilter(standardised.cpu().data<float>().ToArray(), model.AlignmentHeads.Count * rows, positions, MedianFilterWidth);
         var mean2d = new double[rows, positions];
         for (int h = 0; h < model.AlignmentHeads.Count; h++)
@@ -173,8 +169,8 @@ public sealed class WordAligner(WhisperModel model, WhisperTokenizer tokenizer)
         return result;
     }
 
-    /// <summary>The text tokens grouped into words: text, token count and mean token probability.</summary>
-    List<(string Text, int Tokens, double Probability)> Group(List<int> text, ReadOnlySpan<double> probabilities, bool unspaced)
+    /// <summary>The <paramref name="text"/> tokens grouped into words: text, token count and mean token probability.</summary>
+    internal static List<(string Text, int Tokens, double Probability)> Group(WhisperTokenizer tokenizer, List<int> text, double[] probabilities, bool unspaced)
     {
         var words = new List<(string Text, int Tokens, double Probability)>();
         int start = 0;
@@ -183,7 +179,7 @@ public sealed class WordAligner(WhisperModel model, WhisperTokenizer tokenizer)
             string piece = tokenizer.Decode(text.GetRange(start, end - start));
             if (piece.Contains('\uFFFD') && end < text.Count)
                 continue; // a character split across tokens: wait for its last byte
-            bool newWord = unspaced || words.Count == 0 || piece.StartsWith(' ') || IsPunctuation(piece.Trim());
+            bool newWord = unspaced || words.Count == 0 || piece.StartsWith(' ') || IsAsciiPunctuation(piece.Trim());
             if (newWord)
             {
                 words.Add((piece, end - start, 0));
@@ -199,7 +195,7 @@ public sealed class WordAligner(WhisperModel model, WhisperTokenizer tokenizer)
         for (int i = 0; i < words.Count; i++)
         {
             double sum = 0;
-            foreach (double p in probabilities.Slice(first, words[i].Tokens))
+            foreach (double p in probabilities.AsSpan(first, words[i].Tokens))
                 sum += p;
             words[i] = words[i] with { Probability = sum / words[i].Tokens };
             first += words[i].Tokens;
@@ -207,52 +203,6 @@ public sealed class WordAligner(WhisperModel model, WhisperTokenizer tokenizer)
         return words;
     }
 
-    static bool IsPunctuation(string text) => text.Length > 0 && text.All(c => char.IsPunctuation(c) || char.IsSymbol(c));
-
-    /// <summary>Opening punctuation joins the next word, closing punctuation the previous one (keeping that word's times).</summary>
-    static List<Word> MergePunctuation(List<Word> words)
-    {
-        var merged = new List<Word>(words);
-        for (int i = merged.Count - 2; i >= 0; i--)
-        {
-            string trimmed = merged[i].Text.Trim();
-            if (trimmed.Length > 0 && trimmed.All(PrependedPunctuation.Contains) && merged[i].Text.StartsWith(' ') && merged[i + 1].Text.Trim().Length > 0)
-            {
-                merged[i + 1] = merged[i + 1] with { Text = merged[i].Text + merged[i + 1].Text };
-                merged.RemoveAt(i);
-            }
-        }
-        for (int i = 1; i < merged.Count; i++)
-        {
-            string text = merged[i].Text;
-            if (text.Length > 0 && text.All(AppendedPunctuation.Contains) && !merged[i - 1].Text.EndsWith(' '))
-            {
-                merged[i - 1] = merged[i - 1] with { Text = merged[i - 1].Text + text };
-                merged.RemoveAt(i--);
-            }
-        }
-        return merged;
-    }
-
-    /// <summary>Cuts an implausibly long word at the window's edges or beside a sentence end (see the remarks).</summary>
-    static List<Word> CapLongWords(List<Word> words)
-    {
-        var durations = words.Select(w => w.End - w.Start).Where(d => d > 0).Order().ToList();
-        if (durations.Count == 0)
-            return words;
-        double median = Math.Min(MaxMedianWordSeconds, durations[durations.Count / 2]);
-        double max = 2 * median;
-        bool EndsSentence(int i) => i >= 0 && i < words.Count && SentenceEnds.Contains(words[i].Text.Trim().LastOrDefault());
-        for (int i = 0; i < words.Count; i++)
-        {
-            var word = words[i];
-            if (word.End - word.Start <= max)
-                continue;
-            if (i == 0 || EndsSentence(i - 1))
-                words[i] = word with { Start = word.End - max };
-            else if (i == words.Count - 1 || EndsSentence(i))
-                words[i] = word with { End = word.Start + max };
-        }
-        return words;
-    }
+    /// <summary>Whether <paramref name="text"/> is a run of ASCII punctuation, as the reference tests it (a substring of its list).</summary>
+    static bool IsAsciiPunctuation(string text) => AsciiPunctuation.Contains(text, StringComparison.Ordinal);
 }

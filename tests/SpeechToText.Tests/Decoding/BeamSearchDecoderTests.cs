@@ -73,8 +73,8 @@ public sealed class BeamSearchDecoderTests : IDisposable
         var beam = new BeamSearchDecoder(_model, _tokenizer, neverEnds, beamSize: 2).Decode(_audio, Prompt, 0, maxTokens: 1000);
 
         Assert.All([greedy, beam], result => Assert.Equal(_model.Decoder.Context - Prompt.Length - 1, result.Tokens.Count));
-        var words = new WordAligner(_model, _tokenizer).Align(_audio, 200, Prompt, [[.. greedy.Tokens.Select(t => t.Id)]], 0);
-        Assert.NotEmpty(Assert.Single(words));
+        var words = new WordAligner(_model, _tokenizer).Align(_audio, 200, Prompt, [.. greedy.Tokens.Select(t => t.Id)]);
+        Assert.NotEmpty(words);
     }
 
     [Fact]

@@ -87,4 +87,45 @@ public class TranscriberTests(WhisperTokenizerTests.Gpt2Vocabulary vocabulary) :
         Assert.InRange(normal, 0.8, 1.6);
         Assert.True(looping > 2.4, $"ratio {looping}");
     }
+
+    static WindowResult Judged(double compressionRatio, double averageLogProbability, double noSpeech, int tokens = 10) =>
+        new(Enumerable.Repeat(new DecodedToken(Hello, 0.9f, -0.1f), tokens).ToList(), "", averageLogProbability, noSpeech, 0, compressionRatio);
+
+    [Theory]
+    [InlineData(1.5, -0.3, 0.1, false)]  // fluent and likely: kept
+    [InlineData(2.9, -0.3, 0.1, true)]   // repeats itself
+    [InlineData(1.5, -1.4, 0.1, true)]   // unlikely
+    [InlineData(1.5, -1.4, 0.9, false)]  // unlikely and probably silence: kept, then skipped
+    [InlineData(2.9, -1.4, 0.9, false)]  // the same, repetitive or not
+    [InlineData(2.9, -0.3, 0.9, true)]   // a confident loop over probable silence is retried hotter
+    public void A_window_falls_back_to_a_hotter_temperature_when_repetitive_or_unlikely_unless_unlikely_silence(
+        double ratio, double logProbability, double noSpeech, bool fallsBack)
+    {
+        Assert.Equal(fallsBack, Transcriber.NeedsFallback(Judged(ratio, logProbability, noSpeech), new DecodingOptions()));
+    }
+
+    [Fact]
+    public void Sampled_candidates_rank_by_log_probability_per_sampled_token_the_end_not_counted()
+    {
+        // Log-probabilities summed with the end's: -0.5 over one token, -1.2 over three. The reported average
+        // (over the tokens and the end) prefers the first, -0.25 to -0.3; per sampled token the second wins, -0.4 to -0.5.
+        var one = Judged(1, -0.5 / 2, 0, tokens: 1);
+        var three = Judged(1, -1.2 / 4, 0, tokens: 3);
+
+        Assert.Same(three, new[] { one, three }.MaxBy(Transcriber.LikelihoodRank));
+        Assert.Equal(-0.4, Transcriber.LikelihoodRank(three), 1e-9);
+    }
+
+    [Fact]
+    public void The_compression_ratio_is_of_the_text_without_its_leading_space()
+    {
+        const int SpaceHello = 18435;
+        var tokens = new[] { SpaceHello, World }.Select(t => new DecodedToken(t, 0.9f, -0.1f)).ToList();
+
+        var result = WindowDecoder.Result(_tokenizer, tokens, -1, 0, 0);
+
+        Assert.Equal(" Hello world", result.Text);
+        Assert.Equal(WindowDecoder.CompressionRatio("Hello world"), result.CompressionRatio);
+        Assert.NotEqual(WindowDecoder.CompressionRatio(" Hello world"), result.CompressionRatio);
+    }
 }

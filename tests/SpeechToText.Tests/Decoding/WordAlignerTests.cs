@@ -1,10 +1,32 @@
 using SpeechToText.Decoding;
 using SpeechToText.Modeling;
+using SpeechToText.Text;
+using SpeechToText.Tests.Text;
 
 namespace SpeechToText.Tests.Decoding;
 
-public sealed class WordAlignerTests
+public sealed class WordAlignerTests(WhisperTokenizerTests.Gpt2Vocabulary vocabulary) : IClassFixture<WhisperTokenizerTests.Gpt2Vocabulary>
 {
+    readonly WhisperTokenizer _tokenizer = WhisperTokenizer.FromRanks(vocabulary.Ranks, SpecialTokens.ForVocabularySize(51864));
+
+    List<string> Words(string text, bool unspaced = false)
+    {
+        var tokens = _tokenizer.TryEncode(text)!.ToList();
+        return [.. WordAligner.Group(_tokenizer, tokens, [.. tokens.Select(_ => 1.0)], unspaced).Select(w => w.Text)];
+    }
+
+    [Fact]
+    public void Tokens_group_into_words_at_spaces_and_a_token_of_ascii_punctuation_is_a_word_of_its_own()
+    {
+        Assert.Equal([" Don't", " stop", ",", " she", " said", "."], Words(" Don't stop, she said."));
+    }
+
+    [Fact]
+    public void A_typographic_apostrophe_stays_inside_its_word_as_in_the_reference()
+    {
+        Assert.Equal([" don\u2019t", " go"], Words(" don\u2019t go"));
+    }
+
     [Fact]
     public void Each_token_starts_where_the_warping_path_first_reaches_its_row()
     {
