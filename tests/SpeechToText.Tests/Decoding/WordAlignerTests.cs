@@ -73,5 +73,17 @@ public sealed class WordAlignerTests(WhisperTokenizerTests.Gpt2Vocabulary vocabu
         var baseEnglish = new ModelDimensions(80, 1500, 512, 8, 6, 51864, 448, 512, 8, 6);
         Assert.Equal([new AlignmentHead(3, 3), new AlignmentHead(4, 7), new AlignmentHead(5, 1), new AlignmentHead(5, 5), new AlignmentHead(5, 7)],
             AlignmentHeads.For(baseEnglish));
+
+        var medium = new ModelDimensions(80, 1500, 1024, 16, 24, 51865, 448, 1024, 16, 24);
+        Assert.Equal([new AlignmentHead(13, 15), new AlignmentHead(15, 4), new AlignmentHead(15, 15), new AlignmentHead(16, 1), new AlignmentHead(20, 0), new AlignmentHead(23, 4)],
+            AlignmentHeads.For(medium));
+    }
+
+    [Fact]
+    public void Large_v1_and_v2_share_a_shape_so_neither_one_s_heads_are_guessed()
+    {
+        var large = new ModelDimensions(80, 1500, 1280, 20, 32, 51865, 448, 1280, 20, 32);
+
+        Assert.Equal(16 * 20, AlignmentHeads.For(large).Count);
     }
 }
