@@ -28,6 +28,9 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     /// <summary>The language the last transcription used (detected or given).</summary>
     public string? Language { get; private set; }
 
+    /// <summary>The probability the last transcription gave its detected language among languages; null when none was detected.</summary>
+    public double? LanguageProbability { get; private set; }
+
     /// <summary>
     /// Transcribes 16 kHz mono <paramref name="samples"/>: their log-mel features with a window of padding after them.
     /// For a model without timestamp tokens, the pieces are the utterances the <see cref="VoiceActivityDetector"/>
@@ -73,6 +76,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         double lastSpeech = 0;
         int? languageToken = special.Multilingual ? LanguageToken(options.Language, special) : null;
         Language = special.Multilingual ? options.Language : "en";
+        LanguageProbability = null;
         if (!special.HasTimestamps)
             options = options with { Timestamps = false };
         int maxPieceFrames = ClipFeatures.MaxAudioFrames(model, maxWindowFrames);
@@ -90,8 +94,9 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             using var audio = Encode(mel, seek, windowFrames, ClipFeatures.Width(model, windowFrames, maxWindowFrames));
             if (special.Multilingual && languageToken == null)
             {
-                (languageToken, double probability) = LanguageDetector.Detect(model, special, audio);
+                (languageToken, double probability) = DetectLanguage(mel, seek, windowFrames, maxWindowFrames, audio);
                 Language = Languages.Codes[languageToken.Value - special.FirstLanguage];
+                LanguageProbability = probability;
                 logger?.LogInformation("detected language: {Language} (p = {Probability:F2})", Language, probability);
             }
             var previous = history.Skip(promptResetSince).ToList();
@@ -138,6 +143,20 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         var window = torch.tensor(mel.Window(seek, frames, width), [1, mel.MelBins, width]);
         var features = model.Encoder.Forward(window.to_type(model.DType));
         return model.Decoder.CrossAttention(features);
+    }
+
+    /// <summary>
+    /// The language of the window at <paramref name="seek"/> (<paramref name="audio"/>, its encoded frames), judged as the
+    /// reference does: from a whole window of the spectrogram, so that after a clip shorter than a window the model
+    /// hears the log-mel of silence (the padding) where the decoded window has zeros.
+    /// </summary>
+    (int Token, double Probability) DetectLanguage(LogMelSpectrogram mel, int seek, int windowFrames, int maxWindowFrames, CrossAttentionCache audio)
+    {
+        int frames = Math.Min(maxWindowFrames, mel.Frames - seek);
+        if (model.VariableLengthAudio || frames == windowFrames)
+            return LanguageDetector.Detect(model, tokenizer.Special, audio);
+        using var whole = Encode(mel, seek, frames, maxWindowFrames);
+        return LanguageDetector.Detect(model, tokenizer.Special, whole);
     }
 
     WindowResult DecodeWithFallback(CrossAttentionCache audio, IReadOnlyList<int> prompt, int startIndex, int maxTokens,

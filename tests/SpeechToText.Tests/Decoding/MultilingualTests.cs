@@ -35,6 +35,28 @@ public class MultilingualTests(Text.WhisperTokenizerTests.Gpt2Vocabulary vocabul
     }
 
     [Fact]
+    public void A_clip_shorter_than_a_window_is_judged_with_the_padding_s_silence_after_it_not_zeros()
+    {
+        var (transcriber, mel, model) = Setup();
+        using (model)
+        {
+            _ = transcriber.Transcribe(mel, 1100, new DecodingOptions { Temperatures = [0.0], MaxTokensPerWindow = 1 }).ToList();
+
+            var special = SpecialTokens.ForVocabularySize(51865);
+            (int, double) Judged(int audioFrames)
+            {
+                var window = TorchSharp.torch.tensor(mel.Window(0, audioFrames, 3000), [1, 80, 3000]);
+                using var audio = model.Decoder.CrossAttention(model.Encoder.Forward(window));
+                return LanguageDetector.Detect(model, special, audio);
+            }
+            var (token, probability) = Judged(3000);
+            Assert.NotEqual(Judged(1100).Item2, probability, 1e-9); // zeros after the clip would be judged otherwise
+            Assert.Equal(Languages.Codes[token - special.FirstLanguage], transcriber.Language);
+            Assert.Equal(probability, transcriber.LanguageProbability!.Value, 1e-9);
+        }
+    }
+
+    [Fact]
     public void An_unknown_language_is_rejected_by_name()
     {
         var (transcriber, mel, model) = Setup();
