@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using SpeechToText.Audio;
 using SpeechToText.Decoding;
@@ -74,11 +75,22 @@ internal static class TranscribeCommand
         var wordTimestamps = new Option<bool>("--word-timestamps") { Description = "Time every word from the cross-attention (JSON: each segment's \"words\")" };
         var languageModelWeight = LanguageModelWeight();
         var wordLanguageModelWeight = WordLanguageModelWeight();
+        var defaults = new DecodingOptions();
+        var compressionRatioThreshold = Threshold("--compression-ratio-threshold",
+            $"Retry a window hotter when its text's gzip compression ratio is above this (repetition); none: never (default {defaults.CompressionRatioThreshold})");
+        var logProbabilityThreshold = Threshold("--logprob-threshold",
+            $"Retry a window hotter when its average token log-probability is below this; none: never (default {defaults.LogProbabilityThreshold})");
+        var noSpeechThreshold = Threshold("--no-speech-threshold",
+            $"Skip a window as silence when its no-speech probability is above this and its log-probability below --logprob-threshold; none: never (default {defaults.NoSpeechThreshold})");
+        var noConditioning = new Option<bool>("--no-condition-on-previous-text")
+        {
+            Description = "Do not prompt each window with the text before it (a repetition loop cannot carry over; style and spelling may drift)",
+        };
 
         var command = new Command("transcribe", "Transcribe speech in audio files")
         {
             files, model, language, task, format, outputDirectory, timestamps, noTimestamps, precision, threads, device, attention, temperature, bestOf, beamSize, patience,
-            initialPrompt, wordTimestamps, languageModelWeight, wordLanguageModelWeight,
+            initialPrompt, wordTimestamps, languageModelWeight, wordLanguageModelWeight, compressionRatioThreshold, logProbabilityThreshold, noSpeechThreshold, noConditioning,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -104,6 +116,10 @@ internal static class TranscribeCommand
                 WordTimestamps = parsed.GetValue(wordTimestamps),
                 LanguageModelWeight = parsed.GetValue(languageModelWeight),
                 WordLanguageModelWeight = parsed.GetValue(wordLanguageModelWeight),
+                CompressionRatioThreshold = ThresholdValue(parsed, compressionRatioThreshold, defaults.CompressionRatioThreshold),
+                LogProbabilityThreshold = ThresholdValue(parsed, logProbabilityThreshold, defaults.LogProbabilityThreshold),
+                NoSpeechThreshold = ThresholdValue(parsed, noSpeechThreshold, defaults.NoSpeechThreshold),
+                ConditionOnPreviousText = !parsed.GetValue(noConditioning),
             };
             options.Validate();
             string[] inputs = parsed.GetValue(files)!;
@@ -128,6 +144,23 @@ internal static class TranscribeCommand
     }
 
     const double ProgressAfterSeconds = 60;
+    const string Never = "none";
+
+    /// <summary>An option giving a decoding threshold: a number, or "none" to turn its check off.</summary>
+    static Option<string?> Threshold(string name, string description) => new(name) { Description = description, HelpName = $"number|{Never}" };
+
+    /// <summary>The threshold <paramref name="option"/> gives: its number, null for "none", <paramref name="fallback"/> when it is not given.</summary>
+    static double? ThresholdValue(ParseResult parsed, Option<string?> option, double? fallback)
+    {
+        string? text = parsed.GetValue(option);
+        if (text == null)
+            return fallback;
+        if (text.Equals(Never, StringComparison.OrdinalIgnoreCase))
+            return null;
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value))
+            return value;
+        throw new UsageException($"{option.Name} must be a number or {Never}, not \"{text}\"");
+    }
 
     /// <summary>The name of an input's transcripts in an output directory, before the format's extension.</summary>
     static string Stem(string file) => file == AudioInput.StandardInput ? "stdin" : Path.GetFileNameWithoutExtension(file);

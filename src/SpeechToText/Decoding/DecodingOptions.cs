@@ -88,8 +88,8 @@ public sealed record DecodingOptions
     /// <summary>
     /// Throws an <see cref="ArgumentException"/> (parameter "options") naming the first option that no model could
     /// decode with and its value: a beam size or best-of below 1, a patience that is not a positive number, no
-    /// temperature or one that is negative or not a number, a language model weight below 0 or infinite, a token
-    /// limit below 1.
+    /// temperature or one that is negative or not a number, a language model weight below 0 or infinite, a threshold
+    /// that is not a finite number, a token limit below 1.
     /// </summary>
     public void Validate()
     {
@@ -112,6 +112,11 @@ public sealed record DecodingOptions
             throw Invalid($"The language model's weight must be a finite number, 0 or more; {weight} was given.");
         if (WordLanguageModelWeight is { } wordWeight && !Text.CharacterLanguageModel.IsValidWeight(wordWeight))
             throw Invalid($"The word language model's weight must be a finite number, 0 or more; {wordWeight} was given.");
+        foreach (var (name, threshold) in new[] { ("compression ratio", CompressionRatioThreshold), ("log-probability", LogProbabilityThreshold), ("no-speech", NoSpeechThreshold) })
+        {
+            if (threshold is { } value && !double.IsFinite(value))
+                throw Invalid($"The {name} threshold must be a finite number (or none); {value} was given.");
+        }
         if (MaxTokensPerWindow < 1)
             throw Invalid($"The most tokens per window must be at least 1; {MaxTokensPerWindow} was given.");
     }

@@ -107,6 +107,20 @@ public sealed class TranscribeCommandTests : IDisposable
     }
 
     [Fact]
+    public void With_every_quality_check_off_no_window_falls_back_to_a_hotter_temperature()
+    {
+        static List<double> Temperatures(params string[] options)
+        {
+            var result = SttCommandLine.Run(["transcribe", Jfk, "-m", Model, "-f", "json", "--beam-size", "1", .. options]);
+            Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+            return [.. JsonDocument.Parse(result.Output).RootElement.GetProperty("segments").EnumerateArray().Select(s => s.GetProperty("temperature").GetDouble())];
+        }
+
+        Assert.Contains(Temperatures(), t => t > 0); // the random model's text is unlikely: it falls back
+        Assert.All(Temperatures("--compression-ratio-threshold", "none", "--logprob-threshold", "none", "--no-speech-threshold", "NONE"), t => Assert.Equal(0, t));
+    }
+
+    [Fact]
     public void Format_all_writes_every_format_into_the_output_directory()
     {
         string directory = Path.Combine(_temp.Path, "out");
@@ -187,6 +201,9 @@ public sealed class TranscribeCommandTests : IDisposable
     [InlineData("--temperature", "0.5", "--best-of", "0")]
     [InlineData("--threads", "0")]
     [InlineData("-t", "-1")]
+    [InlineData("--no-speech-threshold", "often")]
+    [InlineData("--logprob-threshold", "NaN")]
+    [InlineData("--compression-ratio-threshold", "Infinity")]
     public void Contradictory_or_impossible_options_are_usage_errors(params string[] options)
     {
         var result = SttCommandLine.Run(["transcribe", Jfk, "-m", Model, .. options]);
