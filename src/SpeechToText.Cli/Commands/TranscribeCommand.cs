@@ -71,6 +71,10 @@ internal static class TranscribeCommand
         var bestOf = new Option<int>("--best-of") { Description = "Candidates sampled at temperatures above 0", DefaultValueFactory = _ => 5 };
         var beamSize = BeamSize();
         var patience = new Option<double>("--patience") { Description = "Beam search stops after beam-size x patience transcripts end", DefaultValueFactory = _ => 1.0 };
+        var lengthPenalty = new Option<double?>("--length-penalty")
+        {
+            Description = "Rank candidate transcripts by log-probability over ((5 + length) / 6)^ALPHA, ALPHA from 0 to 1 (default: per token)",
+        };
         var initialPrompt = new Option<string?>("--initial-prompt") { Description = "Text that precedes the audio (names, spelling, style)" };
         var wordTimestamps = new Option<bool>("--word-timestamps") { Description = "Time every word from the cross-attention (JSON: each segment's \"words\")" };
         var languageModelWeight = LanguageModelWeight();
@@ -90,7 +94,7 @@ internal static class TranscribeCommand
         var command = new Command("transcribe", "Transcribe speech in audio files")
         {
             files, model, language, task, format, outputDirectory, timestamps, noTimestamps, precision, threads, device, attention, temperature, bestOf, beamSize, patience,
-            initialPrompt, wordTimestamps, languageModelWeight, wordLanguageModelWeight, compressionRatioThreshold, logProbabilityThreshold, noSpeechThreshold, noConditioning,
+            lengthPenalty, initialPrompt, wordTimestamps, languageModelWeight, wordLanguageModelWeight, compressionRatioThreshold, logProbabilityThreshold, noSpeechThreshold, noConditioning,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -112,6 +116,7 @@ internal static class TranscribeCommand
                 BestOf = parsed.GetValue(bestOf),
                 BeamSize = parsed.GetValue(beamSize) ?? DefaultBeamSize, // checked now; the model's own once it is loaded
                 Patience = parsed.GetValue(patience),
+                LengthPenalty = parsed.GetValue(lengthPenalty),
                 InitialPrompt = parsed.GetValue(initialPrompt),
                 WordTimestamps = parsed.GetValue(wordTimestamps),
                 LanguageModelWeight = parsed.GetValue(languageModelWeight),

@@ -12,7 +12,8 @@ namespace SpeechToText.Decoding;
 /// next tokens under the logit filters; proposals are taken in order of total log-probability until
 /// <c>beamSize</c> unfinished ones are kept, and the proposals ending the transcript met on the way are set
 /// aside. The search stops once <c>beamSize × patience</c> transcripts have ended (or at the token limit,
-/// when the unfinished beams join them); the result is the one with the highest log-probability per token.
+/// when the unfinished beams join them); the result is the one with the highest log-probability per token (or as a
+/// length penalty ranks them: <see cref="TranscriptRanking"/>).
 /// With a <see cref="LanguageModelFusion"/>, beams propose twice as many tokens and are ranked by their fused
 /// score instead (the speech model's log-probability plus the language models' weighted scores), and a transcript
 /// ends only where the speech model gives the end at least a tenth of its most likely token's probability.
@@ -25,6 +26,7 @@ public sealed class BeamSearchDecoder
     readonly int _beamSize;
     readonly int _finishedWanted;
     readonly LanguageModelFusion? _fusion;
+    readonly double? _lengthPenalty;
 
     /// <summary>
     /// With fusion, a transcript may end only where the speech model gives the end at least this share of its most
@@ -41,21 +43,22 @@ public sealed class BeamSearchDecoder
     {
         public IReadOnlyList<int> Ids { get; } = Tokens.Select(t => t.Id).ToList();
 
-        /// <summary>The ranking score: the fused sum per sampled token (the reference's ranking without a length penalty).</summary>
-        public double Score => Fused / Math.Max(1, Tokens.Count);
     }
 
     /// <summary>
     /// Creates a decoder keeping <paramref name="beamSize"/> beams that stops after <paramref name="beamSize"/> × <paramref name="patience"/>
-    /// transcripts end, ranking them with <paramref name="fusion"/> when given.
+    /// transcripts end, ranking them with <paramref name="fusion"/> when given, under <paramref name="lengthPenalty"/>
+    /// (<see cref="TranscriptRanking"/>).
     /// </summary>
     public BeamSearchDecoder(WhisperModel model, WhisperTokenizer tokenizer, IReadOnlyList<ILogitFilter> filters, int beamSize, double patience = 1.0,
-        LanguageModelFusion? fusion = null)
+        LanguageModelFusion? fusion = null, double? lengthPenalty = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(beamSize, 1);
         if (!(patience > 0) || double.IsInfinity(patience))
             throw new ArgumentOutOfRangeException(nameof(patience), patience, "The patience must be a positive number.");
-        (_model, _tokenizer, _filters, _beamSize, _fusion) = (model, tokenizer, filters, beamSize, fusion);
+        if (lengthPenalty is { } alpha && !TranscriptRanking.IsValidPenalty(alpha))
+            throw new ArgumentOutOfRangeException(nameof(lengthPenalty), alpha, "The length penalty must be from 0 to 1.");
+        (_model, _tokenizer, _filters, _beamSize, _fusion, _lengthPenalty) = (model, tokenizer, filters, beamSize, fusion, lengthPenalty);
         _finishedWanted = Math.Max(1, (int)Math.Round(beamSize * patience));
     }
 
@@ -105,7 +108,7 @@ public sealed class BeamSearchDecoder
         }
         // Beams still unfinished at the token limit compete with the ended ones, as the reference does.
         finished.AddRange(beams.OrderByDescending(b => b.Fused).Take(Math.Max(0, _beamSize - finished.Count)));
-        var best = finished.MaxBy(h => h.Score) ?? new Hypothesis([], 0, 0);
+        var best = finished.MaxBy(h => TranscriptRanking.Score(h.Fused, h.Tokens.Count, _lengthPenalty)) ?? new Hypothesis([], 0, 0);
         return WindowDecoder.Result(_tokenizer, best.Tokens, best.LogProbability, noSpeech, temperature: 0);
     }
 

@@ -37,6 +37,12 @@ public sealed record DecodingOptions
     /// <summary>The beam search stops once <see cref="BeamSize"/> × patience transcripts have ended (the reference's 1.0 by default).</summary>
     public double Patience { get; init; } = 1.0;
 
+    /// <summary>
+    /// How candidate transcripts are ranked by length (<see cref="TranscriptRanking"/>): null divides their
+    /// log-probability by their token count; α from 0 to 1 by the Google NMT penalty ((5 + count) / 6)^α.
+    /// </summary>
+    public double? LengthPenalty { get; init; }
+
     /// <summary>Candidates sampled at temperatures above 0; the most likely one is kept.</summary>
     public int BestOf { get; init; } = 5;
 
@@ -87,7 +93,8 @@ public sealed record DecodingOptions
 
     /// <summary>
     /// Throws an <see cref="ArgumentException"/> (parameter "options") naming the first option that no model could
-    /// decode with and its value: a beam size or best-of below 1, a patience that is not a positive number, no
+    /// decode with and its value: a beam size or best-of below 1, a patience that is not a positive number, a length
+    /// penalty outside 0 to 1, no
     /// temperature or one that is negative or not a number, a language model weight below 0 or infinite, a threshold
     /// that is not a finite number, a token limit below 1.
     /// </summary>
@@ -97,6 +104,8 @@ public sealed record DecodingOptions
             throw Invalid($"The beam size must be at least 1 (1 decodes greedily); {BeamSize} was given.");
         if (!(Patience > 0) || double.IsInfinity(Patience))
             throw Invalid($"The patience must be a positive number; {Patience} was given.");
+        if (LengthPenalty is { } alpha && !TranscriptRanking.IsValidPenalty(alpha))
+            throw Invalid($"The length penalty must be from 0 to 1; {alpha} was given.");
         if (BestOf < 1)
             throw Invalid($"The number of candidates sampled (best of) must be at least 1; {BestOf} was given.");
         if (Temperatures.Count == 0)

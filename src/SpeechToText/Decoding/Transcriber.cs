@@ -164,7 +164,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     {
         var filters = Filters(options);
         var decoder = new WindowDecoder(model, tokenizer, filters);
-        var beamSearch = options.BeamSize > 1 ? new BeamSearchDecoder(model, tokenizer, filters, options.BeamSize, options.Patience, fusion) : null;
+        var beamSearch = options.BeamSize > 1 ? new BeamSearchDecoder(model, tokenizer, filters, options.BeamSize, options.Patience, fusion, options.LengthPenalty) : null;
         WindowResult? result = null;
         foreach (double temperature in options.Temperatures)
         {
@@ -173,7 +173,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
                 ? beamSearch.Decode(audio, prompt, startIndex, maxTokens, cancellation)
                 : Enumerable.Range(0, candidates)
                     .Select(_ => decoder.Decode(audio, prompt, startIndex, maxTokens, temperature, random, cancellation))
-                    .MaxBy(LikelihoodRank)!;
+                    .MaxBy(r => LikelihoodRank(r, options.LengthPenalty))!;
             if (!NeedsFallback(result, options))
                 break;
             logger?.LogDebug("temperature {Temperature}: compression {Ratio:F2}, log-probability {LogProbability:F2}; falling back",
@@ -289,9 +289,9 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         return (tooRepetitive || tooUnlikely) && !(tooUnlikely && IsSilence(result, options));
     }
 
-    /// <summary>How sampled candidates are ranked, as the reference's maximum-likelihood ranker: log-probability per sampled token.</summary>
-    internal static double LikelihoodRank(WindowResult result) =>
-        result.AverageLogProbability * (result.Tokens.Count + 1) / Math.Max(1, result.Tokens.Count);
+    /// <summary>How sampled candidates are ranked (<see cref="TranscriptRanking"/>): by default, log-probability per sampled token.</summary>
+    internal static double LikelihoodRank(WindowResult result, double? lengthPenalty = null) =>
+        TranscriptRanking.Score(result.AverageLogProbability * (result.Tokens.Count + 1), result.Tokens.Count, lengthPenalty);
 
     static bool IsSilence(WindowResult result, DecodingOptions options) =>
         options.NoSpeechThreshold is { } threshold && result.NoSpeechProbability > threshold

@@ -201,6 +201,7 @@ public sealed class TranscribeCommandTests : IDisposable
     [InlineData("--temperature", "0.5", "--best-of", "0")]
     [InlineData("--threads", "0")]
     [InlineData("-t", "-1")]
+    [InlineData("--length-penalty", "1.5")]
     [InlineData("--no-speech-threshold", "often")]
     [InlineData("--logprob-threshold", "NaN")]
     [InlineData("--compression-ratio-threshold", "Infinity")]

@@ -112,7 +112,7 @@ public class TranscriberTests(WhisperTokenizerTests.Gpt2Vocabulary vocabulary) :
         var one = Judged(1, -0.5 / 2, 0, tokens: 1);
         var three = Judged(1, -1.2 / 4, 0, tokens: 3);
 
-        Assert.Same(three, new[] { one, three }.MaxBy(Transcriber.LikelihoodRank));
+        Assert.Same(three, new[] { one, three }.MaxBy(r => Transcriber.LikelihoodRank(r)));
         Assert.Equal(-0.4, Transcriber.LikelihoodRank(three), 1e-9);
     }
 
