@@ -86,6 +86,10 @@ internal static class TranscribeCommand
             $"Retry a window hotter when its average token log-probability is below this; none: never (default {defaults.LogProbabilityThreshold})");
         var noSpeechThreshold = Threshold("--no-speech-threshold",
             $"Skip a window as silence when its no-speech probability is above this and its log-probability below --logprob-threshold; none: never (default {defaults.NoSpeechThreshold})");
+        var hallucinationSilence = new Option<double?>("--hallucination-silence-threshold")
+        {
+            Description = "With --word-timestamps: drop a segment that looks made up when this many seconds of silence surround it, and decode again after the silence",
+        };
         var noConditioning = new Option<bool>("--no-condition-on-previous-text")
         {
             Description = "Do not prompt each window with the text before it (a repetition loop cannot carry over; style and spelling may drift)",
@@ -95,11 +99,14 @@ internal static class TranscribeCommand
         {
             files, model, language, task, format, outputDirectory, timestamps, noTimestamps, precision, threads, device, attention, temperature, bestOf, beamSize, patience,
             lengthPenalty, initialPrompt, wordTimestamps, languageModelWeight, wordLanguageModelWeight, compressionRatioThreshold, logProbabilityThreshold, noSpeechThreshold, noConditioning,
+            hallucinationSilence,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
             if (parsed.GetValue(timestamps) && parsed.GetValue(noTimestamps))
                 throw new UsageException("--timestamps and --no-timestamps contradict each other");
+            if (parsed.GetValue(hallucinationSilence) != null && !parsed.GetValue(wordTimestamps))
+                throw new UsageException("--hallucination-silence-threshold needs --word-timestamps: made-up text is found by its words' timing");
             string formatName = parsed.GetValue(format)!;
             string? directory = parsed.GetValue(outputDirectory);
             if (formatName == AllFormats && directory == null)
@@ -125,6 +132,7 @@ internal static class TranscribeCommand
                 LogProbabilityThreshold = ThresholdValue(parsed, logProbabilityThreshold, defaults.LogProbabilityThreshold),
                 NoSpeechThreshold = ThresholdValue(parsed, noSpeechThreshold, defaults.NoSpeechThreshold),
                 ConditionOnPreviousText = !parsed.GetValue(noConditioning),
+                HallucinationSilenceThreshold = parsed.GetValue(hallucinationSilence),
             };
             options.Validate();
             string[] inputs = parsed.GetValue(files)!;

@@ -67,6 +67,12 @@ public sealed record DecodingOptions
     /// <summary>Whether to time each word from the cross-attention (<see cref="WordAligner"/>) and give segments their words.</summary>
     public bool WordTimestamps { get; init; }
 
+    /// <summary>
+    /// With <see cref="WordTimestamps"/>, seconds of silence around a segment that looks made up (see
+    /// <see cref="HallucinationSkipping"/>) for it to be dropped and decoding to start again after the silence; null: off.
+    /// </summary>
+    public double? HallucinationSilenceThreshold { get; init; }
+
     /// <summary>Whether a window's first token may not be a blank or the end.</summary>
     public bool SuppressBlank { get; init; } = true;
 
@@ -96,7 +102,7 @@ public sealed record DecodingOptions
     /// decode with and its value: a beam size or best-of below 1, a patience that is not a positive number, a length
     /// penalty outside 0 to 1, no
     /// temperature or one that is negative or not a number, a language model weight below 0 or infinite, a threshold
-    /// that is not a finite number, a token limit below 1.
+    /// that is not a finite number, a negative hallucination silence threshold, a token limit below 1.
     /// </summary>
     public void Validate()
     {
@@ -126,6 +132,8 @@ public sealed record DecodingOptions
             if (threshold is { } value && !double.IsFinite(value))
                 throw Invalid($"The {name} threshold must be a finite number (or none); {value} was given.");
         }
+        if (HallucinationSilenceThreshold is { } silence && !(silence >= 0 && double.IsFinite(silence)))
+            throw Invalid($"The hallucination silence threshold must be a finite number of seconds, 0 or more; {silence} was given.");
         if (MaxTokensPerWindow < 1)
             throw Invalid($"The most tokens per window must be at least 1; {MaxTokensPerWindow} was given.");
     }

@@ -115,13 +115,23 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             {
                 var wordPrompt = prompts.Build([], languageToken, options.Task, timestamps: false).Tokens;
                 segments = WithWords(segments, audio, windowFrames, wordPrompt, offset, lastSpeech);
+                bool loneTimestampEnding = EndsWithLoneTimestamp(result.Tokens, special);
                 // As the reference: unless the window was consumed whole, the next starts where its last word ends.
-                if (LastSpeech(segments) is { } end)
+                if (!loneTimestampEnding && WordTiming.LastEnd(segments) is { } end && end > offset)
+                    next = Math.Max(seek + 1, (int)Math.Round(end * FramesPerSecond));
+                if (options.HallucinationSilenceThreshold is { } threshold)
                 {
-                    if (!EndsWithLoneTimestamp(result.Tokens, special) && end > offset)
-                        next = Math.Max(seek + 1, (int)Math.Round(end * FramesPerSecond));
-                    lastSpeech = end;
+                    var window = new HallucinationSkipping.Window(seek, windowFrames, maxWindowFrames, contentFrames, loneTimestampEnding);
+                    var (kept, after) = HallucinationSkipping.Apply(window, segments, next, lastSpeech, threshold);
+                    if (kept == null)
+                    {
+                        logger?.LogDebug("{Offset:F2} s: a possible hallucination after silence; decoding again from {Seconds:F2} s", offset, after / (double)FramesPerSecond);
+                        seek = after;
+                        continue;
+                    }
+                    (segments, next) = ([.. kept], after);
                 }
+                lastSpeech = WordTiming.LastEnd(segments) ?? lastSpeech;
             }
             seek = next;
             // Instantaneous or empty segments are dropped, and so are their tokens from the next prompt.
@@ -185,7 +195,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     /// <summary>
     /// Logs a warning for each option that this model or this decoding cannot honour, rather than dropping it
     /// unsaid: a language for an English-only model, an initial prompt for a model that takes no previous text
-    /// (or whose vocabulary cannot spell it), a language model weight without a language model or with greedy decoding.
+    /// (or whose vocabulary cannot spell it), a hallucination silence threshold without word timestamps, a language model weight without a language model or with greedy decoding.
     /// </summary>
     internal void WarnOfUnusedOptions(DecodingOptions options)
     {
@@ -201,6 +211,8 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             else if (InitialPromptTokens(initial) == null)
                 logger.LogWarning("the model's vocabulary cannot spell the initial prompt: it is not used");
         }
+        if (options.HallucinationSilenceThreshold != null && !options.WordTimestamps)
+            logger.LogWarning("hallucinations are found by their words' timing: without word timestamps the hallucination silence threshold is not used");
         if (options.LanguageModelWeight is > 0 && languageModels == null)
             logger.LogWarning("the model has no language model: the language model weight is not used");
         else if (options.LanguageModelWeight is > 0 && options.BeamSize == 1)
@@ -272,10 +284,6 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         var alignment = new WordAligner(model, tokenizer).Align(audio, windowFrames, prompt, [.. segments.SelectMany(s => s.Tokens)], Language);
         return [.. WordTiming.Attach(segments, alignment, offset, lastSpeech, tokenizer.Special.EndOfText)];
     }
-
-    /// <summary>The end of the last word of <paramref name="segments"/>, else of the last segment; null for none.</summary>
-    static double? LastSpeech(List<Segment> segments) =>
-        segments.SelectMany(s => s.Words ?? []).LastOrDefault()?.End ?? segments.LastOrDefault()?.End;
 
     /// <summary>
     /// Whether a window's <paramref name="result"/> is decoded again at the next temperature: when it repeats

@@ -71,6 +71,10 @@ public static class WordTiming
         return result;
     }
 
+    /// <summary>Where the speech of <paramref name="segments"/> ends: the end of their last word, else of the last segment; null for none.</summary>
+    public static double? LastEnd(IReadOnlyList<Segment> segments) =>
+        segments.SelectMany(s => s.Words ?? []).LastOrDefault()?.End ?? (segments.Count > 0 ? segments[^1].End : null);
+
     /// <summary>The median of <paramref name="values"/> (the mean of the middle two for an even count); 0 for none.</summary>
     internal static double Median(IReadOnlyList<double> values)
     {

@@ -202,6 +202,8 @@ public sealed class TranscribeCommandTests : IDisposable
     [InlineData("--threads", "0")]
     [InlineData("-t", "-1")]
     [InlineData("--length-penalty", "1.5")]
+    [InlineData("--hallucination-silence-threshold", "2")]
+    [InlineData("--hallucination-silence-threshold", "-1", "--word-timestamps")]
     [InlineData("--no-speech-threshold", "often")]
     [InlineData("--logprob-threshold", "NaN")]
     [InlineData("--compression-ratio-threshold", "Infinity")]

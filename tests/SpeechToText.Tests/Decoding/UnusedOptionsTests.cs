@@ -55,4 +55,12 @@ public sealed class UnusedOptionsTests
             WarningsOf(new DecodingOptions { WordLanguageModelWeight = 0.3, BeamSize = 1 }, withLanguageModel: true, words));
         Assert.Empty(WarningsOf(new DecodingOptions { WordLanguageModelWeight = 0.3, BeamSize = 5 }, withLanguageModel: true, words));
     }
+
+    [Fact]
+    public void A_hallucination_silence_threshold_warns_without_word_timestamps()
+    {
+        Assert.Equal(["hallucinations are found by their words' timing: without word timestamps the hallucination silence threshold is not used"],
+            WarningsOf(new DecodingOptions { HallucinationSilenceThreshold = 2 }, withLanguageModel: false));
+        Assert.Empty(WarningsOf(new DecodingOptions { HallucinationSilenceThreshold = 2, WordTimestamps = true }, withLanguageModel: false));
+    }
 }
