@@ -85,7 +85,7 @@ internal static class TranscribeCommand
         var logProbabilityThreshold = Threshold("--logprob-threshold",
             $"Retry a window hotter when its average token log-probability is below this; none: never (default {defaults.LogProbabilityThreshold})");
         var noSpeechThreshold = Threshold("--no-speech-threshold",
-            $"Skip a window as silence when its no-speech probability is above this and its log-probability below --logprob-threshold; none: never (default {defaults.NoSpeechThreshold})");
+            $"Skip a window as silence when its no-speech probability is above this, unless its log-probability is above --logprob-threshold; none: never (default {defaults.NoSpeechThreshold})");
         var hallucinationSilence = new Option<double?>("--hallucination-silence-threshold")
         {
             Description = "With --word-timestamps: drop a segment that looks made up when this many seconds of silence surround it, and decode again after the silence",

@@ -11,7 +11,8 @@ namespace SpeechToText.Decoding;
 /// <summary>
 /// The reference long-form algorithm: a 30 s window slides over the log-mel spectrogram; each window is
 /// decoded (with temperature fallback when the result is repetitive or unlikely), split into segments at
-/// its timestamps, and the window moves to the end of the last complete segment. Windows judged silent
+/// its timestamps, and the window moves to the end of the last complete segment (with word timestamps, of its
+/// last word, unless its text ended with a lone timestamp: then past the whole window). Windows judged silent
 /// are skipped; each window is prompted with the text before it unless a hot temperature was needed.
 /// Models without timestamp tokens cannot say where a window's speech ends, so for them long audio is
 /// first cut at pauses (<see cref="PauseSplitter"/>) into pieces of at most one window (30 s, or what the
@@ -116,7 +117,8 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
                 var wordPrompt = prompts.Build([], languageToken, options.Task, timestamps: false).Tokens;
                 segments = WithWords(segments, audio, windowFrames, wordPrompt, offset, lastSpeech);
                 bool loneTimestampEnding = EndsWithLoneTimestamp(result.Tokens, special);
-                // As the reference: unless the window was consumed whole, the next starts where its last word ends.
+                // As the reference: unless the text ended with a lone timestamp, the next window starts where its last word
+                // ends; at least a frame later (the reference would decode the same window again if the word ended within 5 ms).
                 if (!loneTimestampEnding && WordTiming.LastEnd(segments) is { } end && end > offset)
                     next = Math.Max(seek + 1, (int)Math.Round(end * FramesPerSecond));
                 if (options.HallucinationSilenceThreshold is { } threshold)

@@ -104,6 +104,43 @@ public sealed class WordTimingTests
     }
 
     [Fact]
+    public void After_a_pause_a_long_second_word_gives_part_of_its_length_to_the_first()
+    {
+        // Durations 0.4, 1.4, 0.2 and 0.2 s: the median is 0.3 s, words may last 0.6 s.
+        AlignedWord[] alignment = [Aligned(" oh", 0, 0.4), Aligned(" well", 0.4, 1.8), Aligned(" then", 1.8, 2.0), Aligned(" go", 2.0, 2.2)];
+
+        var segment = WordTiming.Attach([Segment(20, 22.2, 4)], alignment, offset: 20, lastSpeech: 15, EndOfText).Single();
+
+        // The boundary is the later of half the second word's end (10.9 s) and its end less 0.6 s.
+        Assert.Equal(21.2, segment.Words![0].End, 1e-9);
+        Assert.Equal(21.2, segment.Words[1].Start, 1e-9);
+        Assert.Equal(20.6, segment.Words[0].Start, 1e-9); // and the first cut to 0.6 s
+    }
+
+    [Fact]
+    public void A_long_sentence_end_mark_loses_its_tail_before_joining_its_word()
+    {
+        // Durations 0.3, 1.5, 0.3 and 0.3 s: the median is 0.3 s, words may last 0.6 s.
+        AlignedWord[] alignment = [Aligned(" stop", 0, 0.3), Aligned("!", 0.3, 1.8), Aligned(" go", 1.8, 2.1), Aligned(" on", 2.1, 2.4)];
+
+        var segment = WordTiming.Attach([Segment(0, 2.4, 4)], alignment, offset: 0, lastSpeech: 0, EndOfText).Single();
+
+        Assert.Equal([(" stop!", 0.0, 0.3), (" go", 1.8, 2.1), (" on", 2.1, 2.4)], Times(segment)); // the mark's times are dropped with it
+    }
+
+    [Fact]
+    public void The_pause_before_a_segment_is_measured_from_the_end_of_the_segment_before_it()
+    {
+        // Durations 2, 0.3, 0.3, 1, 0.3 and 0.3 s: the median is 0.3 s, words may last 0.6 s, a pause is over 1.2 s.
+        AlignedWord[] alignment = [Aligned(" a", 0, 2), Aligned(" b", 2, 2.3), Aligned(" x", 2.3, 2.6), Aligned(" c", 2.6, 3.6), Aligned(" d", 3.6, 3.9), Aligned(" e", 3.9, 4.2)];
+
+        var segments = WordTiming.Attach([Segment(10, 12.6, 3), Segment(12.6, 14.2, 3)], alignment, offset: 10, lastSpeech: 0, EndOfText);
+
+        Assert.Equal(11.4, segments[0].Words![0].Start, 1e-9); // ends 12 s after the last speech: cut to 0.6 s
+        Assert.Equal(12.6, segments[1].Words![0].Start, 1e-9); // ends 1 s after the first segment: no pause, left alone
+    }
+
+    [Fact]
     public void A_segment_without_words_keeps_its_times()
     {
         var segment = WordTiming.Attach([Segment(3, 4, 0)], [], offset: 3, lastSpeech: 0, EndOfText).Single();
