@@ -76,6 +76,7 @@ internal static class TranscribeCommand
             Description = "Rank candidate transcripts by log-probability over ((5 + length) / 6)^ALPHA, ALPHA from 0 to 1 (default: per token)",
         };
         var initialPrompt = new Option<string?>("--initial-prompt") { Description = "Text that precedes the audio (names, spelling, style)" };
+        var carryInitialPrompt = new Option<bool>("--carry-initial-prompt") { Description = "Prompt every window with --initial-prompt, not only the first" };
         var wordTimestamps = new Option<bool>("--word-timestamps") { Description = "Time every word from the cross-attention (JSON: each segment's \"words\")" };
         var languageModelWeight = LanguageModelWeight();
         var wordLanguageModelWeight = WordLanguageModelWeight();
@@ -98,13 +99,15 @@ internal static class TranscribeCommand
         var command = new Command("transcribe", "Transcribe speech in audio files")
         {
             files, model, language, task, format, outputDirectory, timestamps, noTimestamps, precision, threads, device, attention, temperature, bestOf, beamSize, patience,
-            lengthPenalty, initialPrompt, wordTimestamps, languageModelWeight, wordLanguageModelWeight, compressionRatioThreshold, logProbabilityThreshold, noSpeechThreshold, noConditioning,
+            lengthPenalty, initialPrompt, carryInitialPrompt, wordTimestamps, languageModelWeight, wordLanguageModelWeight, compressionRatioThreshold, logProbabilityThreshold, noSpeechThreshold, noConditioning,
             hallucinationSilence,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
             if (parsed.GetValue(timestamps) && parsed.GetValue(noTimestamps))
                 throw new UsageException("--timestamps and --no-timestamps contradict each other");
+            if (parsed.GetValue(carryInitialPrompt) && parsed.GetValue(initialPrompt) == null)
+                throw new UsageException("--carry-initial-prompt needs --initial-prompt");
             if (parsed.GetValue(hallucinationSilence) != null && !parsed.GetValue(wordTimestamps))
                 throw new UsageException("--hallucination-silence-threshold needs --word-timestamps: made-up text is found by its words' timing");
             string formatName = parsed.GetValue(format)!;
@@ -125,6 +128,7 @@ internal static class TranscribeCommand
                 Patience = parsed.GetValue(patience),
                 LengthPenalty = parsed.GetValue(lengthPenalty),
                 InitialPrompt = parsed.GetValue(initialPrompt),
+                CarryInitialPrompt = parsed.GetValue(carryInitialPrompt),
                 WordTimestamps = parsed.GetValue(wordTimestamps),
                 LanguageModelWeight = parsed.GetValue(languageModelWeight),
                 WordLanguageModelWeight = parsed.GetValue(wordLanguageModelWeight),

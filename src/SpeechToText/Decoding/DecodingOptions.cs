@@ -61,6 +61,12 @@ public sealed record DecodingOptions
     /// <summary>Text to prompt the first window with (spelling, names, style).</summary>
     public string? InitialPrompt { get; init; }
 
+    /// <summary>
+    /// Whether every window is prompted with the initial prompt (then as much of the text before it as fits), not
+    /// only the first: the prompt's names and style hold throughout, even after a reset.
+    /// </summary>
+    public bool CarryInitialPrompt { get; init; }
+
     /// <summary>The latest time in seconds the first timestamp of a window may have.</summary>
     public double MaxInitialTimestamp { get; init; } = 1.0;
 

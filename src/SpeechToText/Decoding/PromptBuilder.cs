@@ -11,6 +11,20 @@ public sealed class PromptBuilder(SpecialTokens special, int textContext)
     /// <summary>The most previous-text tokens a prompt carries: half the context less one (223 for Whisper).</summary>
     public int MaxPreviousTokens => textContext / 2 - 1;
 
+    /// <summary>
+    /// The previous text for a window: the <paramref name="history"/> (the initial prompt's <paramref name="initialTokens"/>
+    /// tokens, then every segment's) from <paramref name="resetSince"/> on; with <paramref name="carryInitialPrompt"/>,
+    /// the initial prompt always, then as much of the later history since the reset as leaves room for it.
+    /// </summary>
+    public IReadOnlyList<int> Previous(IReadOnlyList<int> history, int initialTokens, int resetSince, bool carryInitialPrompt)
+    {
+        if (!carryInitialPrompt || initialTokens == 0)
+            return [.. history.Skip(resetSince)];
+        int room = Math.Max(0, MaxPreviousTokens - initialTokens);
+        var later = history.Skip(Math.Max(initialTokens, resetSince)).ToList();
+        return [.. history.Take(initialTokens), .. later.Skip(Math.Max(0, later.Count - room))];
+    }
+
     /// <summary>The prompt and the index of &lt;|startoftranscript|&gt; in it.</summary>
     public (IReadOnlyList<int> Tokens, int StartOfTranscriptIndex) Build(
         IReadOnlyList<int> previous, int? languageToken, DecodingTask task, bool timestamps)

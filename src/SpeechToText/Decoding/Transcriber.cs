@@ -73,6 +73,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         var history = new List<int>();
         if (options.InitialPrompt is { Length: > 0 } initial)
             history.AddRange(InitialPromptTokens(initial) ?? []);
+        int initialTokens = history.Count;
         int promptResetSince = 0;
         double lastSpeech = 0;
         int? languageToken = special.Multilingual ? LanguageToken(options.Language, special) : null;
@@ -100,7 +101,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
                 LanguageProbability = probability;
                 logger?.LogInformation("detected language: {Language} (p = {Probability:F2})", Language, probability);
             }
-            var previous = history.Skip(promptResetSince).ToList();
+            var previous = prompts.Previous(history, initialTokens, promptResetSince, options.CarryInitialPrompt);
             var (prompt, startIndex) = prompts.Build(previous, languageToken, options.Task, options.Timestamps);
             var result = DecodeWithFallback(audio, prompt, startIndex, maxTokens, options, fusion, random, cancellation);
 

@@ -202,6 +202,7 @@ public sealed class TranscribeCommandTests : IDisposable
     [InlineData("--threads", "0")]
     [InlineData("-t", "-1")]
     [InlineData("--length-penalty", "1.5")]
+    [InlineData("--carry-initial-prompt")]
     [InlineData("--hallucination-silence-threshold", "2")]
     [InlineData("--hallucination-silence-threshold", "-1", "--word-timestamps")]
     [InlineData("--no-speech-threshold", "often")]

@@ -70,6 +70,19 @@ public class TranscriberTests(WhisperTokenizerTests.Gpt2Vocabulary vocabulary) :
     }
 
     [Fact]
+    public void The_previous_text_starts_at_the_last_reset_unless_the_initial_prompt_is_carried()
+    {
+        var builder = new PromptBuilder(_tokenizer.Special, 448);
+        int[] history = [1, 2, 3, .. Enumerable.Range(100, 300)]; // an initial prompt of three tokens, then 300 decoded
+
+        Assert.Equal(Enumerable.Range(100 + 250, 50), builder.Previous(history, initialTokens: 3, resetSince: 253, carryInitialPrompt: false));
+        Assert.Equal([1, 2, 3, .. Enumerable.Range(100 + 250, 50)], builder.Previous(history, 3, resetSince: 253, carryInitialPrompt: true));
+        // Carried, the initial prompt keeps its place and the rest fills the 223 tokens after it.
+        Assert.Equal([1, 2, 3, .. Enumerable.Range(100 + 300 - 220, 220)], builder.Previous(history, 3, resetSince: 0, carryInitialPrompt: true));
+        Assert.Equal([1, 2, 3], builder.Previous([1, 2, 3], 3, resetSince: 3, carryInitialPrompt: true));
+    }
+
+    [Fact]
     public void Multilingual_prompts_name_the_language_and_the_task()
     {
         var special = SpecialTokens.ForVocabularySize(51865);
