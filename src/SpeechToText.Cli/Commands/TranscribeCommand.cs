@@ -153,8 +153,22 @@ internal static class TranscribeCommand
                 loggers);
             log.LogDebug("loaded {Model} in {Milliseconds} ms", modelPath, clock.ElapsedMilliseconds);
             options = options with { BeamSize = BeamSizeFor(recognizer, parsed.GetValue(beamSize)) };
+            // An input that cannot be read does not stop the others; the command then fails, naming how many.
+            var unreadable = new List<string>();
             foreach (string file in inputs)
-                Transcribe(recognizer, file, options, formats, directory, output, new ProgressBar(error), log, cancellation);
+            {
+                try
+                {
+                    Transcribe(recognizer, file, options, formats, directory, output, new ProgressBar(error), log, cancellation);
+                }
+                catch (AudioInputException e) when (inputs.Length > 1 && !cancellation.IsCancellationRequested)
+                {
+                    error.WriteLine($"stt: error: {e.Message} (skipped)");
+                    unreadable.Add(e.Input);
+                }
+            }
+            if (unreadable.Count > 0)
+                throw new AudioInputException(string.Join(", ", unreadable), $"{unreadable.Count} of {inputs.Length} inputs could not be transcribed (see above)");
             return ExitCode.Ok;
         }, cancellation)));
         return command;

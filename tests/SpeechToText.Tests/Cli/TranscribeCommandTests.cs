@@ -269,4 +269,22 @@ public sealed class TranscribeCommandTests : IDisposable
         Assert.Equal(ExitCode.InputError, bad.ExitCode);
         Assert.StartsWith($"stt: error: {corrupt}: truncated", bad.Error);
     }
+
+    [Fact]
+    public void An_unreadable_input_among_several_is_skipped_the_others_are_transcribed_and_the_command_fails_naming_it()
+    {
+        string directory = Path.Combine(_temp.Path, "out");
+        string broken = _temp.Write("broken.wav", [.. "RIFF"u8, 1, 2, 3]);
+        string copy = Path.Combine(_temp.Path, "copy.wav");
+        File.Copy(Jfk, copy);
+
+        var result = SttCommandLine.Run("transcribe", Jfk, broken, copy, "-m", Model, "-o", directory, "--temperature", "0", "--beam-size", "1");
+
+        Assert.Equal(ExitCode.InputError, result.ExitCode);
+        Assert.Contains($"stt: error: {broken}: ", result.Error);
+        Assert.Contains($"stt: error: {broken}: 1 of 3 inputs could not be transcribed (see above)", result.Error);
+        Assert.True(File.Exists(Path.Combine(directory, "jfk.txt")));
+        Assert.True(File.Exists(Path.Combine(directory, "copy.txt")), result.Error);
+        Assert.False(File.Exists(Path.Combine(directory, "broken.txt")));
+    }
 }
