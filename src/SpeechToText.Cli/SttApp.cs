@@ -102,7 +102,7 @@ public static class SttApp
     static (int Code, string Message) Classify(Exception e) => e switch
     {
         UsageException => (ExitCode.UsageError, $"stt: {e.Message}"),
-        ArgumentException { ParamName: "options" or "language" or "device" } => (ExitCode.UsageError, $"stt: {e.Message.Split(" (Parameter", 2)[0]}"),
+        ArgumentException { ParamName: "options" or "layout" or "language" or "device" } => (ExitCode.UsageError, $"stt: {e.Message.Split(" (Parameter", 2)[0]}"),
         HttpRequestException => (ExitCode.InputError, $"stt: error: download failed: {e.Message}"),
         InvalidDataException or AudioInputException or IOException or UnauthorizedAccessException => (ExitCode.InputError, $"stt: error: {e.Message}"),
         MissingDependencyException => (ExitCode.MissingDependency, $"stt: error: {e.Message}"),

@@ -87,6 +87,10 @@ internal static class TranscribeCommand
             $"Retry a window hotter when its average token log-probability is below this; none: never (default {defaults.LogProbabilityThreshold})");
         var noSpeechThreshold = Threshold("--no-speech-threshold",
             $"Skip a window as silence when its no-speech probability is above this, unless its log-probability is above --logprob-threshold; none: never (default {defaults.NoSpeechThreshold})");
+        var maxLineWidth = new Option<int?>("--max-line-width") { Description = "With --word-timestamps: subtitles (srt, vtt) wrap lines at this many characters" };
+        var maxLineCount = new Option<int?>("--max-line-count") { Description = "With --max-line-width: the most lines of a subtitle (segments then flow together)" };
+        var maxWordsPerLine = new Option<int?>("--max-words-per-line") { Description = "With --word-timestamps, without --max-line-count: the most words of a subtitle" };
+        var highlightWords = new Option<bool>("--highlight-words") { Description = "With --word-timestamps: underline each word of a subtitle while it is spoken" };
         var hallucinationSilence = new Option<double?>("--hallucination-silence-threshold")
         {
             Description = "With --word-timestamps: drop a segment that looks made up when this many seconds of silence surround it, and decode again after the silence",
@@ -100,7 +104,7 @@ internal static class TranscribeCommand
         {
             files, model, language, task, format, outputDirectory, timestamps, noTimestamps, precision, threads, device, attention, temperature, bestOf, beamSize, patience,
             lengthPenalty, initialPrompt, carryInitialPrompt, wordTimestamps, languageModelWeight, wordLanguageModelWeight, compressionRatioThreshold, logProbabilityThreshold, noSpeechThreshold, noConditioning,
-            hallucinationSilence,
+            hallucinationSilence, maxLineWidth, maxLineCount, maxWordsPerLine, highlightWords,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -108,6 +112,12 @@ internal static class TranscribeCommand
                 throw new UsageException("--timestamps and --no-timestamps contradict each other");
             if (parsed.GetValue(carryInitialPrompt) && parsed.GetValue(initialPrompt) == null)
                 throw new UsageException("--carry-initial-prompt needs --initial-prompt");
+            var layout = new SubtitleLayout(parsed.GetValue(maxLineWidth), parsed.GetValue(maxLineCount), parsed.GetValue(maxWordsPerLine), parsed.GetValue(highlightWords));
+            if (layout != new SubtitleLayout() && !parsed.GetValue(wordTimestamps))
+                throw new UsageException("--max-line-width, --max-line-count, --max-words-per-line and --highlight-words lay subtitles out from timed words: they need --word-timestamps");
+            if (layout.MaxLineCount != null && layout.MaxLineWidth == null)
+                throw new UsageException("--max-line-count counts the lines --max-line-width makes: give both");
+            layout.Validate();
             if (parsed.GetValue(hallucinationSilence) != null && !parsed.GetValue(wordTimestamps))
                 throw new UsageException("--hallucination-silence-threshold needs --word-timestamps: made-up text is found by its words' timing");
             string formatName = parsed.GetValue(format)!;
@@ -159,7 +169,7 @@ internal static class TranscribeCommand
             {
                 try
                 {
-                    Transcribe(recognizer, file, options, formats, directory, output, new ProgressBar(error), log, cancellation);
+                    Transcribe(recognizer, file, options, formats, layout, directory, output, new ProgressBar(error), log, cancellation);
                 }
                 catch (AudioInputException e) when (inputs.Length > 1 && !cancellation.IsCancellationRequested)
                 {
@@ -203,7 +213,7 @@ internal static class TranscribeCommand
             throw new UsageException($"{string.Join(" and ", shared)} would write the same transcripts ({Path.Combine(directory, shared.Key)}.*); transcribe them into different --output-dir");
     }
 
-    static void Transcribe(SpeechRecognizer recognizer, string file, DecodingOptions options, TranscriptFormat[] formats,
+    static void Transcribe(SpeechRecognizer recognizer, string file, DecodingOptions options, TranscriptFormat[] formats, SubtitleLayout layout,
         string? directory, TextWriter stdout, ProgressBar progress, ILogger log, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
@@ -212,7 +222,7 @@ internal static class TranscribeCommand
         {
             if (directory == null)
             {
-                writers.Add((TranscriptWriter.For(formats[0], stdout), null, null));
+                writers.Add((TranscriptWriter.For(formats[0], stdout, layout), null, null));
             }
             else
             {
@@ -221,7 +231,7 @@ internal static class TranscribeCommand
                 {
                     string path = Path.Combine(directory, $"{Stem(file)}.{TranscriptWriter.Extension(format)}");
                     var writer = new StreamWriter(path + ".partial");
-                    writers.Add((TranscriptWriter.For(format, writer), writer, path));
+                    writers.Add((TranscriptWriter.For(format, writer, layout), writer, path));
                 }
             }
             var samples = AudioInput.ReadAll(file, log, cancellation);

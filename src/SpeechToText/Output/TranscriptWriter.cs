@@ -38,12 +38,15 @@ public abstract class TranscriptWriter(TextWriter output)
     /// <summary>The file extension of a format, without the dot.</summary>
     public static string Extension(TranscriptFormat format) => format.ToString().ToLowerInvariant();
 
-    /// <summary>A writer of <paramref name="format"/> to <paramref name="output"/>.</summary>
-    public static TranscriptWriter For(TranscriptFormat format, TextWriter output) => format switch
+    /// <summary>
+    /// A writer of <paramref name="format"/> to <paramref name="output"/>. Subtitles (srt, vtt) of segments with words
+    /// are laid out from the words, by <paramref name="layout"/> when given.
+    /// </summary>
+    public static TranscriptWriter For(TranscriptFormat format, TextWriter output, SubtitleLayout? layout = null) => format switch
     {
         TranscriptFormat.Txt => new TxtWriter(output),
-        TranscriptFormat.Srt => new SrtWriter(output),
-        TranscriptFormat.Vtt => new VttWriter(output),
+        TranscriptFormat.Srt => new SrtWriter(output, layout ?? new SubtitleLayout()),
+        TranscriptFormat.Vtt => new VttWriter(output, layout ?? new SubtitleLayout()),
         TranscriptFormat.Json => new JsonWriter(output),
         TranscriptFormat.Tsv => new TsvWriter(output),
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
@@ -81,12 +84,14 @@ public abstract class TranscriptWriter(TextWriter output)
     {
     }
 
-    /// <summary>HH:MM:SS plus the milliseconds after <paramref name="separator"/>.</summary>
-    protected static string Clock(double seconds, char separator)
+    /// <summary>[HH:]MM:SS plus the milliseconds after <paramref name="separator"/>; the hours always, or only when there are any.</summary>
+    protected static string Clock(double seconds, char separator, bool alwaysHours = true)
     {
         long milliseconds = (long)Math.Round(Math.Max(0, seconds) * 1000);
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{milliseconds / 3_600_000:00}:{milliseconds / 60_000 % 60:00}:{milliseconds / 1000 % 60:00}{separator}{milliseconds % 1000:000}");
+        long hours = milliseconds / 3_600_000;
+        string hoursPart = alwaysHours || hours > 0 ? string.Create(CultureInfo.InvariantCulture, $"{hours:00}:") : "";
+        return hoursPart + string.Create(CultureInfo.InvariantCulture,
+            $"{milliseconds / 60_000 % 60:00}:{milliseconds / 1000 % 60:00}{separator}{milliseconds % 1000:000}");
     }
 
     /// <summary>The segment's text on one line, trimmed.</summary>
@@ -98,18 +103,90 @@ sealed class TxtWriter(TextWriter output) : TranscriptWriter(output)
     protected override void WriteSegment(Segment segment, int index) => Output.WriteLine(OneLine(segment.Text));
 }
 
-sealed class SrtWriter(TextWriter output) : TranscriptWriter(output)
+/// <summary>
+/// Subtitles: a cue per segment, or with words, per subtitle as <see cref="SubtitleBuilder"/> groups them (each
+/// word underlined in a cue of its own with <see cref="SubtitleLayout.HighlightWords"/>), as the reference writes them.
+/// </summary>
+abstract class SubtitleWriter(TextWriter output, SubtitleLayout layout) : TranscriptWriter(output)
 {
-    protected override void WriteSegment(Segment segment, int index)
+    readonly SubtitleBuilder _subtitles = new(layout);
+    bool _fromWords;
+
+    /// <summary>A cue's time.</summary>
+    protected abstract string Timestamp(double seconds);
+
+    /// <summary>Text as the format must write it.</summary>
+    protected abstract string Escape(string text);
+
+    /// <summary>Writes a cue from <paramref name="start"/> to <paramref name="end"/> (formatted times).</summary>
+    protected abstract void WriteCue(string start, string end, string text);
+
+    protected sealed override void WriteSegment(Segment segment, int index)
     {
-        Output.WriteLine(index.ToString(CultureInfo.InvariantCulture));
-        Output.WriteLine($"{Clock(segment.Start, ',')} --> {Clock(segment.End, ',')}");
-        Output.WriteLine(OneLine(segment.Text).Replace("-->", "->", StringComparison.Ordinal));
+        if (index == 1)
+            _fromWords = segment.Words != null;
+        if (!_fromWords)
+        {
+            WriteCue(Timestamp(segment.Start), Timestamp(segment.End), Escape(OneLine(segment.Text)));
+            return;
+        }
+        foreach (var subtitle in _subtitles.Add(segment))
+            WriteSubtitle(subtitle);
+    }
+
+    protected override void WriteFooter()
+    {
+        if (_fromWords && _subtitles.Finish() is { } last)
+            WriteSubtitle(last);
+    }
+
+    void WriteSubtitle(IReadOnlyList<Word> words)
+    {
+        string start = Timestamp(words[0].Start), end = Timestamp(words[^1].End);
+        var texts = words.Select(w => Escape(w.Text)).ToList();
+        string text = string.Concat(texts);
+        if (!layout.HighlightWords)
+        {
+            WriteCue(start, end, text);
+            return;
+        }
+        string last = start;
+        for (int i = 0; i < words.Count; i++)
+        {
+            string wordStart = Timestamp(words[i].Start), wordEnd = Timestamp(words[i].End);
+            if (last != wordStart)
+                WriteCue(last, wordStart, text);
+            WriteCue(wordStart, wordEnd, string.Concat(texts.Select((t, j) => j == i ? Underlined(t) : t)));
+            last = wordEnd;
+        }
+    }
+
+    /// <summary>The word underlined, its leading white space (a space, a line break) left outside the tags.</summary>
+    static string Underlined(string word)
+    {
+        int lead = word.Length - word.TrimStart().Length;
+        return $"{word[..lead]}<u>{word[lead..]}</u>";
+    }
+}
+
+sealed class SrtWriter(TextWriter output, SubtitleLayout layout) : SubtitleWriter(output, layout)
+{
+    int _cues;
+
+    protected override string Timestamp(double seconds) => Clock(seconds, ',');
+
+    protected override string Escape(string text) => text.Replace("-->", "->", StringComparison.Ordinal);
+
+    protected override void WriteCue(string start, string end, string text)
+    {
+        Output.WriteLine((++_cues).ToString(CultureInfo.InvariantCulture));
+        Output.WriteLine($"{start} --> {end}");
+        Output.WriteLine(text);
         Output.WriteLine();
     }
 }
 
-sealed class VttWriter(TextWriter output) : TranscriptWriter(output)
+sealed class VttWriter(TextWriter output, SubtitleLayout layout) : SubtitleWriter(output, layout)
 {
     protected override void WriteHeader()
     {
@@ -117,11 +194,15 @@ sealed class VttWriter(TextWriter output) : TranscriptWriter(output)
         Output.WriteLine();
     }
 
-    protected override void WriteSegment(Segment segment, int index)
+    protected override string Timestamp(double seconds) => Clock(seconds, '.', alwaysHours: false);
+
+    protected override string Escape(string text) =>
+        text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+
+    protected override void WriteCue(string start, string end, string text)
     {
-        Output.WriteLine($"{Clock(segment.Start, '.')} --> {Clock(segment.End, '.')}");
-        Output.WriteLine(OneLine(segment.Text).Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal)
-            .Replace(">", "&gt;", StringComparison.Ordinal));
+        Output.WriteLine($"{start} --> {end}");
+        Output.WriteLine(text);
         Output.WriteLine();
     }
 }

@@ -121,6 +121,20 @@ public sealed class TranscribeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Subtitle_options_lay_out_the_cues_from_the_words()
+    {
+        var result = SttCommandLine.Run("transcribe", Jfk, "-m", Model, "-f", "srt", "--temperature", "0", "--beam-size", "1",
+            "--word-timestamps", "--max-line-width", "20", "--max-line-count", "2", "--highlight-words");
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        var cues = result.Output.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(c => c.Split('\n')[2..]).ToList();
+        Assert.NotEmpty(cues);
+        Assert.All(cues, lines => Assert.InRange(lines.Length, 1, 2));
+        Assert.All(cues.SelectMany(l => l), line => Assert.True(line.Replace("<u>", "").Replace("</u>", "").Length <= 20 || !line.Trim().Contains(' '), line));
+        Assert.Contains(cues, lines => lines.Any(l => l.Contains("<u>")));
+    }
+
+    [Fact]
     public void Format_all_writes_every_format_into_the_output_directory()
     {
         string directory = Path.Combine(_temp.Path, "out");
@@ -203,6 +217,10 @@ public sealed class TranscribeCommandTests : IDisposable
     [InlineData("-t", "-1")]
     [InlineData("--length-penalty", "1.5")]
     [InlineData("--carry-initial-prompt")]
+    [InlineData("--highlight-words")]
+    [InlineData("--max-line-width", "40")]
+    [InlineData("--word-timestamps", "--max-line-count", "2")]
+    [InlineData("--word-timestamps", "--max-words-per-line", "0")]
     [InlineData("--hallucination-silence-threshold", "2")]
     [InlineData("--hallucination-silence-threshold", "-1", "--word-timestamps")]
     [InlineData("--no-speech-threshold", "often")]

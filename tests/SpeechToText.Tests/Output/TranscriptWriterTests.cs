@@ -14,10 +14,10 @@ public class TranscriptWriterTests
         Segment(3661.04, 3667.999, " ask not <what> & \"why\" --> now", 50364, 401, 50489),
     ];
 
-    static string Write(TranscriptFormat format, IEnumerable<Segment> segments)
+    static string Write(TranscriptFormat format, IEnumerable<Segment> segments, SubtitleLayout? layout = null)
     {
         using var text = new StringWriter { NewLine = "\n" };
-        var writer = TranscriptWriter.For(format, text);
+        var writer = TranscriptWriter.For(format, text, layout);
         foreach (var segment in segments)
             writer.Write(segment);
         writer.Finish();
@@ -34,11 +34,11 @@ public class TranscriptWriterTests
     }
 
     [Fact]
-    public void Vtt_has_its_header_dot_milliseconds_and_escaped_markup()
+    public void Vtt_has_its_header_dot_milliseconds_hours_only_when_there_are_any_and_escaped_markup()
     {
         Assert.Equal(
             "WEBVTT\n\n" +
-            "00:00:00.000 --> 00:00:02.500\nAnd so, my fellow Americans,\n\n" +
+            "00:00.000 --> 00:02.500\nAnd so, my fellow Americans,\n\n" +
             "01:01:01.040 --> 01:01:07.999\nask not &lt;what&gt; &amp; \"why\" --&gt; now\n\n",
             Write(TranscriptFormat.Vtt, Two));
     }
@@ -79,4 +79,69 @@ public class TranscriptWriterTests
     [InlineData(TranscriptFormat.Json, "{\"segments\": [\n], \"text\": \"\"}\n")]
     public void An_empty_transcript_is_still_a_valid_file(TranscriptFormat format, string expected) =>
         Assert.Equal(expected, Write(format, []));
+
+    /// <summary>A segment of timed words (text, start, end), spanning them.</summary>
+    static Segment Spoken(params (string Text, double Start, double End)[] words) =>
+        Segment(words[0].Start, words[^1].End, string.Concat(words.Select(w => w.Text))) with
+        {
+            Words = [.. words.Select(w => new Word(w.Start, w.End, w.Text, 0.9))],
+        };
+
+    [Fact]
+    public void Subtitles_of_timed_words_are_a_cue_per_segment_timed_by_its_words()
+    {
+        Segment[] segments = [Spoken((" Hello", 0.5, 0.9), (" world.", 1.0, 1.5)), Spoken((" Again", 2.0, 2.4))];
+
+        Assert.Equal("1\n00:00:00,500 --> 00:00:01,500\nHello world.\n\n2\n00:00:02,000 --> 00:00:02,400\nAgain\n\n",
+            Write(TranscriptFormat.Srt, segments));
+    }
+
+    [Fact]
+    public void With_a_line_width_and_count_segments_flow_into_full_subtitles_broken_at_long_pauses()
+    {
+        Segment[] segments =
+        [
+            Spoken((" one", 0, 0.5), (" two", 0.5, 1), (" three", 1, 1.5), (" four", 1.5, 2)),
+            Spoken((" five", 2, 2.5), (" six", 2.5, 3)),
+            Spoken((" seven", 7, 7.5)), // 4.5 s after the last word's start
+        ];
+
+        Assert.Equal(
+            "1\n00:00:00,000 --> 00:00:02,000\none two\nthree four\n\n" +
+            "2\n00:00:02,000 --> 00:00:03,000\nfive six\n\n" +
+            "3\n00:00:07,000 --> 00:00:07,500\nseven\n\n",
+            Write(TranscriptFormat.Srt, segments, new SubtitleLayout(MaxLineWidth: 12, MaxLineCount: 2)));
+    }
+
+    [Fact]
+    public void With_a_most_words_per_line_a_segment_is_cut_into_subtitles_of_that_many()
+    {
+        Segment[] segments = [Spoken((" a", 0, 0.2), (" b", 0.2, 0.4), (" c", 0.4, 0.6))];
+
+        Assert.Equal("1\n00:00:00,000 --> 00:00:00,400\na b\n\n2\n00:00:00,400 --> 00:00:00,600\nc\n\n",
+            Write(TranscriptFormat.Srt, segments, new SubtitleLayout(MaxWordsPerLine: 2)));
+    }
+
+    [Fact]
+    public void Highlighted_words_are_underlined_each_in_a_cue_of_its_own_with_the_plain_text_between_them()
+    {
+        Segment[] segments = [Spoken((" Hi", 0.0, 0.4), (" there", 0.6, 1.0))];
+
+        Assert.Equal(
+            "WEBVTT\n\n" +
+            "00:00.000 --> 00:00.400\n<u>Hi</u> there\n\n" +
+            "00:00.400 --> 00:00.600\nHi there\n\n" +
+            "00:00.600 --> 00:01.000\nHi <u>there</u>\n\n",
+            Write(TranscriptFormat.Vtt, segments, new SubtitleLayout(HighlightWords: true)));
+    }
+
+    [Theory]
+    [InlineData(0, null, null)]
+    [InlineData(null, -1, null)]
+    [InlineData(null, null, 0)]
+    public void A_subtitle_limit_below_one_is_refused(int? width, int? count, int? words)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new SubtitleLayout(width, count, words).Validate());
+        Assert.StartsWith("A subtitle's most ", error.Message);
+    }
 }
