@@ -11,7 +11,8 @@ namespace SpeechToText.Decoding;
 /// <param name="Temperature">The temperature the window was decoded at.</param>
 /// <param name="CompressionRatio">Gzip compression ratio of the window's text.</param>
 /// <param name="Words">The segment's timed words, when word timestamps were asked for (<see cref="DecodingOptions.WordTimestamps"/>).</param>
+/// <param name="Language">The language it was transcribed in (given, or detected from the first window).</param>
 public sealed record Segment(
     double Start, double End, string Text, IReadOnlyList<int> Tokens, IReadOnlyList<float> Probabilities,
     double AverageLogProbability, double NoSpeechProbability, double Temperature, double CompressionRatio,
-    IReadOnlyList<Word>? Words = null);
+    IReadOnlyList<Word>? Words = null, string? Language = null);

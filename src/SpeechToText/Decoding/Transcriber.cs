@@ -141,7 +141,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             foreach (var segment in segments.Where(s => s.Text.Trim().Length > 0 && s.End > s.Start))
             {
                 history.AddRange(segment.Tokens);
-                yield return segment;
+                yield return segment with { Language = Language };
             }
             if (!options.ConditionOnPreviousText || result.Temperature > HotTemperature)
                 promptResetSince = history.Count;

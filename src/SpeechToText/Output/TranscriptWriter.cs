@@ -16,7 +16,7 @@ public enum TranscriptFormat
     /// <summary>WebVTT subtitles.</summary>
     Vtt,
 
-    /// <summary>JSON with every segment's timing, text, token ids and probabilities.</summary>
+    /// <summary>JSON with every segment's timing, text, token ids and probabilities, the whole text and the language.</summary>
     Json,
 
     /// <summary>Tab-separated start and end (integer milliseconds) and text, with a header line.</summary>
@@ -222,14 +222,17 @@ sealed class JsonWriter(TextWriter output) : TranscriptWriter(output)
     {
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull, // "words" only when timed
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals, // "-Infinity" rather than a failure
     };
     readonly List<string> _texts = [];
+    string? _language;
 
     protected override void WriteHeader() => Output.Write("{\"segments\": [");
 
     protected override void WriteSegment(Segment segment, int index)
     {
         _texts.Add(segment.Text);
+        _language = segment.Language ?? _language;
         var json = new
         {
             id = index - 1,
@@ -248,6 +251,9 @@ sealed class JsonWriter(TextWriter output) : TranscriptWriter(output)
         Output.Write(JsonSerializer.Serialize(json, Options));
     }
 
-    protected override void WriteFooter() =>
-        Output.WriteLine($"\n], \"text\": {JsonSerializer.Serialize(string.Concat(_texts), Options)}}}");
+    protected override void WriteFooter()
+    {
+        string language = _language == null ? "" : $", \"language\": {JsonSerializer.Serialize(_language, Options)}";
+        Output.WriteLine($"\n], \"text\": {JsonSerializer.Serialize(string.Concat(_texts), Options)}{language}}}");
+    }
 }

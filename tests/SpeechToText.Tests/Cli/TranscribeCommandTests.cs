@@ -30,6 +30,7 @@ public sealed class TranscribeCommandTests : IDisposable
         Assert.Equal(first.Output, second.Output);
         var segments = JsonDocument.Parse(first.Output).RootElement.GetProperty("segments");
         Assert.True(segments.GetArrayLength() > 0);
+        Assert.Equal("en", JsonDocument.Parse(first.Output).RootElement.GetProperty("language").GetString()); // an English-only model
         var tokens = segments[0].GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()).ToList();
         Assert.InRange(tokens[0], 50363, 50363 + 50); // opens with a timestamp no later than 1 s
         Assert.Equal(tokens.Count, segments[0].GetProperty("probabilities").GetArrayLength());

@@ -71,6 +71,17 @@ public class TranscriptWriterTests
         Assert.Equal(" And so, my fellow Americans, ask not <what> & \"why\" --> now", document.GetProperty("text").GetString());
     }
 
+    [Fact]
+    public void Json_names_the_language_and_writes_an_impossible_log_probability_rather_than_failing()
+    {
+        var segment = Segment(0, 1, " hm", 400) with { AverageLogProbability = double.NegativeInfinity, Language = "en" };
+
+        var document = System.Text.Json.JsonDocument.Parse(Write(TranscriptFormat.Json, [segment])).RootElement;
+
+        Assert.Equal("en", document.GetProperty("language").GetString());
+        Assert.Equal("-Infinity", document.GetProperty("segments")[0].GetProperty("avg_logprob").GetString());
+    }
+
     [Theory]
     [InlineData(TranscriptFormat.Txt, "")]
     [InlineData(TranscriptFormat.Srt, "")]
