@@ -95,7 +95,7 @@ public static class SttApp
     }
 
     /// <summary>Whether Ctrl+C fired, or fires within a moment (the signal may be handled after a child's failure is).</summary>
-    static bool Interrupted(CancellationToken cancellation) =>
+    internal static bool Interrupted(CancellationToken cancellation) =>
         cancellation.CanBeCanceled && cancellation.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(250));
 
     /// <summary>The exit code and the one line to show for a failure.</summary>

@@ -117,6 +117,8 @@ internal static class TranscribeCommand
                 throw new UsageException("--max-line-width, --max-line-count, --max-words-per-line and --highlight-words lay subtitles out from timed words: they need --word-timestamps");
             if (layout.MaxLineCount != null && layout.MaxLineWidth == null)
                 throw new UsageException("--max-line-count counts the lines --max-line-width makes: give both");
+            if (layout.MaxLineCount != null && layout.MaxWordsPerLine != null)
+                throw new UsageException("--max-words-per-line cuts segments into subtitles, which --max-line-count lets flow together: give one");
             layout.Validate();
             if (parsed.GetValue(hallucinationSilence) != null && !parsed.GetValue(wordTimestamps))
                 throw new UsageException("--hallucination-silence-threshold needs --word-timestamps: made-up text is found by its words' timing");
@@ -171,7 +173,7 @@ internal static class TranscribeCommand
                 {
                     Transcribe(recognizer, file, options, formats, layout, directory, output, new ProgressBar(error), log, cancellation);
                 }
-                catch (AudioInputException e) when (inputs.Length > 1 && !cancellation.IsCancellationRequested)
+                catch (AudioInputException e) when (inputs.Length > 1 && !SttApp.Interrupted(cancellation))
                 {
                     error.WriteLine($"stt: error: {e.Message} (skipped)");
                     unreadable.Add(e.Input);

@@ -9,10 +9,10 @@ namespace SpeechToText.Decoding;
 /// the window there, the next one starting at it (at least a second in), or at the end of the audio when less than
 /// the threshold is left. A window whose last word leaves no more than the threshold of silence is consumed whole.
 /// </summary>
-public static class HallucinationSkipping
+internal static class HallucinationSkipping
 {
-    const string Punctuation = "\"'“¿([{-\"'.。,，!！?？:：”)]}、";
-    const int FramesPerSecond = 100;
+    const string Punctuation = WordTiming.PrependedPunctuation + WordTiming.AppendedPunctuation;
+    const int FramesPerSecond = Transcriber.FramesPerSecond;
     const int WordsJudged = 8;
 
     /// <summary>Where a decoded window lies, in mel frames, and whether its text ended with a lone timestamp.</summary>
@@ -33,7 +33,7 @@ public static class HallucinationSkipping
     {
         double offset = Seconds(window.Start), windowEnd = Seconds(window.Start + window.FullFrames);
         if (!window.EndsWithLoneTimestamp && WordTiming.LastEnd(segments) is { } lastWordEnd && lastWordEnd > offset)
-            seek = windowEnd - lastWordEnd > threshold ? Frame(lastWordEnd) : window.Start + window.Frames;
+            seek = windowEnd - lastWordEnd > threshold ? Math.Max(window.Start + 1, Frame(lastWordEnd)) : window.Start + window.Frames;
 
         var first = NextWorded(segments, 0);
         if (IsAnomaly(first) && first!.Start - offset > threshold)

@@ -24,7 +24,8 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
 {
     const int FramesPerToken = 2;           // each encoder position covers two mel frames
     const double HotTemperature = 0.5;      // above this, the next window is not conditioned on this one
-    const int FramesPerSecond = LogMelSpectrogram.SampleRate / LogMelSpectrogram.HopLength;
+    /// <summary>Mel frames a second.</summary>
+    internal const int FramesPerSecond = LogMelSpectrogram.SampleRate / LogMelSpectrogram.HopLength;
 
     /// <summary>The language the last transcription used (detected or given).</summary>
     public string? Language { get; private set; }
@@ -77,7 +78,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         int promptResetSince = 0;
         double lastSpeech = 0;
         int? languageToken = special.Multilingual ? LanguageToken(options.Language, special) : null;
-        Language = special.Multilingual ? options.Language : "en";
+        Language = languageToken is { } given ? Languages.Codes[given - special.FirstLanguage] : special.Multilingual ? null : "en";
         LanguageProbability = null;
         if (!special.HasTimestamps)
             options = options with { Timestamps = false };
@@ -122,7 +123,8 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
                 // ends; at least a frame later (the reference would decode the same window again if the word ended within 5 ms).
                 if (!loneTimestampEnding && WordTiming.LastEnd(segments) is { } end && end > offset)
                     next = Math.Max(seek + 1, (int)Math.Round(end * FramesPerSecond));
-                if (options.HallucinationSilenceThreshold is { } threshold)
+                // Pieces (a model without timestamps) are cut at pauses already, and are not decoded again from within.
+                if (options.HallucinationSilenceThreshold is { } threshold && pieces == null)
                 {
                     var window = new HallucinationSkipping.Window(seek, windowFrames, maxWindowFrames, contentFrames, loneTimestampEnding);
                     var (kept, after) = HallucinationSkipping.Apply(window, segments, next, lastSpeech, threshold);
@@ -216,6 +218,8 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         }
         if (options.HallucinationSilenceThreshold != null && !options.WordTimestamps)
             logger.LogWarning("hallucinations are found by their words' timing: without word timestamps the hallucination silence threshold is not used");
+        else if (options.HallucinationSilenceThreshold != null && !special.HasTimestamps)
+            logger.LogWarning("the model has no timestamp tokens (its audio is cut at pauses): the hallucination silence threshold is not used");
         if (options.LanguageModelWeight is > 0 && languageModels == null)
             logger.LogWarning("the model has no language model: the language model weight is not used");
         else if (options.LanguageModelWeight is > 0 && options.BeamSize == 1)

@@ -16,8 +16,10 @@ namespace SpeechToText.Decoding;
 public static class WordTiming
 {
     const double MaxMedianWordSeconds = 0.7;
-    const string PrependedPunctuation = "\"'“¿([{-";
-    const string AppendedPunctuation = "\"'.。,，!！?？:：”)]}、";
+    /// <summary>Punctuation that joins the word after it.</summary>
+    internal const string PrependedPunctuation = "\"'“¿([{-";
+    /// <summary>Punctuation that joins the word before it.</summary>
+    internal const string AppendedPunctuation = "\"'.。,，!！?？:：”)]}、";
     const string SentenceEnds = ".。!！?？";
 
     /// <summary>
@@ -72,7 +74,7 @@ public static class WordTiming
     }
 
     /// <summary>Where the speech of <paramref name="segments"/> ends: the end of their last word, else of the last segment; null for none.</summary>
-    public static double? LastEnd(IReadOnlyList<Segment> segments) =>
+    internal static double? LastEnd(IReadOnlyList<Segment> segments) =>
         segments.SelectMany(s => s.Words ?? []).LastOrDefault()?.End ?? (segments.Count > 0 ? segments[^1].End : null);
 
     /// <summary>The median of <paramref name="values"/> (the mean of the middle two for an even count); 0 for none.</summary>

@@ -8,7 +8,7 @@ namespace SpeechToText.Output;
 /// </summary>
 /// <param name="MaxLineWidth">The most characters in a line (a word that does not fit starts the next line).</param>
 /// <param name="MaxLineCount">With <paramref name="MaxLineWidth"/>, the most lines in a subtitle; segments then flow
-/// together, a subtitle ending when it is full or before a pause of more than 3 s.</param>
+/// together, a subtitle ending when it is full or before a word that starts more than 3 s after the one before it.</param>
 /// <param name="MaxWordsPerLine">Without <paramref name="MaxLineCount"/>, the most words in a subtitle.</param>
 /// <param name="HighlightWords">Whether each word is underlined in its own cue while it is spoken.</param>
 public sealed record SubtitleLayout(int? MaxLineWidth = null, int? MaxLineCount = null, int? MaxWordsPerLine = null, bool HighlightWords = false)

@@ -221,6 +221,7 @@ public sealed class TranscribeCommandTests : IDisposable
     [InlineData("--highlight-words")]
     [InlineData("--max-line-width", "40")]
     [InlineData("--word-timestamps", "--max-line-count", "2")]
+    [InlineData("--word-timestamps", "--max-line-width", "40", "--max-line-count", "2", "--max-words-per-line", "5")]
     [InlineData("--word-timestamps", "--max-words-per-line", "0")]
     [InlineData("--hallucination-silence-threshold", "2")]
     [InlineData("--hallucination-silence-threshold", "-1", "--word-timestamps")]

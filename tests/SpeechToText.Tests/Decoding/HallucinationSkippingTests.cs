@@ -75,6 +75,16 @@ public sealed class HallucinationSkippingTests
         Assert.Equal(5250, seek);
     }
 
+    [Fact]
+    public void The_next_window_starts_at_least_a_frame_later_even_when_the_last_word_ends_at_the_window_start()
+    {
+        var atStart = Segment((" oh", 29.8, 30.004, 0.9)); // ends 4 ms into the window
+
+        var (_, seek) = HallucinationSkipping.Apply(Window(30), [atStart], seek: 3001, lastSpeech: 29, Threshold);
+
+        Assert.Equal(3001, seek);
+    }
+
     [Theory]
     [InlineData(20, 2100)]  // 9 s of silence after the last word: the next window starts there
     [InlineData(28, 3000)]  // 1 s left: the window is consumed whole
