@@ -200,7 +200,8 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     /// <summary>
     /// Logs a warning for each option that this model or this decoding cannot honour, rather than dropping it
     /// unsaid: a language for an English-only model, an initial prompt for a model that takes no previous text
-    /// (or whose vocabulary cannot spell it), a hallucination silence threshold without word timestamps, a language model weight without a language model or with greedy decoding.
+    /// (or whose vocabulary cannot spell it), a hallucination silence threshold without word timestamps or timestamp
+    /// tokens, a language model weight without a language model or with greedy decoding.
     /// </summary>
     internal void WarnOfUnusedOptions(DecodingOptions options)
     {
