@@ -33,7 +33,7 @@ internal static class HallucinationSkipping
     {
         double offset = Seconds(window.Start), windowEnd = Seconds(window.Start + window.FullFrames);
         if (!window.EndsWithLoneTimestamp && WordTiming.LastEnd(segments) is { } lastWordEnd && lastWordEnd > offset)
-            seek = windowEnd - lastWordEnd > threshold ? Math.Max(window.Start + 1, Frame(lastWordEnd)) : window.Start + window.Frames;
+            seek = windowEnd - lastWordEnd > threshold ? Transcriber.SeekToWordEnd(window.Start, lastWordEnd) : window.Start + window.Frames;
 
         var first = NextWorded(segments, 0);
         if (IsAnomaly(first) && first!.Start - offset > threshold)

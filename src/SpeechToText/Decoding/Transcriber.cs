@@ -122,7 +122,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
                 // As the reference: unless the text ended with a lone timestamp, the next window starts where its last word
                 // ends; at least a frame later (the reference would decode the same window again if the word ended within 5 ms).
                 if (!loneTimestampEnding && WordTiming.LastEnd(segments) is { } end && end > offset)
-                    next = Math.Max(seek + 1, (int)Math.Round(end * FramesPerSecond));
+                    next = SeekToWordEnd(seek, end);
                 // Pieces (a model without timestamps) are cut at pauses already, and are not decoded again from within.
                 if (options.HallucinationSilenceThreshold is { } threshold && pieces == null)
                 {
@@ -357,6 +357,9 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         int lastTimestamp = tokens[previousCut - 1].Id - special.TimestampBegin;
         return (segments, lastTimestamp * FramesPerToken);
     }
+
+    /// <summary>The frame where the speech ending at <paramref name="seconds"/> ends, at least a frame after <paramref name="windowStart"/>.</summary>
+    internal static int SeekToWordEnd(int windowStart, double seconds) => Math.Max(windowStart + 1, (int)Math.Round(seconds * FramesPerSecond));
 
     /// <summary>Whether <paramref name="tokens"/> end with text then a timestamp: the window's speech ended in it.</summary>
     static bool EndsWithLoneTimestamp(IReadOnlyList<DecodedToken> tokens, SpecialTokens special) =>
