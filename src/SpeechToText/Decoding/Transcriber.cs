@@ -145,7 +145,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
                 history.AddRange(segment.Tokens);
                 yield return segment with { Language = Language };
             }
-            if (!options.ConditionOnPreviousText || result.Temperature > HotTemperature)
+            if (!ConditionsNextWindow(result, options))
                 promptResetSince = history.Count;
         }
     }
@@ -357,6 +357,13 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         int lastTimestamp = tokens[previousCut - 1].Id - special.TimestampBegin;
         return (segments, lastTimestamp * FramesPerToken);
     }
+
+    /// <summary>
+    /// Whether the next window's prompt carries this window's text: only when <see cref="DecodingOptions.ConditionOnPreviousText"/>
+    /// and the text was not sampled hotter than 0.5 (such text is likelier to be wrong and would lead the next window astray).
+    /// </summary>
+    internal static bool ConditionsNextWindow(WindowResult result, DecodingOptions options) =>
+        options.ConditionOnPreviousText && result.Temperature <= HotTemperature;
 
     /// <summary>The frame where the speech ending at <paramref name="seconds"/> ends, at least a frame after <paramref name="windowStart"/>.</summary>
     internal static int SeekToWordEnd(int windowStart, double seconds) => Math.Max(windowStart + 1, (int)Math.Round(seconds * FramesPerSecond));

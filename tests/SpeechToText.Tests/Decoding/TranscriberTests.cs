@@ -117,6 +117,17 @@ public class TranscriberTests(WhisperTokenizerTests.Gpt2Vocabulary vocabulary) :
         Assert.Equal(fallsBack, Transcriber.NeedsFallback(Judged(ratio, logProbability, noSpeech), new DecodingOptions()));
     }
 
+    [Theory]
+    [InlineData(true, 0.0, true)]
+    [InlineData(true, 0.4, true)]
+    [InlineData(true, 0.6, false)]   // hot text is not carried into the next prompt
+    [InlineData(false, 0.0, false)]  // --no-condition-on-previous-text: no window's text is
+    public void The_next_window_is_conditioned_on_this_ones_text_unless_turned_off_or_sampled_hot(bool condition, double temperature, bool conditioned)
+    {
+        var result = Judged(1.5, -0.3, 0.1) with { Temperature = temperature };
+        Assert.Equal(conditioned, Transcriber.ConditionsNextWindow(result, new DecodingOptions { ConditionOnPreviousText = condition }));
+    }
+
     [Fact]
     public void Sampled_candidates_rank_by_log_probability_per_sampled_token_the_end_not_counted()
     {
