@@ -101,7 +101,7 @@ internal static class LiveCommand
             {
                 // What was committed is kept even when the source fails (a microphone unplugged, a corrupt file).
                 if (outputPath != null && outputFormat is { } chosen)
-                    WriteTranscript(outputPath, chosen, session.Utterances);
+                    WriteTranscript(outputPath, chosen, session.Utterances, TranscribeCommand.TranscriptLanguage(recognizer, streaming.Decoding));
             }
             loggers.CreateLogger("live").LogInformation("{Source}: {Seconds:F1} s of audio, {Words} words committed", source.Name, session.AudioSeconds, session.Words.Count);
             if (parsed.GetValue(stats))
@@ -151,11 +151,11 @@ internal static class LiveCommand
             error.WriteLine($"against the reference: live WER {Wer(reference, live)}, offline WER {Wer(reference, offline)}");
     }
 
-    static void WriteTranscript(string path, TranscriptFormat format, IReadOnlyList<Segment> utterances)
+    static void WriteTranscript(string path, TranscriptFormat format, IReadOnlyList<Segment> utterances, string? language)
     {
         CompleteFile.Write(path, file =>
         {
-            var writer = TranscriptWriter.For(format, file);
+            var writer = TranscriptWriter.For(format, file, language: language);
             foreach (var utterance in utterances)
                 writer.Write(utterance);
             writer.Finish();

@@ -26,6 +26,10 @@ internal static class TranscribeCommand
         Description = $"Beams searched at temperature 0 (1: greedy decoding); by default the model's (generation_config.json num_beams), else {DefaultBeamSize}",
     };
 
+    /// <summary>The language a transcript names before (or without) segments: an English-only model's, or the one given.</summary>
+    internal static string? TranscriptLanguage(SpeechRecognizer recognizer, DecodingOptions options) =>
+        recognizer.Tokenizer.Special.Multilingual ? options.Language?.ToLowerInvariant() : "en";
+
     /// <summary>The beam size searched: the one <paramref name="given"/>, else the model's own, else <paramref name="fallback"/>.</summary>
     internal static int BeamSizeFor(SpeechRecognizer recognizer, int? given, int fallback = DefaultBeamSize) => given ?? recognizer.BeamSize ?? fallback;
 
@@ -220,11 +224,12 @@ internal static class TranscribeCommand
     {
         var clock = Stopwatch.StartNew();
         var writers = new List<(TranscriptWriter Writer, TextWriter? File, string? Path)>();
+        string? language = TranscriptLanguage(recognizer, options);
         try
         {
             if (directory == null)
             {
-                writers.Add((TranscriptWriter.For(formats[0], stdout, layout), null, null));
+                writers.Add((TranscriptWriter.For(formats[0], stdout, layout, language), null, null));
             }
             else
             {
@@ -233,7 +238,7 @@ internal static class TranscribeCommand
                 {
                     string path = Path.Combine(directory, $"{Stem(file)}.{TranscriptWriter.Extension(format)}");
                     var writer = new StreamWriter(path + ".partial");
-                    writers.Add((TranscriptWriter.For(format, writer, layout), writer, path));
+                    writers.Add((TranscriptWriter.For(format, writer, layout, language), writer, path));
                 }
             }
             var samples = AudioInput.ReadAll(file, log, cancellation);

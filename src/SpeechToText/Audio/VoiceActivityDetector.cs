@@ -24,6 +24,7 @@ public sealed class VoiceActivityDetector
     const int HistoryFrames = 500;     // 5 s of levels for the background
     const double BackgroundPercentile = 0.1;
     const double Silence = -100;       // the level of digital silence, dB
+    const double QuietestSpeechDb = -55;
 
     readonly Queue<double> _history = new();
     readonly float[] _frame = new float[FrameSamples];
@@ -36,7 +37,7 @@ public sealed class VoiceActivityDetector
     public double ThresholdDb { get; init; } = 12;
 
     /// <summary>The level below which nothing is speech, dB full scale (default -55).</summary>
-    public double MinimumLevelDb { get; init; } = -55;
+    public double MinimumLevelDb { get; init; } = QuietestSpeechDb;
 
     /// <summary>Loud frames in a row that begin speech (default 3: 30 ms).</summary>
     public int OnsetFrames { get; init; } = 3;
@@ -119,6 +120,20 @@ public sealed class VoiceActivityDetector
     {
         var sorted = _history.Order().ToArray();
         return sorted[(int)(BackgroundPercentile * (sorted.Length - 1))];
+    }
+
+    /// <summary>
+    /// Whether no 10 ms frame of <paramref name="samples"/> reaches the level below which nothing is speech (the default
+    /// <see cref="MinimumLevelDb"/>): there is nothing to transcribe, however the background compares.
+    /// </summary>
+    public static bool IsSilent(ReadOnlySpan<float> samples)
+    {
+        for (int i = 0; i + FrameSamples <= samples.Length; i += FrameSamples)
+        {
+            if (Level(samples.Slice(i, FrameSamples)) >= QuietestSpeechDb)
+                return false;
+        }
+        return true;
     }
 
     static double Level(ReadOnlySpan<float> frame)

@@ -36,14 +36,23 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     /// <summary>
     /// Transcribes 16 kHz mono <paramref name="samples"/>: their log-mel features with a window of padding after them.
     /// For a model without timestamp tokens, the pieces are the utterances the <see cref="VoiceActivityDetector"/>
-    /// finds, and the pauses between them are not decoded.
+    /// finds, and the pauses between them are not decoded; audio that is silent throughout
+    /// (<see cref="VoiceActivityDetector.IsSilent"/>) has no segments.
     /// </summary>
     public IEnumerable<Segment> Transcribe(float[] samples, DecodingOptions options, CancellationToken cancellation = default)
     {
         WarnOfUnusedOptions(options);
         var mel = LogMelSpectrogram.Compute(samples, model.Dimensions.MelBins, LogMelSpectrogram.WindowSamples);
         var speech = tokenizer.Special.HasTimestamps ? null : VoiceActivityDetector.Regions(samples);
-        return Transcribe(mel, mel.Frames - LogMelSpectrogram.WindowFrames, speech, options, cancellation);
+        int contentFrames = mel.Frames - LogMelSpectrogram.WindowFrames;
+        // Without a voice found, such a model decodes the whole audio (speech in steady noise is still transcribed), but
+        // not audio nowhere loud enough to be speech: it cannot say "silence", and would make up text for it.
+        if (speech is { Count: 0 } && VoiceActivityDetector.IsSilent(samples))
+        {
+            logger?.LogDebug("no sound loud enough to be speech: nothing to transcribe");
+            contentFrames = 0;
+        }
+        return Transcribe(mel, contentFrames, speech, options, cancellation);
     }
 
     /// <summary>

@@ -40,14 +40,15 @@ public abstract class TranscriptWriter(TextWriter output)
 
     /// <summary>
     /// A writer of <paramref name="format"/> to <paramref name="output"/>. Subtitles (srt, vtt) of segments with words
-    /// are laid out from the words, by <paramref name="layout"/> when given.
+    /// are laid out from the words, by <paramref name="layout"/> when given. JSON names <paramref name="language"/> (a
+    /// code such as "en") until a segment names its own, so that a transcript without speech still has a language.
     /// </summary>
-    public static TranscriptWriter For(TranscriptFormat format, TextWriter output, SubtitleLayout? layout = null) => format switch
+    public static TranscriptWriter For(TranscriptFormat format, TextWriter output, SubtitleLayout? layout = null, string? language = null) => format switch
     {
         TranscriptFormat.Txt => new TxtWriter(output),
         TranscriptFormat.Srt => new SrtWriter(output, layout ?? new SubtitleLayout()),
         TranscriptFormat.Vtt => new VttWriter(output, layout ?? new SubtitleLayout()),
-        TranscriptFormat.Json => new JsonWriter(output),
+        TranscriptFormat.Json => new JsonWriter(output, language),
         TranscriptFormat.Tsv => new TsvWriter(output),
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
@@ -216,7 +217,7 @@ sealed class TsvWriter(TextWriter output) : TranscriptWriter(output)
             $"{Math.Round(segment.Start * 1000):0}\t{Math.Round(segment.End * 1000):0}\t{OneLine(segment.Text)}"));
 }
 
-sealed class JsonWriter(TextWriter output) : TranscriptWriter(output)
+sealed class JsonWriter(TextWriter output, string? language) : TranscriptWriter(output)
 {
     static readonly JsonSerializerOptions Options = new()
     {
@@ -225,7 +226,7 @@ sealed class JsonWriter(TextWriter output) : TranscriptWriter(output)
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals, // "-Infinity" rather than a failure
     };
     readonly List<string> _texts = [];
-    string? _language;
+    string? _language = language;
 
     protected override void WriteHeader() => Output.Write("{\"segments\": [");
 

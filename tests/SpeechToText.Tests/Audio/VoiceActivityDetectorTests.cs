@@ -99,6 +99,15 @@ public sealed class VoiceActivityDetectorTests
     }
 
     [Fact]
+    public void Audio_is_silent_when_no_frame_reaches_the_minimum_level_of_speech_whatever_its_background()
+    {
+        Assert.True(VoiceActivityDetector.IsSilent(new float[3 * Rate]));
+        Assert.True(VoiceActivityDetector.IsSilent(Signal(3, background: 0, (1.0, 2.0, 0.0005))));  // about -70 dB
+        Assert.False(VoiceActivityDetector.IsSilent(Signal(3, background: 0.05)));                   // steady noise, no speech found in it
+        Assert.False(VoiceActivityDetector.IsSilent(Signal(3, background: 0, (2.98, 2.99, 0.1))));   // one loud frame
+    }
+
+    [Fact]
     public void The_bundled_short_sample_is_one_stretch_of_speech()
     {
         var samples = AudioInput.ReadAll(Repository.Sample("short.wav"));

@@ -18,6 +18,19 @@ public sealed class TranscribeCommandTests : IDisposable
     static string Jfk => SharedData.PathOf("oracle/jfk.wav");
 
     [Fact]
+    public void Json_of_silence_has_no_segments_and_still_names_the_language()
+    {
+        string silence = _temp.Write("silence.wav", TestAudio.Wav16(new short[16000 * 3]));
+
+        var result = SttCommandLine.Run("transcribe", silence, "-f", "json"); // the bundled model: English only
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        var document = JsonDocument.Parse(result.Output).RootElement;
+        Assert.Equal(0, document.GetProperty("segments").GetArrayLength());
+        Assert.Equal("en", document.GetProperty("language").GetString());
+    }
+
+    [Fact]
     public void Json_output_is_deterministic_and_carries_timestamped_segments_with_token_ids()
     {
         // Greedy and one thread: the random model's beams tie to the last bits, and libtorch's sums vary in their last

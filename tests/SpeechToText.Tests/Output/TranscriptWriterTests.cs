@@ -14,10 +14,10 @@ public class TranscriptWriterTests
         Segment(3661.04, 3667.999, " ask not <what> & \"why\" --> now", 50364, 401, 50489),
     ];
 
-    static string Write(TranscriptFormat format, IEnumerable<Segment> segments, SubtitleLayout? layout = null)
+    static string Write(TranscriptFormat format, IEnumerable<Segment> segments, SubtitleLayout? layout = null, string? language = null)
     {
         using var text = new StringWriter { NewLine = "\n" };
-        var writer = TranscriptWriter.For(format, text, layout);
+        var writer = TranscriptWriter.For(format, text, layout, language);
         foreach (var segment in segments)
             writer.Write(segment);
         writer.Finish();
@@ -90,6 +90,16 @@ public class TranscriptWriterTests
     [InlineData(TranscriptFormat.Json, "{\"segments\": [\n], \"text\": \"\"}\n")]
     public void An_empty_transcript_is_still_a_valid_file(TranscriptFormat format, string expected) =>
         Assert.Equal(expected, Write(format, []));
+
+    [Fact]
+    public void Json_names_the_language_it_was_given_until_a_segment_names_its_own()
+    {
+        static string? LanguageOf(IEnumerable<Segment> segments) =>
+            System.Text.Json.JsonDocument.Parse(Write(TranscriptFormat.Json, segments, language: "de")).RootElement.GetProperty("language").GetString();
+
+        Assert.Equal("de", LanguageOf([]));
+        Assert.Equal("fr", LanguageOf([Segment(0, 1, " Bonjour", 400) with { Language = "fr" }]));
+    }
 
     /// <summary>A segment of timed words (text, start, end), spanning them.</summary>
     static Segment Spoken(params (string Text, double Start, double End)[] words) =>
