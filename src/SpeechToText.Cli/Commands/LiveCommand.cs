@@ -199,7 +199,7 @@ internal static class LiveCommand
             }
             else if (e is EndOfUtterance && _utterance.Count > 0)
             {
-                Utterances.Add(Utterance(_utterance));
+                Utterances.Add(Utterance(_utterance) with { Language = stream.Language });
                 _utterance.Clear();
             }
             view.Show(e);

@@ -24,7 +24,7 @@ public sealed class VoiceActivityDetector
     const int HistoryFrames = 500;     // 5 s of levels for the background
     const double BackgroundPercentile = 0.1;
     const double Silence = -100;       // the level of digital silence, dB
-    const double QuietestSpeechDb = -55;
+    const double Inaudible = -70;      // the level below which a whole recording is silence, dB
 
     readonly Queue<double> _history = new();
     readonly float[] _frame = new float[FrameSamples];
@@ -37,7 +37,7 @@ public sealed class VoiceActivityDetector
     public double ThresholdDb { get; init; } = 12;
 
     /// <summary>The level below which nothing is speech, dB full scale (default -55).</summary>
-    public double MinimumLevelDb { get; init; } = QuietestSpeechDb;
+    public double MinimumLevelDb { get; init; } = -55;
 
     /// <summary>Loud frames in a row that begin speech (default 3: 30 ms).</summary>
     public int OnsetFrames { get; init; } = 3;
@@ -123,14 +123,15 @@ public sealed class VoiceActivityDetector
     }
 
     /// <summary>
-    /// Whether no 10 ms frame of <paramref name="samples"/> reaches the level below which nothing is speech (the default
-    /// <see cref="MinimumLevelDb"/>): there is nothing to transcribe, however the background compares.
+    /// Whether no 10 ms frame of <paramref name="samples"/> reaches -70 dB (full scale = 0 dB): digital silence, or as
+    /// good as, with nothing to transcribe. The floor lies well below <see cref="MinimumLevelDb"/>'s, so that a
+    /// recording made too quiet for the detector is still transcribed. Audio shorter than a frame is silent.
     /// </summary>
     public static bool IsSilent(ReadOnlySpan<float> samples)
     {
         for (int i = 0; i + FrameSamples <= samples.Length; i += FrameSamples)
         {
-            if (Level(samples.Slice(i, FrameSamples)) >= QuietestSpeechDb)
+            if (Level(samples.Slice(i, FrameSamples)) >= Inaudible)
                 return false;
         }
         return true;

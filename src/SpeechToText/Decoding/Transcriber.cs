@@ -58,7 +58,8 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     /// <summary>
     /// Transcribes <paramref name="mel"/>, which holds <paramref name="contentFrames"/> frames of audio
     /// followed by at least a window of padding (see <see cref="LogMelSpectrogram.WindowSamples"/>).
-    /// Segments are produced window by window.
+    /// Segments are produced window by window. Without the samples there is no voice activity to go by: a model
+    /// without timestamp tokens is given every frame, in pieces cut at the quietest moments.
     /// </summary>
     public IEnumerable<Segment> Transcribe(LogMelSpectrogram mel, int contentFrames, DecodingOptions options, CancellationToken cancellation = default) =>
         Transcribe(mel, contentFrames, speech: null, options, cancellation);

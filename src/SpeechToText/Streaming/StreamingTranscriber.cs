@@ -107,6 +107,9 @@ public sealed class StreamingTranscriber
         _mel = new StreamingLogMel(model.Dimensions.MelBins);
     }
 
+    /// <summary>The language of the last decode (given, detected, or English for an English-only model); null before any.</summary>
+    public string? Language => _transcriber.Language;
+
     /// <summary>Seconds of audio in the buffer (what the next decode covers).</summary>
     public double BufferSeconds => _frames.Count / (double)FramesPerSecond;
 

@@ -99,10 +99,13 @@ public sealed class VoiceActivityDetectorTests
     }
 
     [Fact]
-    public void Audio_is_silent_when_no_frame_reaches_the_minimum_level_of_speech_whatever_its_background()
+    public void Audio_is_silent_when_no_frame_reaches_minus_70_dB_whatever_its_background()
     {
+        static float[] Tone(double db) => TestAudio.Sine(440, Rate, 3, amplitude: Math.Sqrt(2) * Math.Pow(10, db / 20)); // mean square at db
+
         Assert.True(VoiceActivityDetector.IsSilent(new float[3 * Rate]));
-        Assert.True(VoiceActivityDetector.IsSilent(Signal(3, background: 0, (1.0, 2.0, 0.0005))));  // about -70 dB
+        Assert.True(VoiceActivityDetector.IsSilent(Tone(-73)));
+        Assert.False(VoiceActivityDetector.IsSilent(Tone(-67)));                                    // too quiet for the detector, still transcribed
         Assert.False(VoiceActivityDetector.IsSilent(Signal(3, background: 0.05)));                   // steady noise, no speech found in it
         Assert.False(VoiceActivityDetector.IsSilent(Signal(3, background: 0, (2.98, 2.99, 0.1))));   // one loud frame
     }

@@ -19,8 +19,9 @@ public sealed class LiveCommandTests : IDisposable
 
         Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
         Assert.Matches(@"^\[00:00\.\d\d --> 00:0\d\.\d\d\] \w", result.Output);
-        var segments = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("segments");
-        var utterance = Assert.Single(segments.EnumerateArray());
+        var transcript = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        var utterance = Assert.Single(transcript.GetProperty("segments").EnumerateArray());
+        Assert.Equal("en", transcript.GetProperty("language").GetString());
         var committed = string.Join(' ', result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line[(line.IndexOf(']') + 2)..]));
         Assert.Equal(committed, utterance.GetProperty("text").GetString()!.Trim());
         Assert.NotEmpty(utterance.GetProperty("words").EnumerateArray());

@@ -119,7 +119,7 @@ public class TranscriberTests(WhisperTokenizerTests.Gpt2Vocabulary vocabulary) :
 
     [Theory]
     [InlineData(true, 0.0, true)]
-    [InlineData(true, 0.4, true)]
+    [InlineData(true, 0.5, true)]
     [InlineData(true, 0.6, false)]   // hot text is not carried into the next prompt
     [InlineData(false, 0.0, false)]  // --no-condition-on-previous-text: no window's text is
     public void The_next_window_is_conditioned_on_this_ones_text_unless_turned_off_or_sampled_hot(bool condition, double temperature, bool conditioned)
