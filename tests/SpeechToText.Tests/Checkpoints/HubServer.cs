@@ -11,7 +11,7 @@ namespace SpeechToText.Tests.Checkpoints;
 /// </summary>
 internal sealed class HubServer : IDisposable
 {
-    readonly HttpListener _listener = new();
+    readonly HttpListener _listener;
     readonly string _root;
     readonly Task _serving;
 
@@ -19,11 +19,28 @@ internal sealed class HubServer : IDisposable
     {
         _root = root;
         Repository = repository;
-        int port = FreePort();
-        Endpoint = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(Endpoint.ToString());
-        _listener.Start();
+        (_listener, Endpoint) = Listen();
         _serving = Task.Run(ServeAsync);
+    }
+
+    /// <summary>A listener on a free port: a test running beside may take the port between its choice and the listening, so a few are tried.</summary>
+    static (HttpListener Listener, Uri Endpoint) Listen()
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var endpoint = new Uri($"http://127.0.0.1:{FreePort()}/");
+            var listener = new HttpListener();
+            listener.Prefixes.Add(endpoint.ToString());
+            try
+            {
+                listener.Start();
+                return (listener, endpoint);
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                listener.Close();
+            }
+        }
     }
 
     public Uri Endpoint { get; }
