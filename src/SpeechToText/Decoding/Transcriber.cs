@@ -46,10 +46,10 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         var speech = tokenizer.Special.HasTimestamps ? null : VoiceActivityDetector.Regions(samples);
         int contentFrames = mel.Frames - LogMelSpectrogram.WindowFrames;
         // Without a voice found, such a model decodes the whole audio (speech in steady noise is still transcribed), but
-        // not audio nowhere loud enough to be speech: it cannot say "silence", and would make up text for it.
+        // not audio silent throughout: it cannot say "silence", and would make up text for it.
         if (speech is { Count: 0 } && VoiceActivityDetector.IsSilent(samples))
         {
-            logger?.LogDebug("no sound loud enough to be speech: nothing to transcribe");
+            logger?.LogDebug("the audio is silent throughout: nothing to transcribe");
             contentFrames = 0;
         }
         return Transcribe(mel, contentFrames, speech, options, cancellation);
