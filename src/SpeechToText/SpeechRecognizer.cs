@@ -112,6 +112,12 @@ public sealed class SpeechRecognizer : IDisposable
         }
     }
 
+    /// <summary>
+    /// The language a transcription with <paramref name="options"/> is in before any detection: the one given, English
+    /// for an English-only model, else null (it is detected from the audio).
+    /// </summary>
+    public string? KnownLanguage(DecodingOptions options) => Transcriber.LanguageBeforeDetection(Tokenizer.Special, options.Language);
+
     /// <summary>Transcribes an audio file (any format; "-" for standard input).</summary>
     public IAsyncEnumerable<Segment> TranscribeAsync(string path, DecodingOptions? options = null, CancellationToken cancellation = default) =>
         TranscribeAsync(() => AudioInput.ReadAll(path, _loggers?.CreateLogger<SpeechRecognizer>(), cancellation), options, cancellation);

@@ -101,7 +101,7 @@ internal static class LiveCommand
             {
                 // What was committed is kept even when the source fails (a microphone unplugged, a corrupt file).
                 if (outputPath != null && outputFormat is { } chosen)
-                    WriteTranscript(outputPath, chosen, session.Utterances, TranscribeCommand.TranscriptLanguage(recognizer, streaming.Decoding));
+                    WriteTranscript(outputPath, chosen, session.Utterances, recognizer.KnownLanguage(streaming.Decoding));
             }
             loggers.CreateLogger("live").LogInformation("{Source}: {Seconds:F1} s of audio, {Words} words committed", source.Name, session.AudioSeconds, session.Words.Count);
             if (parsed.GetValue(stats))

@@ -26,10 +26,6 @@ internal static class TranscribeCommand
         Description = $"Beams searched at temperature 0 (1: greedy decoding); by default the model's (generation_config.json num_beams), else {DefaultBeamSize}",
     };
 
-    /// <summary>The language a transcript names before (or without) segments: an English-only model's, or the one given.</summary>
-    internal static string? TranscriptLanguage(SpeechRecognizer recognizer, DecodingOptions options) =>
-        recognizer.Tokenizer.Special.Multilingual ? options.Language?.ToLowerInvariant() : "en";
-
     /// <summary>The beam size searched: the one <paramref name="given"/>, else the model's own, else <paramref name="fallback"/>.</summary>
     internal static int BeamSizeFor(SpeechRecognizer recognizer, int? given, int fallback = DefaultBeamSize) => given ?? recognizer.BeamSize ?? fallback;
 
@@ -224,7 +220,7 @@ internal static class TranscribeCommand
     {
         var clock = Stopwatch.StartNew();
         var writers = new List<(TranscriptWriter Writer, TextWriter? File, string? Path)>();
-        string? language = TranscriptLanguage(recognizer, options);
+        string? language = recognizer.KnownLanguage(options); // named by the transcript even without segments
         try
         {
             if (directory == null)

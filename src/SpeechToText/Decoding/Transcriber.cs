@@ -88,7 +88,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         int promptResetSince = 0;
         double lastSpeech = 0;
         int? languageToken = special.Multilingual ? LanguageToken(options.Language, special) : null;
-        Language = languageToken is { } given ? Languages.Codes[given - special.FirstLanguage] : special.Multilingual ? null : "en";
+        Language = LanguageBeforeDetection(special, options.Language);
         LanguageProbability = null;
         if (!special.HasTimestamps)
             options = options with { Timestamps = false };
@@ -367,6 +367,13 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         int lastTimestamp = tokens[previousCut - 1].Id - special.TimestampBegin;
         return (segments, lastTimestamp * FramesPerToken);
     }
+
+    /// <summary>
+    /// The language of a transcription before any detection: the <paramref name="given"/> one (as its code), English for an
+    /// English-only model (whatever was given), else null (it is detected).
+    /// </summary>
+    internal static string? LanguageBeforeDetection(SpecialTokens special, string? given) =>
+        !special.Multilingual ? "en" : given == null ? null : Languages.Codes[special.LanguageToken(given) - special.FirstLanguage];
 
     /// <summary>
     /// Whether the next window's prompt carries this window's text: only when <see cref="DecodingOptions.ConditionOnPreviousText"/>
