@@ -118,6 +118,14 @@ public sealed class SpeechRecognizer : IDisposable
     /// </summary>
     public string? KnownLanguage(DecodingOptions options) => Transcriber.LanguageBeforeDetection(Tokenizer.Special, options.Language);
 
+    /// <summary>
+    /// The language spoken in 16 kHz mono <paramref name="samples"/> and its probability among languages, judged from their
+    /// first 30 s as the reference does (see <see cref="Transcriber.DetectLanguage(float[])"/>); English for an English-only model.
+    /// Given as <see cref="DecodingOptions.Language"/>, it spares the transcription its own detection.
+    /// </summary>
+    public (string Language, double Probability) DetectLanguage(float[] samples) =>
+        new Transcriber(_model, Tokenizer, _loggers?.CreateLogger<Transcriber>(), LanguageModels).DetectLanguage(samples);
+
     /// <summary>Transcribes an audio file (any format; "-" for standard input).</summary>
     public IAsyncEnumerable<Segment> TranscribeAsync(string path, DecodingOptions? options = null, CancellationToken cancellation = default) =>
         TranscribeAsync(() => AudioInput.ReadAll(path, _loggers?.CreateLogger<SpeechRecognizer>(), cancellation), options, cancellation);

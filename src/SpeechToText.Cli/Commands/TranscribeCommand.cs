@@ -219,8 +219,11 @@ internal static class TranscribeCommand
         string? directory, TextWriter stdout, ProgressBar progress, ILogger log, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
+        var samples = AudioInput.ReadAll(file, log, cancellation);
+        // Detected before transcribing, as the reference does, so that a transcript without segments still names it.
+        string language = recognizer.KnownLanguage(options) ?? recognizer.DetectLanguage(samples).Language;
+        options = options with { Language = language };
         var writers = new List<(TranscriptWriter Writer, TextWriter? File, string? Path)>();
-        string? language = recognizer.KnownLanguage(options); // named by the transcript even without segments
         try
         {
             if (directory == null)
@@ -237,7 +240,6 @@ internal static class TranscribeCommand
                     writers.Add((TranscriptWriter.For(format, writer, layout, language), writer, path));
                 }
             }
-            var samples = AudioInput.ReadAll(file, log, cancellation);
             double duration = samples.Length / (double)AudioInput.SampleRate, end = 0;
             var segments = recognizer.TranscribeAsync(samples, options, cancellation).ToBlockingEnumerable(cancellation);
             foreach (var segment in segments)

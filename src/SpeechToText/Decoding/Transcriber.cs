@@ -78,8 +78,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         // a model that cannot be prompted with previous text may use the whole context.
         int maxTokens = options.MaxTokensPerWindow
             ?? (int)(special.StartOfPrevious == SpecialTokens.Absent ? model.Decoder.Context - 1 : model.Decoder.Context / 2);
-        // A window is 30 s, or less for a model with fewer audio positions.
-        int maxWindowFrames = Math.Min(LogMelSpectrogram.WindowFrames, FramesPerToken * model.Dimensions.AudioContext);
+        int maxWindowFrames = MaxWindowFrames;
         var random = new Random(options.Seed);
         var history = new List<int>();
         if (options.InitialPrompt is { Length: > 0 } initial)
@@ -108,9 +107,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             if (special.Multilingual && languageToken == null)
             {
                 (languageToken, double probability) = DetectLanguage(mel, seek, windowFrames, maxWindowFrames, audio);
-                Language = Languages.Codes[languageToken.Value - special.FirstLanguage];
-                LanguageProbability = probability;
-                logger?.LogInformation("detected language: {Language} (p = {Probability:F2})", Language, probability);
+                (Language, LanguageProbability) = (Named(languageToken.Value, probability), probability);
             }
             var previous = prompts.Previous(history, initialTokens, promptResetSince, options.CarryInitialPrompt);
             var (prompt, startIndex) = prompts.Build(previous, languageToken, options.Task, options.Timestamps);
@@ -168,6 +165,38 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         var window = torch.tensor(mel.Window(seek, frames, width), [1, mel.MelBins, width]);
         var features = model.Encoder.Forward(window.to_type(model.DType));
         return model.Decoder.CrossAttention(features);
+    }
+
+    /// <summary>
+    /// The language spoken in 16 kHz mono <paramref name="samples"/> and its probability among languages, judged as the
+    /// reference does before it transcribes: from the first window of their features, which after a clip shorter than a
+    /// window holds the log-mel of silence (a variable-length model hears the clip alone, as it decodes it). An
+    /// English-only model's is English.
+    /// </summary>
+    public (string Language, double Probability) DetectLanguage(float[] samples)
+    {
+        var special = tokenizer.Special;
+        if (!special.Multilingual)
+            return ("en", 1);
+        var mel = LogMelSpectrogram.Compute(samples, model.Dimensions.MelBins, LogMelSpectrogram.WindowSamples);
+        int window = MaxWindowFrames;
+        int frames = model.VariableLengthAudio
+            ? Math.Clamp(mel.Frames - LogMelSpectrogram.WindowFrames, 1, ClipFeatures.MaxAudioFrames(model, window))
+            : window;
+        using var audio = Encode(mel, 0, frames, ClipFeatures.Width(model, frames, window));
+        var (token, probability) = LanguageDetector.Detect(model, special, audio);
+        return (Named(token, probability), probability);
+    }
+
+    /// <summary>A window's frames: 30 s, or less for a model with fewer audio positions.</summary>
+    int MaxWindowFrames => Math.Min(LogMelSpectrogram.WindowFrames, FramesPerToken * model.Dimensions.AudioContext);
+
+    /// <summary>The code of the detected language <paramref name="token"/>, logged with its probability.</summary>
+    string Named(int token, double probability)
+    {
+        string language = Languages.Codes[token - tokenizer.Special.FirstLanguage];
+        logger?.LogInformation("detected language: {Language} (p = {Probability:F2})", language, probability);
+        return language;
     }
 
     /// <summary>

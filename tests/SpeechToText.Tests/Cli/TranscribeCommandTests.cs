@@ -1,6 +1,9 @@
 using System.Text.Json;
+using SpeechToText.Checkpoints;
 using SpeechToText.Cli;
 using SpeechToText.Cli.Commands;
+using SpeechToText.Modeling;
+using SpeechToText.Tests.Modeling;
 
 namespace SpeechToText.Tests.Cli;
 
@@ -28,6 +31,26 @@ public sealed class TranscribeCommandTests : IDisposable
         var document = JsonDocument.Parse(result.Output).RootElement;
         Assert.Equal(0, document.GetProperty("segments").GetArrayLength());
         Assert.Equal("en", document.GetProperty("language").GetString());
+    }
+
+    [Fact]
+    public void Json_of_no_audio_names_the_language_a_multilingual_model_detects_in_it()
+    {
+        var dimensions = new ModelDimensions(80, 30, 16, 2, 1, 51865, 16, 16, 2, 1);
+        using var model = WhisperModelTests.RandomModel(dimensions, 23);
+        using var oracle = GgmlCheckpoint.Read(Model);
+        string multilingual = _temp.File("multilingual.bin"), empty = _temp.Write("empty.wav", TestAudio.Wav16([]));
+        GgmlCheckpoint.Write(multilingual, dimensions, oracle.Vocabulary, model.state_dict(), float16: false);
+
+        var result = SttCommandLine.Run("transcribe", empty, "-m", multilingual, "-f", "json");
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        var document = JsonDocument.Parse(result.Output).RootElement;
+        Assert.Equal(0, document.GetProperty("segments").GetArrayLength());
+        using var recognizer = SpeechRecognizer.Load(multilingual);
+        Assert.Equal(recognizer.DetectLanguage([]).Language, document.GetProperty("language").GetString());
+        using var english = SpeechRecognizer.Load(Model);
+        Assert.Equal(("en", 1.0), english.DetectLanguage([])); // an English-only model's, without judging
     }
 
     [Fact]

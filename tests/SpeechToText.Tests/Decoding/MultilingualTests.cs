@@ -57,6 +57,35 @@ public class MultilingualTests(Text.WhisperTokenizerTests.Gpt2Vocabulary vocabul
     }
 
     [Fact]
+    public void Detection_before_transcribing_judges_as_the_transcription_s_own()
+    {
+        var (transcriber, _, model) = Setup();
+        using (model)
+        {
+            var samples = AudioInput.ReadAll(SharedData.PathOf("oracle/jfk.wav"));
+            _ = transcriber.Transcribe(samples, new DecodingOptions { Temperatures = [0.0], MaxTokensPerWindow = 1 }).ToList();
+
+            var (language, probability) = transcriber.DetectLanguage(samples);
+
+            Assert.Equal(transcriber.Language, language);
+            Assert.Equal(transcriber.LanguageProbability!.Value, probability, 1e-9);
+        }
+    }
+
+    [Fact]
+    public void Audio_without_a_sample_is_judged_from_the_padding_s_silence_as_the_reference_does()
+    {
+        var (transcriber, _, model) = Setup();
+        using (model)
+        {
+            var (language, probability) = transcriber.DetectLanguage([]);
+
+            Assert.Contains(language, Languages.Codes.Take(99)); // the languages of a 51,865-token vocabulary
+            Assert.InRange(probability, 1.0 / 99, 1);
+        }
+    }
+
+    [Fact]
     public void An_unknown_language_is_rejected_by_name()
     {
         var (transcriber, mel, model) = Setup();
