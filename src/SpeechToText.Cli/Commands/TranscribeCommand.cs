@@ -220,9 +220,13 @@ internal static class TranscribeCommand
     {
         var clock = Stopwatch.StartNew();
         var samples = AudioInput.ReadAll(file, log, cancellation);
-        // Detected before transcribing, as the reference does, so that a transcript without segments still names it.
-        string language = recognizer.KnownLanguage(options) ?? recognizer.DetectLanguage(samples).Language;
-        options = options with { Language = language };
+        string? language = recognizer.KnownLanguage(options);
+        if (language == null)
+        {
+            // Detected before transcribing, as the reference does, so that a transcript without segments still names it.
+            language = recognizer.DetectLanguage(samples).Language;
+            options = options with { Language = language };
+        }
         var writers = new List<(TranscriptWriter Writer, TextWriter? File, string? Path)>();
         try
         {

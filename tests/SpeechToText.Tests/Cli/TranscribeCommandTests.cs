@@ -54,6 +54,16 @@ public sealed class TranscribeCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_language_given_to_an_english_only_model_is_named_as_not_used()
+    {
+        var result = SttCommandLine.Run("transcribe", Jfk, "-m", Model, "-l", "de", "--temperature", "0", "--beam-size", "1", "-f", "json");
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        Assert.Contains("the model is English-only: the language \"de\" is not used; it transcribes English", result.Error);
+        Assert.Equal("en", JsonDocument.Parse(result.Output).RootElement.GetProperty("language").GetString());
+    }
+
+    [Fact]
     public void Json_output_is_deterministic_and_carries_timestamped_segments_with_token_ids()
     {
         // Greedy and one thread: the random model's beams tie to the last bits, and libtorch's sums vary in their last
