@@ -120,8 +120,10 @@ public sealed class SpeechRecognizer : IDisposable
 
     /// <summary>
     /// The language spoken in 16 kHz mono <paramref name="samples"/> and its probability among languages, judged from their
-    /// first 30 s as the reference does (see <see cref="Transcriber.DetectLanguage(float[])"/>); English for an English-only model.
-    /// Given as <see cref="DecodingOptions.Language"/>, it spares the transcription its own detection.
+    /// first 30 s as the reference does before it transcribes (see <see cref="Transcriber.DetectLanguage(float[])"/>);
+    /// English for an English-only model. A transcription names its language by its segments, so audio without speech
+    /// leaves it unnamed: detect it first to know it, and give it as <see cref="DecodingOptions.Language"/>, which spares
+    /// the transcription its own detection.
     /// </summary>
     public (string Language, double Probability) DetectLanguage(float[] samples) =>
         new Transcriber(_model, Tokenizer, _loggers?.CreateLogger<Transcriber>(), LanguageModels).DetectLanguage(samples);

@@ -32,6 +32,14 @@ public class SpeechRecognizerTests
     }
 
     [Fact]
+    public void An_english_only_model_s_language_is_english_without_judging_the_audio()
+    {
+        using var recognizer = SpeechRecognizer.Load(SharedData.PathOf("oracle/rand-s64-en-f32.bin"));
+
+        Assert.Equal(("en", 1.0), recognizer.DetectLanguage(AudioInput.ReadAll(SharedData.PathOf("oracle/jfk.wav"))));
+    }
+
+    [Fact]
     public async Task Cancellation_stops_a_transcription()
     {
         using var recognizer = SpeechRecognizer.Load(SharedData.PathOf("oracle/rand-s64-en-f32.bin"));

@@ -219,8 +219,8 @@ internal static class TranscribeCommand
         string? directory, TextWriter stdout, ProgressBar progress, ILogger log, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
+        string? language = recognizer.KnownLanguage(options); // refuses a language the model lacks before the audio is read
         var samples = AudioInput.ReadAll(file, log, cancellation);
-        string? language = recognizer.KnownLanguage(options);
         if (language == null)
         {
             // Detected before transcribing, as the reference does, so that a transcript without segments still names it.

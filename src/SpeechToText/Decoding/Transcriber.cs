@@ -106,8 +106,8 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             using var audio = Encode(mel, seek, windowFrames, ClipFeatures.Width(model, windowFrames, maxWindowFrames));
             if (special.Multilingual && languageToken == null)
             {
-                (languageToken, double probability) = DetectLanguage(mel, seek, windowFrames, maxWindowFrames, audio);
-                (Language, LanguageProbability) = (Named(languageToken.Value, probability), probability);
+                (languageToken, double probability) = DetectLanguageToken(mel, seek, maxWindowFrames, (audio, windowFrames));
+                (Language, LanguageProbability) = (LogDetected(languageToken.Value, probability), probability);
             }
             var previous = prompts.Previous(history, initialTokens, promptResetSince, options.CarryInitialPrompt);
             var (prompt, startIndex) = prompts.Build(previous, languageToken, options.Task, options.Timestamps);
@@ -170,29 +170,24 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     /// <summary>
     /// The language spoken in 16 kHz mono <paramref name="samples"/> and its probability among languages, judged as the
     /// reference does before it transcribes: from the first window of their features, which after a clip shorter than a
-    /// window holds the log-mel of silence (a variable-length model hears the clip alone, as it decodes it). An
-    /// English-only model's is English.
+    /// window holds the log-mel of silence. A transcription without <see cref="DecodingOptions.Language"/> judges its
+    /// first decoded window so (at the start of the audio, for a model with timestamp tokens), but has no segment to
+    /// name it by when the audio holds no speech; this names it all the same. An English-only model's is English.
     /// </summary>
     public (string Language, double Probability) DetectLanguage(float[] samples)
     {
-        var special = tokenizer.Special;
-        if (!special.Multilingual)
+        if (!tokenizer.Special.Multilingual)
             return ("en", 1);
         var mel = LogMelSpectrogram.Compute(samples, model.Dimensions.MelBins, LogMelSpectrogram.WindowSamples);
-        int window = MaxWindowFrames;
-        int frames = model.VariableLengthAudio
-            ? Math.Clamp(mel.Frames - LogMelSpectrogram.WindowFrames, 1, ClipFeatures.MaxAudioFrames(model, window))
-            : window;
-        using var audio = Encode(mel, 0, frames, ClipFeatures.Width(model, frames, window));
-        var (token, probability) = LanguageDetector.Detect(model, special, audio);
-        return (Named(token, probability), probability);
+        var (token, probability) = DetectLanguageToken(mel, seek: 0, MaxWindowFrames, decoded: null);
+        return (LogDetected(token, probability), probability);
     }
 
     /// <summary>A window's frames: 30 s, or less for a model with fewer audio positions.</summary>
     int MaxWindowFrames => Math.Min(LogMelSpectrogram.WindowFrames, FramesPerToken * model.Dimensions.AudioContext);
 
-    /// <summary>The code of the detected language <paramref name="token"/>, logged with its probability.</summary>
-    string Named(int token, double probability)
+    /// <summary>Logs the detected language <paramref name="token"/> with its probability; returns its code.</summary>
+    string LogDetected(int token, double probability)
     {
         string language = Languages.Codes[token - tokenizer.Special.FirstLanguage];
         logger?.LogInformation("detected language: {Language} (p = {Probability:F2})", language, probability);
@@ -200,15 +195,17 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     }
 
     /// <summary>
-    /// The language of the window at <paramref name="seek"/> (<paramref name="audio"/>, its encoded frames), judged as the
-    /// reference does: from a whole window of the spectrogram, so that after a clip shorter than a window the model
-    /// hears the log-mel of silence (the padding) where the decoded window has zeros.
+    /// The language token of the window at <paramref name="seek"/>, judged as the reference does: from a whole window
+    /// of the spectrogram, so that after a clip shorter than a window the model hears the log-mel of silence (the
+    /// padding) where the decoded window has zeros. The window's encoded frames (<paramref name="decoded"/>), when
+    /// given, serve if they are that whole window, or if the model takes variable-length audio (it hears its clip alone).
     /// </summary>
-    (int Token, double Probability) DetectLanguage(LogMelSpectrogram mel, int seek, int windowFrames, int maxWindowFrames, CrossAttentionCache audio)
+    (int Token, double Probability) DetectLanguageToken(LogMelSpectrogram mel, int seek, int maxWindowFrames,
+        (CrossAttentionCache Audio, int Frames)? decoded)
     {
         int frames = Math.Min(maxWindowFrames, mel.Frames - seek);
-        if (model.VariableLengthAudio || frames == windowFrames)
-            return LanguageDetector.Detect(model, tokenizer.Special, audio);
+        if (decoded is { } window && (model.VariableLengthAudio || frames == window.Frames))
+            return LanguageDetector.Detect(model, tokenizer.Special, window.Audio);
         using var whole = Encode(mel, seek, frames, maxWindowFrames);
         return LanguageDetector.Detect(model, tokenizer.Special, whole);
     }
