@@ -297,7 +297,18 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         return batches.OrderBy(_ => random.Next());
     }
 
-    Example Load(Utterance utterance, List<Utterance> train, int maxFrames, Random random)
+    /// <summary>A training example made of <paramref name="utterance"/> (or, at <see cref="TrainingOptions.NoSpeechShare"/>, sound without speech as long), augmented.</summary>
+    internal Example Load(Utterance utterance, List<Utterance> train, int maxFrames, Random random)
+    {
+        var (text, samples) = options.NoSpeechShare > 0 && random.NextDouble() < options.NoSpeechShare
+            ? ("", NoSpeech.Clip((int)(utterance.Seconds * AudioInput.SampleRate), random))
+            : Speech(utterance, train, maxFrames, random);
+        var augmented = Augmentation.Apply(samples, random);
+        return new Example(text, augmented.Length / 160 < maxFrames ? augmented : augmented[..(maxFrames * 160)]);
+    }
+
+    /// <summary><paramref name="utterance"/>'s text and audio, or (<see cref="TrainingOptions.JoinProbability"/>) it and another after a pause.</summary>
+    (string Text, float[] Samples) Speech(Utterance utterance, List<Utterance> train, int maxFrames, Random random)
     {
         var samples = AudioInput.ReadAll(utterance.Path);
         string text = utterance.Text;
@@ -310,8 +321,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
                 text += " " + other.Text;
             }
         }
-        var augmented = Augmentation.Apply(samples, random);
-        return new Example(text, augmented.Length / 160 < maxFrames ? augmented : augmented[..(maxFrames * 160)]);
+        return (text, samples);
     }
 
     /// <summary>

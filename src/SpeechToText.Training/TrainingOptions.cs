@@ -58,6 +58,13 @@ public sealed record TrainingOptions
     public double JoinProbability { get; init; } = 0.2;
 
     /// <summary>
+    /// Share of training examples replaced by sound without speech (<see cref="NoSpeech"/>) as long as the utterance it
+    /// replaces, to be transcribed as nothing: the model learns to write no words for noise, hum and clicks (the bundled
+    /// model trained without it up to step 29142).
+    /// </summary>
+    public double NoSpeechShare { get; init; }
+
+    /// <summary>
     /// Whether every example (training and validation) ends with the tail of zero frames that inference appends to
     /// a variable-length model's audio (<see cref="Modeling.ClipFeatures.VariableLengthTail"/>), so that the
     /// end-of-audio cue is the same in training and inference; otherwise only its batch's padding follows it, which
@@ -137,6 +144,8 @@ public sealed record TrainingOptions
             throw Invalid($"The CTC loss's weight must be from 0 to 1; {CtcWeight} was given.");
         if (!(JoinProbability is >= 0 and <= 1))
             throw Invalid($"The probability of joining utterances must be from 0 to 1; {JoinProbability} was given.");
+        if (!(NoSpeechShare is >= 0 and < 1))
+            throw Invalid($"The share of examples without speech must be at least 0 and below 1; {NoSpeechShare} was given.");
         if (ValidateEvery < 1)
             throw Invalid($"Validation must come every 1 step or more; {ValidateEvery} was given.");
         if (ValidationUtterances < 1)

@@ -42,6 +42,10 @@ internal static class TrainCommand
         {
             Description = "Colour every training example's spectrum with a random smooth envelope (up to ±9 dB): other timbres, microphones and rooms",
         };
+        var noSpeech = new Option<double>("--no-speech-share")
+        {
+            Description = "Share of training examples replaced by noise, hum or clicks without speech, to be transcribed as nothing (e.g. 0.05)",
+        };
         var decoderLayers = new Option<int>("--decoder-layers") { DefaultValueFactory = _ => defaults.DecoderLayers };
         var validateEvery = new Option<int>("--validate-every") { DefaultValueFactory = _ => defaults.ValidateEvery };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
@@ -49,8 +53,8 @@ internal static class TrainCommand
         var language = new Option<string>("--language") { Description = "Language of the transcripts (multilingual models)", DefaultValueFactory = _ => defaults.Language };
         var command = new Command("train", "Train the bundled model's recipe (hybrid CTC/attention) or fine-tune a model, with AdamW")
         {
-            corpus, destination, initial, language, steps, minutes, learningRate, decayFrom, batchFrames, accumulate, width, widen, encoderLayers, deepenEncoder, decoderLayers, deepenDecoder, endTail, colouring, validateEvery,
-            seed,
+            corpus, destination, initial, language, steps, minutes, learningRate, decayFrom, batchFrames, accumulate, width, widen, encoderLayers, deepenEncoder, decoderLayers, deepenDecoder, endTail, colouring, noSpeech,
+            validateEvery, seed,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -74,6 +78,7 @@ internal static class TrainCommand
                 DeepenDecoderTo = parsed.GetValue(deepenDecoder),
                 EndOfAudioTail = parsed.GetValue(endTail),
                 SpectralColouring = parsed.GetValue(colouring),
+                NoSpeechShare = parsed.GetValue(noSpeech),
                 ValidateEvery = parsed.GetValue(validateEvery),
                 Seed = parsed.GetValue(seed),
             };

@@ -31,6 +31,8 @@ public sealed class TrainingOptionsTests
         { Defaults with { Accumulate = -1 }, "(accumulation) must be at least 1; -1 was given" },
         { Defaults with { CtcWeight = 1.5 }, "CTC loss's weight must be from 0 to 1; 1.5 was given" },
         { Defaults with { JoinProbability = double.NaN }, "joining utterances must be from 0 to 1; NaN was given" },
+        { Defaults with { NoSpeechShare = 1 }, "examples without speech must be at least 0 and below 1; 1 was given" },
+        { Defaults with { NoSpeechShare = -0.1 }, "examples without speech must be at least 0 and below 1; -0.1 was given" },
         { Defaults with { ValidateEvery = 0 }, "every 1 step or more; 0 was given" },
         { Defaults with { ValidationUtterances = 0 }, "at least 1 utterance; 0 was given" },
         { Defaults with { Width = 100 }, "positive multiple of 64 (heads of 64); 100 was given" },

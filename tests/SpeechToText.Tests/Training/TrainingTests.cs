@@ -366,6 +366,40 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void At_a_share_of_examples_without_speech_such_examples_have_the_utterance_s_length_and_an_empty_transcript()
+    {
+        var options = new TrainingOptions { CorpusDirectory = "unused", OutputDirectory = "unused", NoSpeechShare = 0.5, JoinProbability = 0 };
+        var utterance = new Utterance(SharedData.PathOf("oracle/jfk.wav"), "and so my fellow americans", "", Corpus.Train, 2.0);
+        var random = new Random(3);
+
+        var examples = Enumerable.Range(0, 40).Select(_ => new Trainer(options, NullLogger.Instance).Load(utterance, [utterance], 3000, random)).ToList();
+
+        var silent = examples.Where(e => e.Text.Length == 0).ToList();
+        Assert.InRange(silent.Count, 10, 30);
+        Assert.All(silent, e => Assert.InRange(e.Samples.Length, 16000 * 2 / 1.1 - 100, 16000 * 2 / 0.9 + 100)); // speed perturbed as speech is
+        Assert.All(examples.Except(silent), e => Assert.Equal(utterance.Text, e.Text));
+    }
+
+    [Fact]
+    public void A_run_with_examples_without_speech_has_finite_losses()
+    {
+        string corpus = _temp.File("corpus"), output = _temp.File("run");
+        Corpus.Build(corpus, trainUtterances: 4, testUtterances: 1, seed: 6, workers: 2);
+        var options = new TrainingOptions
+        {
+            CorpusDirectory = corpus, OutputDirectory = output, Steps = 6, WarmupSteps = 2, PeakLearningRate = 3e-3,
+            Width = 64, EncoderLayers = 1, DecoderLayers = 1, MaxBatchFrames = 4000, ValidateEvery = 1000, ValidationUtterances = 1,
+            JoinProbability = 0, NoSpeechShare = 0.9,
+        };
+
+        new Trainer(options, NullLogger.Instance).Run();
+
+        var rows = File.ReadLines(Path.Combine(output, "train_log.tsv")).Skip(1).Select(l => l.Split('\t')).ToList();
+        Assert.Equal(6, rows.Count);
+        Assert.All(rows, f => Assert.All(f[2..5], value => Assert.True(double.IsFinite(double.Parse(value, CultureInfo.InvariantCulture)), string.Join(" ", f))));
+    }
+
+    [Fact]
     public void An_unreadable_training_recording_stops_the_run_with_an_error_naming_it()
     {
         string corpus = _temp.File("corpus4"), output = _temp.File("run4");
