@@ -45,6 +45,7 @@ internal static class EvaluateCommand
             var byEngine = new List<string>();
             var byCorpus = new List<(string Split, string Corpus, IReadOnlyList<(string, string)> Pairs)>();
             var rows = new List<string> { "split\tvoice\tpath\treference\ttranscript\terrors\twords" };
+            var silences = new List<string>();
             string manifestDirectory = Corpus.ManifestDirectory(corpusDirectory);
             var sourceCorpus = SourceCorpora(all.Where(u => splits.Contains(u.Split)));
             foreach (string split in splits)
@@ -58,9 +59,14 @@ internal static class EvaluateCommand
                     return (Utterance: u, Pair: (u.Text, string.Concat(segments.Select(s => s.Text))));
                 }).ToList();
                 double minutes = utterances.Sum(u => u.Seconds) / 60;
-                output.WriteLine(utterances.Count == 0 ? $"| {split} | 0 | 0.0 | - | - |" : string.Create(CultureInfo.InvariantCulture,
-                    $"| {split} | {utterances.Count} | {minutes:F1} | {100 * WordErrorRate.Of(results.Select(r => r.Pair)):F1}% | {minutes * 60 / clock.Elapsed.TotalSeconds:F0}x |"));
                 rows.AddRange(results.Select(r => TranscriptRow(manifestDirectory, r.Utterance, r.Pair.Item2)));
+                var withoutSpeech = results.Where(r => WithoutSpeech(r.Utterance)).ToList();
+                if (withoutSpeech.Count > 0)
+                    silences.Add(SilenceRow(split, [.. withoutSpeech.Select(r => r.Pair.Item2)]));
+                results = [.. results.Where(r => !WithoutSpeech(r.Utterance))];
+                string rate = results.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{100 * WordErrorRate.Of(results.Select(r => r.Pair)):F1}%");
+                output.WriteLine(utterances.Count == 0 ? $"| {split} | 0 | 0.0 | - | - |" : string.Create(CultureInfo.InvariantCulture,
+                    $"| {split} | {utterances.Count} | {minutes:F1} | {rate} | {minutes * 60 / clock.Elapsed.TotalSeconds:F0}x |"));
                 foreach (var engine in results.GroupBy(r => r.Utterance.Voice.Split(':')[0]).OrderBy(g => g.Key, StringComparer.Ordinal))
                     byEngine.Add(BreakdownRow(split, engine.Key, engine.Count(), 100 * WordErrorRate.Of(engine.Select(r => r.Pair))));
                 byCorpus.AddRange(results.GroupBy(r => sourceCorpus(r.Utterance))
@@ -73,6 +79,13 @@ internal static class EvaluateCommand
                 output.WriteLine(row);
             if (byCorpus.GroupBy(c => c.Split).Any(split => split.Count() > 1))
                 WriteByCorpus(output, byCorpus);
+            if (silences.Count > 0)
+            {
+                output.WriteLine();
+                output.WriteLine("| split | recordings without speech | given words | words written |");
+                output.WriteLine("|---|---|---|---|");
+                silences.ForEach(output.WriteLine);
+            }
             if (transcriptsPath is not null)
                 CompleteFile.Write(transcriptsPath, file => rows.ForEach(file.WriteLine));
             return ExitCode.Ok;
@@ -119,6 +132,19 @@ internal static class EvaluateCommand
             }
             output.WriteLine(BreakdownRow(split.Key, $"mean of {rates.Count}", split.Sum(c => c.Pairs.Count), rates.Average()));
         }
+    }
+
+    /// <summary>Whether <paramref name="utterance"/> holds no speech: its transcript has no word (noise, hum, silence).</summary>
+    static bool WithoutSpeech(Utterance utterance) => WordErrorRate.Count(utterance.Text, "").ReferenceWords == 0;
+
+    /// <summary>
+    /// A row of the table of recordings without speech, which have no word error rate (no reference words): how many
+    /// of <paramref name="transcripts"/> have words, and how many words they have.
+    /// </summary>
+    static string SilenceRow(string split, IReadOnlyList<string> transcripts)
+    {
+        var words = transcripts.Select(t => WordErrorRate.Count("", t).Errors).ToList();
+        return string.Create(CultureInfo.InvariantCulture, $"| {split} | {transcripts.Count} | {words.Count(w => w > 0)} | {words.Sum()} |");
     }
 
     /// <summary>A row of a breakdown table: the split, the part of it (an engine, a corpus), its utterances and WER.</summary>

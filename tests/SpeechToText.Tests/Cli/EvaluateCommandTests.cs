@@ -100,6 +100,33 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.EndsWith("%", heldOut.Single(r => r.Length == 5)[3]);
     }
 
+    [Fact]
+    public void Recordings_without_speech_are_left_out_of_the_error_rate_and_counted_by_the_words_written_for_them()
+    {
+        const string Split = Corpus.TestHeldOutVoices;
+        string reference = File.ReadAllText(Repository.Sample("short.txt")).Trim();
+        string silence = _temp.Write("silence.wav", TestAudio.Wav16(new short[16000 * 2]));
+        string noise = _temp.Write("noise.wav", TestAudio.Wav16(TestAudio.ToPcm16(TestAudio.Noise(16000 * 3, seed: 2, amplitude: 0.05))));
+        string manifest = _temp.File("manifest.tsv"), transcripts = _temp.File("transcripts.tsv");
+        File.WriteAllText(manifest, $"path\ttext\tvoice\tsplit\n{Repository.Sample("short.wav")}\t{reference}\tflite:slt\t{Split}\n"
+            + $"{silence}\t\tsilence\t{Split}\n{noise}\t\tnoise\t{Split}\n");
+
+        var result = SttCommandLine.Run("evaluate", Repository.BundledModel, manifest, "--beam-size", "1", "--transcripts", transcripts);
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        var written = File.ReadAllLines(transcripts).Skip(1).Select(l => l.Split('\t')).ToDictionary(r => r[1], r => int.Parse(r[5], CultureInfo.InvariantCulture));
+        var (errors, words) = WordErrorRate.Count(reference, File.ReadAllLines(transcripts).Skip(1).First(l => l.Contains("flite:slt", StringComparison.Ordinal)).Split('\t')[4]);
+        var rows = Rows(result.Output, Split);
+        var whole = rows.Single(r => r.Length == 5);
+        Assert.Equal("3", whole[1]);
+        Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"{100.0 * errors / words:F1}%"), whole[3]); // the speech's alone
+        Assert.Equal("flite", rows.Single(r => r.Length == 4 && r[3].EndsWith('%'))[1]);
+        Assert.Contains("| split | recordings without speech | given words | words written |", result.Output, StringComparison.Ordinal);
+        Assert.Equal(0, written["silence"]); // silent throughout: not decoded
+        int given = written["noise"] > 0 ? 1 : 0;
+        Assert.Equal([Split, "2", $"{given}", $"{written["noise"]}"], rows.Single(r => r.Length == 4 && !r[3].EndsWith('%')));
+    }
+
     [Theory]
     [InlineData("--beam-size", "0")]
     [InlineData("--lm-weight", "-1")]
