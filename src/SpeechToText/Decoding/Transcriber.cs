@@ -150,12 +150,30 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             foreach (var segment in segments.Where(s => s.Text.Trim().Length > 0 && s.End > s.Start))
             {
                 history.AddRange(segment.Tokens);
-                yield return segment with { Language = Language };
+                yield return (pieces != null ? Spaced(segment, Language) : segment) with { Language = Language };
             }
             if (!ConditionsNextWindow(result, options))
                 promptResetSince = history.Count;
         }
     }
+
+    /// <summary>
+    /// <paramref name="segment"/> with a space before its text and its first word, as Whisper's segments have, where it
+    /// lacks one (<see cref="LacksLeadingSpace"/>). A model without timestamp tokens hears each piece of audio alone, cut at
+    /// a pause, so its text begins a word, but such a model (a character vocabulary taught text without a leading space)
+    /// does not write the space, and its segments would run together where they are joined.
+    /// </summary>
+    static Segment Spaced(Segment segment, string? language)
+    {
+        if (!LacksLeadingSpace(segment.Text, language))
+            return segment;
+        var words = segment.Words is { Count: > 0 } all ? [all[0] with { Text = " " + all[0].Text }, .. all.Skip(1)] : segment.Words;
+        return segment with { Text = " " + segment.Text, Words = words };
+    }
+
+    /// <summary>Whether <paramref name="text"/> begins without the space a word of <paramref name="language"/> (written with spaces) begins with.</summary>
+    internal static bool LacksLeadingSpace(string text, string? language) =>
+        text.Length > 0 && !char.IsWhiteSpace(text[0]) && !WordAligner.UnspacedLanguages.Contains(language ?? "");
 
     /// <summary>Encodes <paramref name="frames"/> frames from <paramref name="seek"/>, zero-padded to <paramref name="width"/>.</summary>
     CrossAttentionCache Encode(LogMelSpectrogram mel, int seek, int frames, int width)

@@ -224,7 +224,7 @@ public sealed class StreamingTranscriber
             .ToList();
         // A decode's first word may come without its space (the model starts its text there); in a language
         // written with spaces it gets one, so that committed words always concatenate into text.
-        if (words.Count > 0 && !char.IsWhiteSpace(words[0].Text.FirstOrDefault(' ')) && !WordAligner.UnspacedLanguages.Contains(_transcriber.Language ?? ""))
+        if (words.Count > 0 && Transcriber.LacksLeadingSpace(words[0].Text, _transcriber.Language))
             words[0] = words[0] with { Text = " " + words[0].Text };
         _logger?.LogDebug("decoded {Seconds:F2} s from {Offset:F2} s: {Text}", frames / (double)FramesPerSecond, offset, string.Concat(words.Select(w => w.Text)));
         return words;

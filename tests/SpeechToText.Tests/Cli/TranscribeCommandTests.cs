@@ -52,6 +52,23 @@ public sealed class TranscribeCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_bundled_model_s_segments_begin_with_a_space_so_that_the_whole_text_keeps_its_words_apart()
+    {
+        var sentence = SpeechToText.Audio.AudioInput.ReadAll(Repository.Sample("short.wav"));
+        string twice = _temp.Write("twice.wav", TestAudio.Wav16(TestAudio.ToPcm16([.. sentence, .. new float[16000 * 2], .. sentence])));
+
+        var result = SttCommandLine.Run("transcribe", twice, "-f", "json", "--word-timestamps");
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        var document = JsonDocument.Parse(result.Output).RootElement;
+        var segments = document.GetProperty("segments").EnumerateArray().ToList();
+        Assert.Equal(2, segments.Count); // one a sentence: the pause between them cuts the audio
+        Assert.All(segments, s => Assert.StartsWith(" ", s.GetProperty("text").GetString()));
+        Assert.All(segments, s => Assert.Equal(s.GetProperty("text").GetString(), string.Concat(s.GetProperty("words").EnumerateArray().Select(w => w.GetProperty("word").GetString()))));
+        Assert.Equal(string.Concat(segments.Select(s => s.GetProperty("text").GetString())), document.GetProperty("text").GetString());
+    }
+
+    [Fact]
     public void A_language_given_to_an_english_only_model_is_named_as_not_used()
     {
         var result = SttCommandLine.Run("transcribe", Jfk, "-m", Model, "-l", "de", "--temperature", "0", "--beam-size", "1", "-f", "json");
