@@ -58,10 +58,16 @@ public sealed class LanguageModelFusion
     /// <summary>The text of the tokens written so far (what <see cref="Score"/> continues).</summary>
     public string TextOf(IEnumerable<int> tokens) => _tokenizer.Decode(tokens);
 
-    /// <summary>What fusion adds to a transcript's score when <paramref name="token"/> follows <paramref name="text"/>.</summary>
+    /// <summary>
+    /// What fusion adds to a transcript's score when <paramref name="token"/> follows <paramref name="text"/>. Nothing
+    /// for the end of a transcript without text: whether anything was said is the speech model's to judge, and the
+    /// language models, which have never seen an empty sentence, would make it write words for noise.
+    /// </summary>
     public double Score(string text, int token)
     {
         bool ends = token == _tokenizer.Special.EndOfText;
+        if (ends && text.Length == 0)
+            return 0;
         string continuation = ends ? "" : TokenText(token);
         double score = Weight * _languageModel.LogProbability(text, continuation, ends);
         if (WordWeight > 0)

@@ -168,6 +168,18 @@ public sealed class BeamSearchDecoderTests : IDisposable
     }
 
     [Fact]
+    public void Fusion_leaves_the_end_of_a_transcript_without_text_to_the_speech_model()
+    {
+        var languageModel = CharacterLanguageModel.Train(Enumerable.Repeat("b", 20), CustomVocabularyModelTests.Characters, order: 2);
+        var fusion = new LanguageModelFusion(new LanguageModels(languageModel), _tokenizer, weight: 1);
+        int end = _tokenizer.Special.EndOfText;
+
+        Assert.Equal(0, fusion.Score("", end)); // the language model has never seen an empty sentence
+        Assert.True(fusion.Score("", _tokenizer.Encode("b")[0]) < 0);
+        Assert.True(fusion.Score("b", end) < 0);
+    }
+
+    [Fact]
     public void With_one_beam_it_is_greedy_decoding()
     {
         var greedy = new WindowDecoder(_model, _tokenizer, []).Decode(_audio, Prompt, 0, 40);
