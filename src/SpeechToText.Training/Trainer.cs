@@ -184,8 +184,9 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         int length = prompt.Count + texts.Max(t => t.Count);
         var input = new long[texts.Count * length];
         var output = new long[texts.Count * length];
+        var weights = new float[texts.Count * length]; // 0 where nothing is scored
+        float emptyWeight = (float)EmptyTranscriptWeight(texts);
         Array.Fill(input, tokenizer.Special.EndOfText);
-        Array.Fill(output, -100); // ignored by the loss
         for (int b = 0; b < texts.Count; b++)
         {
             int[] sequence = [.. prompt, .. texts[b], tokenizer.Special.EndOfText];
@@ -193,17 +194,27 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
             {
                 input[b * length + j] = sequence[j];
                 if (j + 1 >= prompt.Count)
-                    output[b * length + j] = sequence[j + 1];
+                    (output[b * length + j], weights[b * length + j]) = (sequence[j + 1], texts[b].Count == 0 ? emptyWeight : 1);
             }
         }
         using var cross = model.Decoder.CrossAttention(audio);
         using var cache = new DecoderCache(model.Decoder.Layers);
         var logits = model.Decoder.Forward(torch.tensor(input, [texts.Count, length]), cross, cache);
-        var crossEntropy = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), torch.tensor(output), ignore_index: -100);
+        var perToken = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), torch.tensor(output), reduction: nn.Reduction.None);
+        var weight = torch.tensor(weights);
+        var crossEntropy = perToken.mul(weight).sum().div(weight.sum());
 
         var loss = ctc is null ? crossEntropy : ctc.Times(options.CtcWeight).Plus(crossEntropy.Times(1 - options.CtcWeight));
         return (loss, ctc, crossEntropy);
     }
+
+    /// <summary>
+    /// The cross-entropy weight of the one target of a transcript without text (its &lt;|endoftext|&gt;): the mean
+    /// targets of the batch's other transcripts (their tokens and end), so that an example without speech counts as
+    /// much as one with; scored as one token among thousands, it would barely be learnt. 1 when every one is empty.
+    /// </summary>
+    internal static double EmptyTranscriptWeight(IReadOnlyList<IReadOnlyList<int>> texts) =>
+        texts.Where(t => t.Count > 0).Select(t => t.Count + 1.0).DefaultIfEmpty(1).Average();
 
     /// <summary>
     /// Endless epochs of prepared batches; all of the run's randomness after initialisation is drawn here, in

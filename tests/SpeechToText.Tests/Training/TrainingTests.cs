@@ -381,6 +381,13 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void A_transcript_without_text_weighs_in_the_cross_entropy_as_the_batch_s_mean_transcript_does()
+    {
+        Assert.Equal((4 + 6) / 2.0, Trainer.EmptyTranscriptWeight([[1, 2, 3], [], [1, 2, 3, 4, 5]])); // tokens and the end
+        Assert.Equal(1, Trainer.EmptyTranscriptWeight([[], []]));
+    }
+
+    [Fact]
     public void A_run_with_examples_without_speech_has_finite_losses()
     {
         string corpus = _temp.File("corpus"), output = _temp.File("run");
