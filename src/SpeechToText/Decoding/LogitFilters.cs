@@ -9,11 +9,19 @@ public interface ILogitFilter
     void Apply(Span<float> logits, IReadOnlyList<int> sampled);
 }
 
-/// <summary>At the first sampled position, forbids a blank (" ") and &lt;|endoftext|&gt;: a transcript does not start empty.</summary>
-public sealed class SuppressBlank(IReadOnlyList<int> blankTokens, int endOfText) : ILogitFilter
+/// <summary>
+/// At the first sampled position, forbids a blank (" ") and, when given, <paramref name="endOfText"/>: a transcript
+/// does not start empty.
+/// </summary>
+public sealed class SuppressBlank(IReadOnlyList<int> blankTokens, int? endOfText) : ILogitFilter
 {
-    /// <summary>The filter for <paramref name="tokenizer"/>'s vocabulary.</summary>
-    public static SuppressBlank For(WhisperTokenizer tokenizer) => new(tokenizer.TryEncode(" ") ?? [], tokenizer.Special.EndOfText);
+    /// <summary>
+    /// The filter for <paramref name="tokenizer"/>'s vocabulary. A Whisper model says that a window holds no speech
+    /// with &lt;|nospeech|&gt; (see <see cref="DecodingOptions.NoSpeechThreshold"/>), and is not let end at once; a
+    /// model without that token (the bundled one) says it by ending at once, and is let.
+    /// </summary>
+    public static SuppressBlank For(WhisperTokenizer tokenizer) =>
+        new(tokenizer.TryEncode(" ") ?? [], tokenizer.Special.NoSpeech == SpecialTokens.Absent ? null : tokenizer.Special.EndOfText);
 
     /// <inheritdoc />
     public void Apply(Span<float> logits, IReadOnlyList<int> sampled)
@@ -22,7 +30,8 @@ public sealed class SuppressBlank(IReadOnlyList<int> blankTokens, int endOfText)
             return;
         foreach (int token in blankTokens)
             logits[token] = float.NegativeInfinity;
-        logits[endOfText] = float.NegativeInfinity;
+        if (endOfText is { } end)
+            logits[end] = float.NegativeInfinity;
     }
 }
 

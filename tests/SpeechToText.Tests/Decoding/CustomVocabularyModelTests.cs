@@ -75,6 +75,18 @@ public sealed class CustomVocabularyModelTests : IDisposable
 public class CharacterVocabularySuppressionTests
 {
     [Fact]
+    public void A_model_without_a_nospeech_token_may_end_at_once_which_is_how_it_says_no_speech()
+    {
+        var tokenizer = SpeechToText.Training.ModelRecipe.Tokenizer();
+        var logits = new float[tokenizer.Special.StartOfTranscript + 1];
+
+        SuppressBlank.For(tokenizer).Apply(logits, []);
+
+        Assert.Equal(0, logits[tokenizer.Special.EndOfText]);
+        Assert.Equal(float.NegativeInfinity, logits[tokenizer.Encode(" ")[0]]);
+    }
+
+    [Fact]
     public void Suppression_never_removes_letters_spaces_or_apostrophes_of_a_character_vocabulary()
     {
         var tokenizer = SpeechToText.Training.ModelRecipe.Tokenizer();

@@ -54,6 +54,18 @@ public sealed class WhisperTokenizerTests : IClassFixture<WhisperTokenizerTests.
     }
 
     [Fact]
+    public void A_whisper_model_is_not_let_end_at_once_for_it_says_no_speech_with_its_own_token()
+    {
+        var logits = new float[51864];
+
+        SpeechToText.Decoding.SuppressBlank.For(_english).Apply(logits, []);
+
+        Assert.Equal(float.NegativeInfinity, logits[_english.Special.EndOfText]);
+        Assert.Equal(float.NegativeInfinity, logits[_english.Encode(" ")[0]]);
+        Assert.Equal(0, logits[_english.Special.NoSpeech]);
+    }
+
+    [Fact]
     public void A_vocabulary_without_the_standard_layout_is_rejected() =>
         Assert.Throws<InvalidDataException>(() => SpecialTokens.ForVocabularySize(50000));
 
