@@ -5,7 +5,7 @@ namespace SpeechToText.Training;
 /// <summary>
 /// Sound without speech, for a model to learn to write nothing for: steady noise of a random colour (from white to
 /// brown), mains hum with its harmonics, and sparse clicks, one to three of them together, at -65 to -20 dB full
-/// scale (RMS). A model that has only ever heard speech writes words for any sound.
+/// scale (RMS; training's augmentation then moves every example by up to ±6 dB). A model that has only ever heard speech writes words for any sound.
 /// </summary>
 public static class NoSpeech
 {

@@ -59,6 +59,7 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     /// </summary>
     /// <exception cref="InvalidDataException">The corpus has no usable training utterance, or a checkpoint cannot be read.</exception>
     /// <exception cref="IOException">The output directory is a file.</exception>
+    /// <exception cref="ArgumentException">Examples without speech asked for a model with &lt;|nospeech|&gt; (a usage error).</exception>
     public void Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         TorchRuntime.EnsureAvailable();
@@ -68,6 +69,8 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         var random = new Random(options.Seed);
         using var trainee = Start();
         var (model, tokenizer, ctcHead, state) = trainee;
+        if (options.NoSpeechShare > 0 && tokenizer.Special.NoSpeech != SpecialTokens.Absent)
+            throw TrainingOptions.Invalid($"Examples without speech teach a model to end its transcript at once; a Whisper model says \"no speech\" with <|nospeech|> instead, which they do not teach: fine-tune it with no share of them.");
         var targets = new TranscriptTargets(tokenizer, (int)model.Decoder.Context, options.Language);
         var (train, validation) = Splits(model, targets);
         logger.LogInformation("{Train} training utterances ({Hours:F1} h), {Validation} for validation", train.Count, train.Sum(u => u.Seconds) / 3600, validation.Count);

@@ -664,6 +664,23 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void Examples_without_speech_are_refused_for_a_whisper_model_which_says_no_speech_with_its_own_token()
+    {
+        string corpus = _temp.File("own"), output = _temp.File("finetune");
+        Corpus.Build(corpus, trainUtterances: 2, testUtterances: 1, seed: 7, workers: 2);
+        var options = new TrainingOptions
+        {
+            CorpusDirectory = corpus, OutputDirectory = output, InitialModel = SharedData.PathOf("oracle/rand-s64-en-f32.bin"),
+            Steps = 2, NoSpeechShare = 0.05,
+        };
+
+        var error = Assert.Throws<ArgumentException>(() => new Trainer(options, NullLogger.Instance).Run());
+
+        Assert.Contains("a Whisper model says \"no speech\" with <|nospeech|>", error.Message);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public void A_manifest_without_path_and_text_columns_is_refused_with_its_name()
     {
         string manifest = _temp.File("bad.tsv");
