@@ -28,7 +28,7 @@ public sealed record TrainingProgress(int Step, int Steps, double Loss);
 public sealed class Trainer(TrainingOptions options, ILogger logger)
 {
     const string ModelDirectory = "model", StateFile = "training_state.json", LogFile = "train_log.tsv", ValidationFile = "validation.tsv";
-    const string CtcHeadFile = "ctc_head.safetensors", MomentsFile = "optimizer.safetensors";
+    const string MomentsFile = "optimizer.safetensors";
 
     /// <summary>
     /// The step where the learning rate's cosine decay begins, found once the options are checked: a trainer is
@@ -461,7 +461,10 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     Trainee Start()
     {
         string directory = Path.Combine(options.OutputDirectory, ModelDirectory), statePath = Path.Combine(options.OutputDirectory, StateFile);
-        string ctcPath = Path.Combine(options.OutputDirectory, CtcHeadFile);
+        // The CTC head is kept in the model's directory, where decoding finds it; runs saved before that kept it beside.
+        string ctcPath = Path.Combine(directory, CtcHead.FileName);
+        if (!File.Exists(ctcPath))
+            ctcPath = Path.Combine(options.OutputDirectory, CtcHead.FileName);
         if (File.Exists(statePath))
         {
             var state = ReadState(statePath);
@@ -528,22 +531,11 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
     /// <exception cref="InvalidDataException">The file lacks the head's weight or bias, or they are of another shape.</exception>
     static Linear ReadCtcHead(string path, int inputs, int classes)
     {
-        var tensors = SafeTensorsFile.Read(path);
+        using var saved = CtcHead.Load(path, inputs, classes - 1);
         var head = nn.Linear(inputs, classes);
         using var noGrad = torch.no_grad();
-        foreach (var (name, parameter) in new[] { ("weight", head.weight!), ("bias", head.bias!) })
-        {
-            string? wrong = !tensors.TryGetValue(name, out var saved) ? "it has none"
-                : saved.shape.SequenceEqual(parameter.shape) ? null
-                : $"it has [{string.Join(", ", saved.shape)}]";
-            if (wrong != null)
-            {
-                string shape = string.Join(", ", parameter.shape);
-                head.Dispose();
-                throw new InvalidDataException($"{path}: the CTC head's {name} must have shape [{shape}], as the model and its vocabulary need; {wrong}");
-            }
-            parameter.copy_(saved!);
-        }
+        head.weight!.copy_(saved.Weight);
+        head.bias!.copy_(saved.Bias);
         return head;
     }
 
@@ -606,8 +598,11 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
         HuggingFaceCheckpoint.Write(Path.Combine(options.OutputDirectory, ModelDirectory), model.Dimensions, model.state_dict(), trainee.Tokenizer,
             settings: model.Settings);
         if (trainee.CtcHead is { } ctcHead)
-            SafeTensorsFile.Write(Path.Combine(options.OutputDirectory, CtcHeadFile),
+        {
+            SafeTensorsFile.Write(Path.Combine(options.OutputDirectory, ModelDirectory, CtcHead.FileName),
                 new Dictionary<string, Tensor> { ["weight"] = ctcHead.weight!, ["bias"] = ctcHead.bias! });
+            File.Delete(Path.Combine(options.OutputDirectory, CtcHead.FileName));
+        }
         OptimizerMoments.Save(optimizer, Path.Combine(options.OutputDirectory, MomentsFile));
         // Last, and whole or not at all (written beside, then moved over): the checkpoint is complete.
         string statePath = Path.Combine(options.OutputDirectory, StateFile);

@@ -73,10 +73,10 @@ public sealed class SpeechRecognizer : IDisposable
 
     /// <summary>
     /// Loads the checkpoint at <paramref name="path"/> (a Hugging Face directory or a ggml file), and the language
-    /// models its directory keeps, if any.
+    /// models and CTC head (<see cref="CtcHead.FileName"/>) its directory keeps, if any.
     /// </summary>
     /// <exception cref="ArgumentException">The options ask for fewer than one thread.</exception>
-    /// <exception cref="InvalidDataException">The checkpoint or a language model is missing or corrupt, or a word
+    /// <exception cref="InvalidDataException">The checkpoint, a language model or the CTC head is missing or corrupt, or a word
     /// language model has no character model to be fused beside (none, or one of another alphabet).</exception>
     /// <exception cref="MissingDependencyException">libtorch (or the requested device) is not available.</exception>
     public static SpeechRecognizer Load(string path, RecognizerOptions? options = null, ILoggerFactory? loggers = null)
@@ -99,6 +99,9 @@ public sealed class SpeechRecognizer : IDisposable
                 throw new InvalidDataException(languageModel == null
                     ? $"{wordsPath}: a word language model is fused only beside a character one, and {path} has no {CharacterLanguageModel.FileName}"
                     : $"{wordsPath}: its alphabet \"{words.Alphabet}\" is not the character language model's \"{languageModel.Alphabet}\"");
+            string ctcHeadPath = Path.Combine(path, CtcHead.FileName);
+            if (File.Exists(ctcHeadPath))
+                model.CtcHead = CtcHead.Load(ctcHeadPath, model.Dimensions.AudioState, tokenizer.TextTokenCount);
             if (options.Precision == Precision.Bf16)
                 model.to(torch.ScalarType.BFloat16);
             model.to(device);

@@ -1,5 +1,7 @@
 using SpeechToText.Audio;
+using SpeechToText.Checkpoints;
 using SpeechToText.Decoding;
+using SpeechToText.Modeling;
 using SpeechToText.Text;
 
 namespace SpeechToText.Tests;
@@ -63,6 +65,21 @@ public class SpeechRecognizerTests
         var error = Assert.Throws<InvalidDataException>(() => SpeechRecognizer.Load(directory.Path));
 
         Assert.StartsWith(languageModel + ": truncated", error.Message);
+    }
+
+    [Fact]
+    public void A_model_directory_keeping_a_ctc_head_that_does_not_fit_the_model_is_refused_naming_that_file()
+    {
+        using var directory = new TempDirectory();
+        foreach (string file in Directory.GetFiles(Repository.BundledModel))
+            File.Copy(file, directory.File(Path.GetFileName(file)));
+        string head = directory.File(CtcHead.FileName);
+        var saved = SafeTensorsFile.Read(head);
+        SafeTensorsFile.Write(head, new Dictionary<string, TorchSharp.torch.Tensor> { ["weight"] = saved["weight"][..5], ["bias"] = saved["bias"] });
+
+        var error = Assert.Throws<InvalidDataException>(() => SpeechRecognizer.Load(directory.Path));
+
+        Assert.StartsWith($"{head}: the CTC head's weight must have shape [29, 256], as the model and its vocabulary need; it has [5, 256]", error.Message);
     }
 
     [Fact]

@@ -21,7 +21,11 @@ internal static class EvaluateCommand
         var transcripts = new Option<string?>("--transcripts") { Description = "Also write each utterance's reference and transcript to this TSV file" };
         var languageModelWeight = TranscribeCommand.LanguageModelWeight();
         var wordLanguageModelWeight = TranscribeCommand.WordLanguageModelWeight();
-        var command = new Command("evaluate", "Measure word error rates on a corpus's test splits (temperature 0)") { model, corpus, limit, beamSize, transcripts, languageModelWeight, wordLanguageModelWeight };
+        var ctcWeight = TranscribeCommand.CtcWeight();
+        var command = new Command("evaluate", "Measure word error rates on a corpus's test splits (temperature 0)")
+        {
+            model, corpus, limit, beamSize, transcripts, languageModelWeight, wordLanguageModelWeight, ctcWeight,
+        };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
             string corpusDirectory = parsed.GetValue(corpus)!;
@@ -31,7 +35,7 @@ internal static class EvaluateCommand
             if (transcriptsPath is not null)
                 CompleteFile.CheckWritable(transcriptsPath);
             var options = new DecodingOptions { Temperatures = [0.0], BeamSize = parsed.GetValue(beamSize) ?? TranscribeCommand.DefaultBeamSize, LanguageModelWeight = parsed.GetValue(languageModelWeight),
-                WordLanguageModelWeight = parsed.GetValue(wordLanguageModelWeight) };
+                WordLanguageModelWeight = parsed.GetValue(wordLanguageModelWeight), CtcWeight = parsed.GetValue(ctcWeight) };
             options.Validate();
             string[] splits = [Corpus.TestSeenVoices, Corpus.TestHeldOutVoices];
             var all = Corpus.Read(corpusDirectory);

@@ -48,9 +48,11 @@ internal static class LiveCommand
         };
         var languageModelWeight = TranscribeCommand.LanguageModelWeight();
         var wordLanguageModelWeight = TranscribeCommand.WordLanguageModelWeight();
+        var ctcWeight = TranscribeCommand.CtcWeight();
         var command = new Command("live", "Transcribe live audio as it is spoken: tentative text dimmed, committed text normal")
         {
             model, input, realtime, device, listDevices, chunk, outputFile, format, stats, reference, threads, beamSize, languageModelWeight, wordLanguageModelWeight,
+            ctcWeight,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
         {
@@ -74,7 +76,7 @@ internal static class LiveCommand
                 MinimumChunkSeconds = chunkSeconds,
                 Decoding = new StreamingOptions().Decoding with { BeamSize = parsed.GetValue(beamSize) ?? DefaultBeamSize, // checked now; the model's own once it is loaded
                     LanguageModelWeight = parsed.GetValue(languageModelWeight),
-                    WordLanguageModelWeight = parsed.GetValue(wordLanguageModelWeight) },
+                    WordLanguageModelWeight = parsed.GetValue(wordLanguageModelWeight), CtcWeight = parsed.GetValue(ctcWeight) },
             };
             streaming.Decoding.Validate();
             string? referencePath = parsed.GetValue(reference);

@@ -41,6 +41,12 @@ internal static class TranscribeCommand
         Description = "How much the model's word language model counts beside the character one (0: not at all); the weight stored with it by default",
     };
 
+    /// <summary>The option weighing the model's CTC head in beam search (transcribe, evaluate and live).</summary>
+    internal static Option<double?> CtcWeight() => new("--ctc-weight")
+    {
+        Description = "How much the model's CTC head (ctc_head.safetensors) counts in beam search (0: not at all); by default the model's (generation_config.json ctc_weight), else 0",
+    };
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var files = new Argument<string[]>("files") { Description = "Audio files (any format ffmpeg reads), or - for stdin", Arity = ArgumentArity.OneOrMore };
@@ -80,6 +86,7 @@ internal static class TranscribeCommand
         var wordTimestamps = new Option<bool>("--word-timestamps") { Description = "Time every word from the cross-attention (JSON: each segment's \"words\")" };
         var languageModelWeight = LanguageModelWeight();
         var wordLanguageModelWeight = WordLanguageModelWeight();
+        var ctcWeight = CtcWeight();
         var defaults = new DecodingOptions();
         var compressionRatioThreshold = Threshold("--compression-ratio-threshold",
             $"Retry a window hotter when its text's gzip compression ratio is above this (repetition); none: never (default {defaults.CompressionRatioThreshold})");
@@ -103,7 +110,7 @@ internal static class TranscribeCommand
         var command = new Command("transcribe", "Transcribe speech in audio files")
         {
             files, model, language, task, format, outputDirectory, timestamps, noTimestamps, precision, threads, device, attention, temperature, bestOf, beamSize, patience,
-            lengthPenalty, initialPrompt, carryInitialPrompt, wordTimestamps, languageModelWeight, wordLanguageModelWeight, compressionRatioThreshold, logProbabilityThreshold, noSpeechThreshold, noConditioning,
+            lengthPenalty, initialPrompt, carryInitialPrompt, wordTimestamps, languageModelWeight, wordLanguageModelWeight, ctcWeight, compressionRatioThreshold, logProbabilityThreshold, noSpeechThreshold, noConditioning,
             hallucinationSilence, maxLineWidth, maxLineCount, maxWordsPerLine, highlightWords,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
@@ -144,6 +151,7 @@ internal static class TranscribeCommand
                 WordTimestamps = parsed.GetValue(wordTimestamps),
                 LanguageModelWeight = parsed.GetValue(languageModelWeight),
                 WordLanguageModelWeight = parsed.GetValue(wordLanguageModelWeight),
+                CtcWeight = parsed.GetValue(ctcWeight),
                 CompressionRatioThreshold = ThresholdValue(parsed, compressionRatioThreshold, defaults.CompressionRatioThreshold),
                 LogProbabilityThreshold = ThresholdValue(parsed, logProbabilityThreshold, defaults.LogProbabilityThreshold),
                 NoSpeechThreshold = ThresholdValue(parsed, noSpeechThreshold, defaults.NoSpeechThreshold),

@@ -14,15 +14,15 @@ public static class CheckpointConverter
     /// Converts <paramref name="input"/> (a Hugging Face directory or a ggml file) to
     /// <paramref name="output"/>: a ggml file when it ends in .bin, else a Hugging Face directory. A directory
     /// written from a directory keeps its language models (<see cref="CharacterLanguageModel.FileName"/> and
-    /// <see cref="WordLanguageModel.FileName"/>), copied as they are (those an existing output directory held are
-    /// removed: they belonged to another model); a ggml file has no place for them. The alignment heads a directory
-    /// names are kept.
+    /// <see cref="WordLanguageModel.FileName"/>) and its CTC head (<see cref="Modeling.CtcHead.FileName"/>), copied as
+    /// they are (those an existing output directory held are removed: they belonged to another model); a ggml file has
+    /// no place for them. The alignment heads and the CTC weight a directory names are kept.
     /// </summary>
     /// <param name="input">The checkpoint to read.</param>
     /// <param name="output">Where to write: not the input itself.</param>
     /// <param name="float16">Store matrices as F16 (true), F32 (false), or as the input stores them (null).</param>
     /// <returns>What the input has that the output has no place for, one phrase each (a ggml file written from a
-    /// directory: its language models, its default beam size, alignment heads other than whisper.cpp assumes); empty
+    /// directory: its language models, its CTC head and weight, its default beam size, alignment heads other than whisper.cpp assumes); empty
     /// when nothing is left out.</returns>
     /// <exception cref="IOException">The output is the input.</exception>
     public static IReadOnlyList<string> Convert(string input, string output, bool? float16 = null)
@@ -37,7 +37,7 @@ public static class CheckpointConverter
             Write(output, checkpoint.Dimensions, checkpoint.Tensors, checkpoint.Tokenizer, float16, checkpoint.Settings);
             if (IsGgmlPath(output))
                 return LeftOutOfGgml(input, checkpoint.Dimensions, checkpoint.Settings);
-            CopyLanguageModels(input, output);
+            CopyCompanions(input, output);
         }
         else if (File.Exists(input))
         {
@@ -57,6 +57,10 @@ public static class CheckpointConverter
     {
         var leftOut = LanguageModels.FileNames
             .Where(file => File.Exists(Path.Combine(input, file))).Select(file => $"the language model {file}").ToList();
+        if (File.Exists(Path.Combine(input, Modeling.CtcHead.FileName)))
+            leftOut.Add($"the CTC head {Modeling.CtcHead.FileName}");
+        if (settings.CtcWeight is { } weight)
+            leftOut.Add(FormattableString.Invariant($"the CTC weight (ctc_weight {weight})"));
         if (settings.BeamSize is { } beams)
             leftOut.Add($"the default beam size (num_beams {beams})");
         if (settings.AlignmentHeads is { } heads && !heads.SequenceEqual(Modeling.AlignmentHeads.For(dims)))
@@ -65,9 +69,10 @@ public static class CheckpointConverter
     }
 
     /// <summary>Gives the <paramref name="output"/> directory the input directory's language models, or none.</summary>
-    static void CopyLanguageModels(string input, string output)
+    /// <summary>The files beside a directory's weights that decoding reads: its language models and CTC head.</summary>
+    static void CopyCompanions(string input, string output)
     {
-        foreach (string file in LanguageModels.FileNames)
+        foreach (string file in LanguageModels.FileNames.Append(Modeling.CtcHead.FileName))
         {
             string from = Path.Combine(input, file), to = Path.Combine(output, file);
             if (File.Exists(from))

@@ -40,6 +40,9 @@ public sealed class HuggingFaceCheckpoint : IDisposable
 
     static bool IsBeamSize(int beams) => beams is >= 1 and <= MaxBeamSize;
 
+    /// <summary>The generation_config.json key (this project's) naming how much beam search weighs the model's CTC head.</summary>
+    const string CtcWeightKey = "ctc_weight";
+
     HuggingFaceCheckpoint(ModelDimensions dimensions, Dictionary<string, Tensor> tensors, WhisperTokenizer tokenizer, ModelSettings settings)
     {
         Dimensions = dimensions;
@@ -78,6 +81,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         var tokenizer = ReadTokenizer(directory, dimensions.VocabularySize, multilingual);
         var alignmentHeads = ParseAlignmentHeads(generation, dimensions, Path.Combine(directory, GenerationConfigFile));
         int? beamSize = ParseBeamSize(generation, Path.Combine(directory, GenerationConfigFile));
+        double? ctcWeight = ParseCtcWeight(generation, Path.Combine(directory, GenerationConfigFile));
 
         var tensors = new Dictionary<string, Tensor>();
         try
@@ -99,22 +103,26 @@ public sealed class HuggingFaceCheckpoint : IDisposable
             throw;
         }
         return new HuggingFaceCheckpoint(dimensions, tensors, tokenizer,
-            new ModelSettings(Flag(config, VariableLengthAudioKey, Path.Combine(directory, ConfigFile)) ?? false, alignmentHeads, beamSize));
+            new ModelSettings(Flag(config, VariableLengthAudioKey, Path.Combine(directory, ConfigFile)) ?? false, alignmentHeads, beamSize, ctcWeight));
     }
 
     /// <summary>
     /// Writes a Hugging Face Whisper directory: config.json, generation_config.json, model.safetensors
     /// (tensors in <paramref name="dtype"/>, or each in its own type when null), vocab.json and added_tokens.json,
     /// with the <paramref name="settings"/> given: alignment heads are written unless they are those a reader assumes
-    /// for these dimensions (<see cref="Modeling.AlignmentHeads.For"/>), a beam size as "num_beams" when given.
+    /// for these dimensions (<see cref="Modeling.AlignmentHeads.For"/>), a beam size as "num_beams" and a CTC weight as
+    /// "ctc_weight" when given.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The settings' beam size is not from 1 to 100 (nothing is written).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The settings' beam size is not from 1 to 100, or their CTC weight is
+    /// negative or not finite (nothing is written).</exception>
     public static void Write(string directory, ModelDimensions dims, IReadOnlyDictionary<string, Tensor> tensors,
         WhisperTokenizer tokenizer, ScalarType? dtype = null, ModelSettings? settings = null)
     {
-        var (variableLengthAudio, alignmentHeads, beamSize) = settings ?? new ModelSettings();
+        var (variableLengthAudio, alignmentHeads, beamSize, ctcWeight) = settings ?? new ModelSettings();
         if (beamSize is { } beams && !IsBeamSize(beams))
             throw new ArgumentOutOfRangeException(nameof(settings), beamSize, $"A checkpoint's beam size is from 1 to {MaxBeamSize}.");
+        if (ctcWeight is { } weight && !WhisperModel.IsCtcWeight(weight))
+            throw new ArgumentOutOfRangeException(nameof(settings), ctcWeight, "A checkpoint's CTC weight is a finite number, 0 or more.");
         OutputDirectory.Create(directory);
         var special = tokenizer.Special;
         var config = new JsonObject
@@ -152,6 +160,8 @@ public sealed class HuggingFaceCheckpoint : IDisposable
             generation["alignment_heads"] = new JsonArray([.. alignmentHeads.Select(h => (JsonNode)new JsonArray(h.Layer, h.Head))]);
         if (beamSize != null)
             generation[BeamSizeKey] = beamSize;
+        if (ctcWeight != null)
+            generation[CtcWeightKey] = ctcWeight;
         File.WriteAllText(Path.Combine(directory, ConfigFile), config.ToJsonString(Indented));
         File.WriteAllText(Path.Combine(directory, GenerationConfigFile), generation.ToJsonString(Indented));
 
@@ -237,6 +247,13 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         null => null,
         JsonValue value when value.TryGetValue(out int beams) && IsBeamSize(beams) => beams,
         var other => throw new InvalidDataException($"{path}: {BeamSizeKey} is {other.ToJsonString()}, not a whole number of beams from 1 to {MaxBeamSize}"),
+    };
+
+    static double? ParseCtcWeight(JsonNode? generation, string path) => generation?[CtcWeightKey] switch
+    {
+        null => null,
+        JsonValue value when value.TryGetValue(out double weight) && WhisperModel.IsCtcWeight(weight) => weight,
+        var other => throw new InvalidDataException($"{path}: {CtcWeightKey} is {other.ToJsonString()}, not a finite number, 0 or more"),
     };
 
     static IReadOnlyList<AlignmentHead>? ParseAlignmentHeads(JsonNode? generation, ModelDimensions dimensions, string path)

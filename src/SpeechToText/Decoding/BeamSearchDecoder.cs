@@ -17,6 +17,10 @@ namespace SpeechToText.Decoding;
 /// With a <see cref="LanguageModelFusion"/>, beams propose twice as many tokens and are ranked by their fused
 /// score instead (the speech model's log-probability plus the language models' weighted scores), and a transcript
 /// ends only where the speech model gives the end at least a tenth of its most likely token's probability.
+/// With a <see cref="CtcPrefixScorer"/> for the window (joint CTC/attention decoding), the fused score also gains
+/// <c>ctcWeight</c> × the change each token makes to the CTC prefix log-probability of the transcript (for the end,
+/// to the log-probability that the labelling is exactly the transcript; other special tokens change nothing), and beams
+/// likewise propose twice as many tokens.
 /// </summary>
 public sealed class BeamSearchDecoder
 {
@@ -27,6 +31,7 @@ public sealed class BeamSearchDecoder
     readonly int _finishedWanted;
     readonly LanguageModelFusion? _fusion;
     readonly double? _lengthPenalty;
+    readonly double _ctcWeight;
 
     /// <summary>
     /// With fusion, a transcript may end only where the speech model gives the end at least this share of its most
@@ -39,7 +44,7 @@ public sealed class BeamSearchDecoder
     /// A transcript being written: its tokens after the prompt, their summed log-probability, and the sum ranked
     /// (<paramref name="Fused"/>: the log-probability plus what fusion adds, or the log-probability alone).
     /// </summary>
-    sealed record Hypothesis(IReadOnlyList<DecodedToken> Tokens, double LogProbability, double Fused)
+    sealed record Hypothesis(IReadOnlyList<DecodedToken> Tokens, double LogProbability, double Fused, CtcPrefixScorer.Prefix? Ctc = null)
     {
         public IReadOnlyList<int> Ids { get; } = Tokens.Select(t => t.Id).ToList();
 
@@ -48,11 +53,15 @@ public sealed class BeamSearchDecoder
     /// <summary>
     /// Creates a decoder keeping <paramref name="beamSize"/> beams that stops after <paramref name="beamSize"/> × <paramref name="patience"/>
     /// transcripts end, ranking them with <paramref name="fusion"/> when given, under <paramref name="lengthPenalty"/>
-    /// (<see cref="TranscriptRanking"/>).
+    /// (<see cref="TranscriptRanking"/>), and weighing a window's CTC prefix scores by <paramref name="ctcWeight"/> when
+    /// <see cref="Decode"/> is given them.
     /// </summary>
     public BeamSearchDecoder(WhisperModel model, WhisperTokenizer tokenizer, IReadOnlyList<ILogitFilter> filters, int beamSize, double patience = 1.0,
-        LanguageModelFusion? fusion = null, double? lengthPenalty = null)
+        LanguageModelFusion? fusion = null, double? lengthPenalty = null, double ctcWeight = 0)
     {
+        if (!double.IsFinite(ctcWeight) || ctcWeight < 0)
+            throw new ArgumentOutOfRangeException(nameof(ctcWeight), ctcWeight, "The CTC weight must be a finite number, 0 or more.");
+        _ctcWeight = ctcWeight;
         ArgumentOutOfRangeException.ThrowIfLessThan(beamSize, 1);
         if (!(patience > 0) || double.IsInfinity(patience))
             throw new ArgumentOutOfRangeException(nameof(patience), patience, "The patience must be a positive number.");
@@ -65,15 +74,17 @@ public sealed class BeamSearchDecoder
     /// <summary>
     /// Decodes at most <paramref name="maxTokens"/> tokens after <paramref name="prompt"/>.
     /// <paramref name="startOfTranscriptIndex"/> is where &lt;|startoftranscript|&gt; stands in the prompt.
+    /// <paramref name="ctc"/>, when given, scores the window's transcripts by CTC (at the decoder's CTC weight).
     /// </summary>
     public WindowResult Decode(CrossAttentionCache audio, IReadOnlyList<int> prompt, int startOfTranscriptIndex, int maxTokens,
-        CancellationToken cancellation = default)
+        CtcPrefixScorer? ctc = null, CancellationToken cancellation = default)
     {
+        ctc = _ctcWeight > 0 ? ctc : null;
         var decoder = _model.Decoder;
         // One position is left for the end of text, which a transcript that runs out of room lacks and word
         // alignment appends.
         maxTokens = (int)Math.Min(maxTokens, decoder.Context - prompt.Count - 1);
-        var beams = new List<Hypothesis> { new([], 0, 0) };
+        var beams = new List<Hypothesis> { new([], 0, 0, ctc?.Empty) };
         var finished = new List<Hypothesis>();
         double noSpeech = 0;
         using var cache = new DecoderCache(decoder.Layers);
@@ -96,7 +107,7 @@ public sealed class BeamSearchDecoder
                 int vocabulary = (int)last.shape[1];
                 logits = Enumerable.Range(0, beams.Count).Select(b => flat.AsSpan(b * vocabulary, vocabulary).ToArray()).ToArray();
             }
-            var (kept, sources, ended) = Advance(beams, logits);
+            var (kept, sources, ended) = Advance(beams, logits, ctc);
             finished.AddRange(ended.Take(_finishedWanted - finished.Count));
             beams = kept;
             if (beams.Count == 0)
@@ -116,10 +127,11 @@ public sealed class BeamSearchDecoder
     /// One step of the search: the next beams (with the index of the beam each continues) and the transcripts
     /// that ended, each list most likely first.
     /// </summary>
-    (List<Hypothesis> Kept, List<long> Sources, List<Hypothesis> Ended) Advance(List<Hypothesis> beams, float[][] logits)
+    (List<Hypothesis> Kept, List<long> Sources, List<Hypothesis> Ended) Advance(List<Hypothesis> beams, float[][] logits, CtcPrefixScorer? ctc)
     {
         int endOfText = _tokenizer.Special.EndOfText;
-        var proposals = new List<(int Beam, int Token, double LogProbability, double Fused)>();
+        var proposals = new List<(int Beam, int Token, double LogProbability, double Fused, double Ctc)>();
+        bool widened = _fusion != null || ctc != null;
         for (int b = 0; b < beams.Count; b++)
         {
             var row = logits[b];
@@ -127,21 +139,30 @@ public sealed class BeamSearchDecoder
                 filter.Apply(row, beams[b].Ids);
             double logTotal = LogitMath.LogSumExp(row);
             string? text = _fusion?.TextOf(beams[b].Ids);
-            var top = LogitMath.TopK(row, (_beamSize + 1) * (_fusion == null ? 1 : 2));
+            var top = LogitMath.TopK(row, (_beamSize + 1) * (widened ? 2 : 1));
+            var prefix = beams[b].Ctc;
+            var ctcScores = ctc != null ? ctc.NextScores(prefix!) : null;
             double endFloor = top.Length > 0 ? row[top[0]] - logTotal + Math.Log(EndShareWithFusion) : 0;
             foreach (int token in top)
             {
                 double logProbability = row[token] - logTotal;
                 if (_fusion != null && token == endOfText && logProbability < endFloor)
                     continue;
-                double fused = beams[b].Fused + logProbability + (_fusion?.Score(text!, token) ?? 0);
-                proposals.Add((b, token, logProbability, fused));
+                // Other special tokens (timestamps) are not CTC labels: they leave the prefix and its score as they are.
+                double ctcScore = ctc == null ? 0
+                    : token == endOfText ? prefix!.EndScore
+                    : token < ctcScores!.Length ? ctcScores[token] : prefix!.Score;
+                double fused = beams[b].Fused + logProbability + (_fusion?.Score(text!, token) ?? 0)
+                    + (ctc == null ? 0 : _ctcWeight * (ctcScore - prefix!.Score));
+                if (double.IsNegativeInfinity(fused))
+                    continue;
+                proposals.Add((b, token, logProbability, fused, ctcScore));
             }
         }
         var kept = new List<Hypothesis>();
         var sources = new List<long>();
         var ended = new List<Hypothesis>();
-        foreach (var (beam, token, logProbability, fused) in proposals.OrderByDescending(p => p.Fused))
+        foreach (var (beam, token, logProbability, fused, ctcScore) in proposals.OrderByDescending(p => p.Fused))
         {
             double total = beams[beam].LogProbability + logProbability;
             if (token == endOfText)
@@ -150,7 +171,8 @@ public sealed class BeamSearchDecoder
                 continue;
             }
             var decoded = new DecodedToken(token, (float)Math.Exp(logProbability), (float)logProbability);
-            kept.Add(new Hypothesis([.. beams[beam].Tokens, decoded], total, fused));
+            var prefix = ctc == null ? null : token < ctc.TextTokens ? ctc.Extend(beams[beam].Ctc!, token, ctcScore) : beams[beam].Ctc;
+            kept.Add(new Hypothesis([.. beams[beam].Tokens, decoded], total, fused, prefix));
             sources.Add(beam);
             if (kept.Count == _beamSize)
                 break;

@@ -100,6 +100,14 @@ public sealed record DecodingOptions
     /// </summary>
     public double? WordLanguageModelWeight { get; init; }
 
+    /// <summary>
+    /// How much the model's CTC head (<see cref="Modeling.CtcHead"/>, when it has one) counts in beam search: its prefix
+    /// log-probabilities times this join the transcripts' scores (joint CTC/attention decoding). null uses the weight
+    /// the model's checkpoint names (<see cref="Modeling.WhisperModel.CtcWeight"/>; none: 0), 0 decodes without it.
+    /// Greedy decoding and sampling never use it.
+    /// </summary>
+    public double? CtcWeight { get; init; }
+
     /// <summary>Seed of the random sampling at temperatures above 0, so that runs repeat.</summary>
     public int Seed { get; init; }
 
@@ -133,6 +141,8 @@ public sealed record DecodingOptions
             throw Invalid($"The language model's weight must be a finite number, 0 or more; {weight} was given.");
         if (WordLanguageModelWeight is { } wordWeight && !Text.CharacterLanguageModel.IsValidWeight(wordWeight))
             throw Invalid($"The word language model's weight must be a finite number, 0 or more; {wordWeight} was given.");
+        if (CtcWeight is { } ctcWeight && !Modeling.WhisperModel.IsCtcWeight(ctcWeight))
+            throw Invalid($"The CTC weight must be a finite number, 0 or more; {ctcWeight} was given.");
         foreach (var (name, threshold) in new[] { ("compression ratio", CompressionRatioThreshold), ("log-probability", LogProbabilityThreshold), ("no-speech", NoSpeechThreshold) })
         {
             if (threshold is { } value && !double.IsFinite(value))

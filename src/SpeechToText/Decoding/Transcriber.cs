@@ -18,7 +18,8 @@ namespace SpeechToText.Decoding;
 /// first cut at pauses (<see cref="PauseSplitter"/>) into pieces of at most one window (30 s, or what the
 /// model's audio positions cover): given samples, one utterance a piece, the pauses between them left out.
 /// Beam search fuses <paramref name="languageModels"/> when given (see <see cref="DecodingOptions.LanguageModelWeight"/>
-/// and <see cref="DecodingOptions.WordLanguageModelWeight"/>).
+/// and <see cref="DecodingOptions.WordLanguageModelWeight"/>), and scores each window's transcripts by the model's
+/// CTC head when it has one (see <see cref="DecodingOptions.CtcWeight"/>).
 /// </summary>
 public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, ILogger? logger = null, LanguageModels? languageModels = null)
 {
@@ -103,7 +104,10 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
                 seek = pieces[piece].Start;
             int windowFrames = pieces != null ? pieces[piece++].Length : Math.Min(maxWindowFrames, contentFrames - seek);
             double offset = seek * (double)LogMelSpectrogram.HopLength / LogMelSpectrogram.SampleRate;
-            using var audio = Encode(mel, seek, windowFrames, ClipFeatures.Width(model, windowFrames, maxWindowFrames));
+            var ctc = options.BeamSize > 1 && CtcWeight(options) > 0 ? model.CtcHead : null;
+            var encoded = EncodeWindow(mel, seek, windowFrames, ClipFeatures.Width(model, windowFrames, maxWindowFrames), ctc);
+            using var audio = encoded.Audio;
+            var ctcScorer = encoded.Ctc;
             if (special.Multilingual && languageToken == null)
             {
                 (languageToken, double probability) = DetectLanguageToken(mel, seek, maxWindowFrames, (audio, windowFrames));
@@ -111,7 +115,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             }
             var previous = prompts.Previous(history, initialTokens, promptResetSince, options.CarryInitialPrompt);
             var (prompt, startIndex) = prompts.Build(previous, languageToken, options.Task, options.Timestamps);
-            var result = DecodeWithFallback(audio, prompt, startIndex, maxTokens, options, fusion, random, cancellation);
+            var result = DecodeWithFallback(audio, ctcScorer, prompt, startIndex, maxTokens, options, fusion, random, cancellation);
 
             if (IsSilence(result, options))
             {
@@ -176,13 +180,20 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         text.Length > 0 && !char.IsWhiteSpace(text[0]) && !WordAligner.UnspacedLanguages.Contains(language ?? "");
 
     /// <summary>Encodes <paramref name="frames"/> frames from <paramref name="seek"/>, zero-padded to <paramref name="width"/>.</summary>
-    CrossAttentionCache Encode(LogMelSpectrogram mel, int seek, int frames, int width)
+    CrossAttentionCache Encode(LogMelSpectrogram mel, int seek, int frames, int width) => EncodeWindow(mel, seek, frames, width, ctc: null).Audio;
+
+    /// <summary>
+    /// Encodes <paramref name="frames"/> frames from <paramref name="seek"/>, zero-padded to <paramref name="width"/>, and,
+    /// given a <paramref name="ctc"/> head, scores the positions of those frames (not of the padding) with it.
+    /// </summary>
+    (CrossAttentionCache Audio, CtcPrefixScorer? Ctc) EncodeWindow(LogMelSpectrogram mel, int seek, int frames, int width, CtcHead? ctc)
     {
         using var inference = torch.inference_mode();
         using var scope = NewDisposeScope();
         var window = torch.tensor(mel.Window(seek, frames, width), [1, mel.MelBins, width]);
         var features = model.Encoder.Forward(window.to_type(model.DType));
-        return model.Decoder.CrossAttention(features);
+        var scorer = ctc == null ? null : new CtcPrefixScorer(ctc.LogProbabilities(features, Math.Max(1, (frames + 1) / FramesPerToken)));
+        return (model.Decoder.CrossAttention(features), scorer);
     }
 
     /// <summary>
@@ -228,18 +239,20 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         return LanguageDetector.Detect(model, tokenizer.Special, whole);
     }
 
-    WindowResult DecodeWithFallback(CrossAttentionCache audio, IReadOnlyList<int> prompt, int startIndex, int maxTokens,
+    WindowResult DecodeWithFallback(CrossAttentionCache audio, CtcPrefixScorer? ctc, IReadOnlyList<int> prompt, int startIndex, int maxTokens,
         DecodingOptions options, LanguageModelFusion? fusion, Random random, CancellationToken cancellation)
     {
         var filters = Filters(options);
         var decoder = new WindowDecoder(model, tokenizer, filters);
-        var beamSearch = options.BeamSize > 1 ? new BeamSearchDecoder(model, tokenizer, filters, options.BeamSize, options.Patience, fusion, options.LengthPenalty) : null;
+        var beamSearch = options.BeamSize > 1
+            ? new BeamSearchDecoder(model, tokenizer, filters, options.BeamSize, options.Patience, fusion, options.LengthPenalty, CtcWeight(options))
+            : null;
         WindowResult? result = null;
         foreach (double temperature in options.Temperatures)
         {
             int candidates = temperature > 0 ? options.BestOf : 1;
             result = temperature <= 0 && beamSearch != null
-                ? beamSearch.Decode(audio, prompt, startIndex, maxTokens, cancellation)
+                ? beamSearch.Decode(audio, prompt, startIndex, maxTokens, ctc, cancellation)
                 : Enumerable.Range(0, candidates)
                     .Select(_ => decoder.Decode(audio, prompt, startIndex, maxTokens, temperature, random, cancellation))
                     .MaxBy(r => LikelihoodRank(r, options.LengthPenalty))!;
@@ -285,6 +298,10 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             logger.LogWarning("the word language model is fused only beside the character one: at language model weight 0 it is not used");
         else if (options.WordLanguageModelWeight is > 0 && options.BeamSize == 1)
             logger.LogWarning("greedy decoding (beam size 1) does not fuse the word language model: its weight is not used");
+        if (options.CtcWeight is > 0 && model.CtcHead == null)
+            logger.LogWarning("the model has no CTC head ({File}): the CTC weight is not used", CtcHead.FileName);
+        else if (options.CtcWeight is > 0 && options.BeamSize == 1)
+            logger.LogWarning("greedy decoding (beam size 1) does not score by the CTC head: its weight is not used");
     }
 
     /// <summary>
@@ -297,6 +314,9 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         if (CharacterWeight(options) > 0 && LanguageModelFusion.Refusal(CharacterWeight(options), WordWeight(options)) is { } refusal)
             throw new ArgumentException(refusal, nameof(options));
     }
+
+    /// <summary>How much beam search weighs the model's CTC head under <paramref name="options"/>: 0 without one.</summary>
+    double CtcWeight(DecodingOptions options) => model.CtcHead == null ? 0 : options.CtcWeight ?? model.CtcWeight ?? 0;
 
     double CharacterWeight(DecodingOptions options) => FusionWeights(options).Characters;
 

@@ -47,12 +47,13 @@ public sealed class WhisperModel : Module
     /// </summary>
     public ModelSettings Settings
     {
-        get => new(VariableLengthAudio, AlignmentHeads, BeamSize);
+        get => new(VariableLengthAudio, AlignmentHeads, BeamSize, CtcWeight);
         set
         {
             VariableLengthAudio = value.VariableLengthAudio;
             AlignmentHeads = value.AlignmentHeads ?? Modeling.AlignmentHeads.For(Dimensions);
             BeamSize = value.BeamSize;
+            CtcWeight = value.CtcWeight;
         }
     }
 
@@ -76,6 +77,38 @@ public sealed class WhisperModel : Module
                 throw new ArgumentOutOfRangeException(nameof(value), value, "A beam size is at least 1.");
             field = value;
         }
+    }
+
+    /// <summary>
+    /// How much beam search weighs the <see cref="CtcHead"/> by default (generation_config.json "ctc_weight"), or null
+    /// when the checkpoint names no weight (0: not at all).
+    /// </summary>
+    public double? CtcWeight
+    {
+        get;
+        set
+        {
+            if (value is { } weight && !IsCtcWeight(weight))
+                throw new ArgumentOutOfRangeException(nameof(value), value, "A CTC weight is a finite number, 0 or more.");
+            field = value;
+        }
+    }
+
+    /// <summary>Whether <paramref name="weight"/> can weigh a CTC head: a finite number, 0 or more.</summary>
+    public static bool IsCtcWeight(double weight) => weight >= 0 && double.IsFinite(weight);
+
+    /// <summary>
+    /// The CTC head the model was trained with beside its decoder (a hybrid CTC/attention model; see
+    /// <see cref="Modeling.CtcHead"/>), or null: beam search can weigh its scores. The model disposes it.
+    /// </summary>
+    public CtcHead? CtcHead { get; set; }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            CtcHead?.Dispose();
+        base.Dispose(disposing);
     }
 
     /// <summary>The element type of the weights (float32, or bfloat16 for faster CPU inference).</summary>

@@ -272,6 +272,39 @@ public sealed class HuggingFaceCheckpointTests : IDisposable, IClassFixture<Text
         Assert.Equal($"{Path.Combine(directory, "generation_config.json")}: num_beams is {value}, not a whole number of beams from 1 to 100", error);
     }
 
+    [Fact]
+    public void The_ctc_weight_generation_config_names_is_read_and_written_back()
+    {
+        string named = _temp.File("ctc"), unnamed = _temp.File("no-ctc");
+        HuggingFaceCheckpoint.Write(named, StandardShape, new WhisperModel(StandardShape).state_dict(), English, settings: new ModelSettings(CtcWeight: 0.3));
+        HuggingFaceCheckpoint.Write(unnamed, StandardShape, new WhisperModel(StandardShape).state_dict(), English);
+
+        using var weighted = CheckpointReader.Load(named).Model;
+        using var without = CheckpointReader.Load(unnamed).Model;
+
+        Assert.Equal(0.3, weighted.CtcWeight);
+        Assert.Null(without.CtcWeight);
+        Assert.DoesNotContain("ctc_weight", File.ReadAllText(Path.Combine(unnamed, "generation_config.json")));
+        string negative = _temp.File("negative-ctc");
+        Assert.Throws<ArgumentOutOfRangeException>(() => HuggingFaceCheckpoint.Write(negative, StandardShape, weighted.state_dict(), English, settings: new ModelSettings(CtcWeight: -1)));
+        Assert.False(Directory.Exists(negative));
+    }
+
+    [Theory]
+    [InlineData("-0.5")]
+    [InlineData("\"high\"")]
+    [InlineData("[0.3]")]
+    public void A_ctc_weight_that_is_not_a_number_from_0_is_named(string value)
+    {
+        string directory = _temp.File("bad-ctc");
+        HuggingFaceCheckpoint.Write(directory, StandardShape, new WhisperModel(StandardShape).state_dict(), English);
+        SetGenerationConfig(directory, "ctc_weight", value);
+
+        var error = Assert.Throws<InvalidDataException>(() => CheckpointReader.Load(directory)).Message;
+
+        Assert.Equal($"{Path.Combine(directory, "generation_config.json")}: ctc_weight is {value}, not a finite number, 0 or more", error);
+    }
+
     static void SetGenerationConfig(string directory, string field, string value)
     {
         string path = Path.Combine(directory, "generation_config.json");

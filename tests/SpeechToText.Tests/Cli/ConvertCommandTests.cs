@@ -91,7 +91,12 @@ public sealed class ConvertCommandTests : IDisposable
         var tokenizer = SpeechToText.Text.WhisperTokenizer.FromRanks(oracle.Vocabulary, SpeechToText.Text.SpecialTokens.ForVocabularySize(51864));
         AlignmentHead[] heads = [new(0, 1)]; // not the default for these dimensions (the second half of the decoder's layers)
         string directory = _temp.File("hf"), converted = _temp.File("converted");
-        HuggingFaceCheckpoint.Write(directory, Tiny, model.state_dict(), tokenizer, settings: new ModelSettings(AlignmentHeads: heads, BeamSize: 7));
+        HuggingFaceCheckpoint.Write(directory, Tiny, model.state_dict(), tokenizer, settings: new ModelSettings(AlignmentHeads: heads, BeamSize: 7, CtcWeight: 0.3));
+        string head = Path.Combine(directory, CtcHead.FileName);
+        SafeTensorsFile.Write(head, new Dictionary<string, TorchSharp.torch.Tensor>
+        {
+            ["weight"] = TorchSharp.torch.randn(tokenizer.TextTokenCount + 1, Tiny.AudioState), ["bias"] = TorchSharp.torch.zeros(tokenizer.TextTokenCount + 1),
+        });
         Directory.CreateDirectory(converted);
         string stale = _temp.Write(Path.Combine("converted", SpeechToText.Text.CharacterLanguageModel.FileName), [1, 2, 3]);
         string staleWords = _temp.Write(Path.Combine("converted", SpeechToText.Text.WordLanguageModel.FileName), [1, 2, 3]);
@@ -101,6 +106,8 @@ public sealed class ConvertCommandTests : IDisposable
         using var after = HuggingFaceCheckpoint.Read(converted);
         Assert.Equal(heads, after.Settings.AlignmentHeads);
         Assert.Equal(7, after.Settings.BeamSize);
+        Assert.Equal(0.3, after.Settings.CtcWeight);
+        Assert.Equal(File.ReadAllBytes(head), File.ReadAllBytes(Path.Combine(converted, CtcHead.FileName)));
         Assert.False(File.Exists(stale)); // another model's language models would be fused with this one
         Assert.False(File.Exists(staleWords));
     }
@@ -112,9 +119,10 @@ public sealed class ConvertCommandTests : IDisposable
         using var oracle = GgmlCheckpoint.Read(SharedData.PathOf("oracle/rand-s64-en-f32.bin"));
         var tokenizer = SpeechToText.Text.WhisperTokenizer.FromRanks(oracle.Vocabulary, SpeechToText.Text.SpecialTokens.ForVocabularySize(51864));
         string directory = _temp.File("hf"), plain = _temp.File("plain");
-        HuggingFaceCheckpoint.Write(directory, Tiny, model.state_dict(), tokenizer, settings: new ModelSettings(AlignmentHeads: [new(0, 1)], BeamSize: 7));
+        HuggingFaceCheckpoint.Write(directory, Tiny, model.state_dict(), tokenizer, settings: new ModelSettings(AlignmentHeads: [new(0, 1)], BeamSize: 7, CtcWeight: 0.3));
         HuggingFaceCheckpoint.Write(plain, Tiny, model.state_dict(), tokenizer);
         File.Copy(Path.Combine(Repository.BundledModel, SpeechToText.Text.WordLanguageModel.FileName), Path.Combine(directory, SpeechToText.Text.WordLanguageModel.FileName));
+        File.Copy(Path.Combine(Repository.BundledModel, CtcHead.FileName), Path.Combine(directory, CtcHead.FileName));
 
         var converted = SttCommandLine.Run("convert", directory, _temp.File("m.bin"));
         var convertedPlain = SttCommandLine.Run("convert", plain, _temp.File("plain.bin"));
@@ -124,6 +132,8 @@ public sealed class ConvertCommandTests : IDisposable
         Assert.DoesNotContain("the language model language_model.bin", converted.Error, StringComparison.Ordinal);
         Assert.Contains("num_beams 7", converted.Error, StringComparison.Ordinal);
         Assert.Contains("the alignment heads", converted.Error, StringComparison.Ordinal);
+        Assert.Contains("the CTC head ctc_head.safetensors", converted.Error, StringComparison.Ordinal);
+        Assert.Contains("ctc_weight 0.3", converted.Error, StringComparison.Ordinal);
         Assert.Equal(ExitCode.Ok, convertedPlain.ExitCode);
         Assert.DoesNotContain("no place for", convertedPlain.Error, StringComparison.Ordinal);
     }

@@ -180,6 +180,30 @@ public sealed class BeamSearchDecoderTests : IDisposable
     }
 
     [Fact]
+    public void A_ctc_head_that_hears_another_text_ranks_it_first_and_the_tokens_keep_the_speech_models_probabilities()
+    {
+        ILogitFilter[] script = [new ScriptedDistribution(_tokenizer, new()
+        {
+            [""] = new() { ["a"] = 0.6, ["b"] = 0.4 },
+            ["a"] = new() { ["<end>"] = 1 },
+            ["b"] = new() { ["<end>"] = 1 },
+        })];
+        int b = _tokenizer.Encode("b").Single(), blank = _tokenizer.TextTokenCount;
+        // Four positions that hear "b" and then blanks.
+        var ctc = new CtcPrefixScorer([.. Enumerable.Range(0, 4).Select(t => Enumerable.Range(0, blank + 1)
+            .Select(c => (float)Math.Log(c == (t < 2 ? b : blank) ? 0.9 : 0.1 / blank)).ToArray())]);
+
+        var alone = new BeamSearchDecoder(_model, _tokenizer, script, beamSize: 2).Decode(_audio, Prompt, 0, 10, ctc);
+        var joint = new BeamSearchDecoder(_model, _tokenizer, script, beamSize: 2, ctcWeight: 0.5).Decode(_audio, Prompt, 0, 10, ctc);
+
+        Assert.Equal("a", alone.Text); // at the default weight, 0
+        Assert.Equal("b", joint.Text);
+        Assert.Equal(0.4f, joint.Tokens.Single().Probability, 1e-5f);
+        Assert.Equal(Math.Log(0.4) / 2, joint.AverageLogProbability, 1e-5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BeamSearchDecoder(_model, _tokenizer, script, beamSize: 2, ctcWeight: -1));
+    }
+
+    [Fact]
     public void With_one_beam_it_is_greedy_decoding()
     {
         var greedy = new WindowDecoder(_model, _tokenizer, []).Decode(_audio, Prompt, 0, 40);

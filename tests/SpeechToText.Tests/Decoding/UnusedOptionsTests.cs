@@ -1,6 +1,7 @@
 using SpeechToText.Audio;
 using SpeechToText.Checkpoints;
 using SpeechToText.Decoding;
+using SpeechToText.Modeling;
 using SpeechToText.Text;
 
 namespace SpeechToText.Tests.Decoding;
@@ -8,11 +9,13 @@ namespace SpeechToText.Tests.Decoding;
 /// <summary>Options a model or a decoding cannot honour are named in a warning, not dropped unsaid.</summary>
 public sealed class UnusedOptionsTests
 {
-    static List<string> WarningsOf(DecodingOptions options, bool withLanguageModel, WordLanguageModel? words = null)
+    static List<string> WarningsOf(DecodingOptions options, bool withLanguageModel, WordLanguageModel? words = null, bool withCtcHead = false)
     {
         var (model, tokenizer) = CheckpointReader.Load(Repository.BundledModel);
         using (model)
         {
+            if (withCtcHead)
+                model.CtcHead = CtcHead.Load(Path.Combine(Repository.BundledModel, CtcHead.FileName), model.Dimensions.AudioState, tokenizer.TextTokenCount);
             var logger = new RecordingLogger();
             var languageModels = withLanguageModel
                 ? new LanguageModels(CharacterLanguageModel.Load(Path.Combine(Repository.BundledModel, CharacterLanguageModel.FileName)), words)
@@ -40,6 +43,16 @@ public sealed class UnusedOptionsTests
         Assert.Equal(["greedy decoding (beam size 1) does not fuse the language model: its weight is not used"],
             WarningsOf(new DecodingOptions { LanguageModelWeight = 0.5, BeamSize = 1 }, withLanguageModel: true));
         Assert.Empty(WarningsOf(new DecodingOptions { Language = "en", LanguageModelWeight = 0.5, BeamSize = 5 }, withLanguageModel: true));
+    }
+
+    [Fact]
+    public void A_ctc_weight_warns_without_a_ctc_head_or_with_greedy_decoding()
+    {
+        Assert.Equal(["the model has no CTC head (ctc_head.safetensors): the CTC weight is not used"],
+            WarningsOf(new DecodingOptions { CtcWeight = 0.3, BeamSize = 5 }, withLanguageModel: true));
+        Assert.Equal(["greedy decoding (beam size 1) does not score by the CTC head: its weight is not used"],
+            WarningsOf(new DecodingOptions { CtcWeight = 0.3, BeamSize = 1 }, withLanguageModel: true, withCtcHead: true));
+        Assert.Empty(WarningsOf(new DecodingOptions { CtcWeight = 0.3, BeamSize = 5 }, withLanguageModel: true, withCtcHead: true));
     }
 
     [Fact]

@@ -428,11 +428,18 @@ public sealed class TrainingTests : IDisposable
         new Trainer(options, NullLogger.Instance).Run();
         var saved = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
         var moments = SafeTensorsFile.Read(Path.Combine(output, "optimizer.safetensors"));
+        // Where runs saved before kept the CTC head: beside the model directory, not in it.
+        string head = Path.Combine(output, "model", "ctc_head.safetensors"), besideModel = Path.Combine(output, "ctc_head.safetensors");
+        byte[] headBytes = File.ReadAllBytes(head);
+        File.Move(head, besideModel);
 
         // A run whose schedule is already complete only loads, validates and saves again.
         new Trainer(options, NullLogger.Instance).Run();
         var again = SafeTensorsFile.Read(Path.Combine(output, "model", "model.safetensors"));
         var momentsAgain = SafeTensorsFile.Read(Path.Combine(output, "optimizer.safetensors"));
+
+        Assert.Equal(headBytes, File.ReadAllBytes(head));
+        Assert.False(File.Exists(besideModel));
 
         foreach (var (name, tensor) in saved)
             Assert.True(tensor.eq(again[name]).all().item<bool>(), name);
@@ -449,7 +456,7 @@ public sealed class TrainingTests : IDisposable
         Corpus.Build(corpus, trainUtterances: 2, testUtterances: 1, seed: 7, workers: 2);
         var options = TinyRun(corpus, output, steps: 1);
         new Trainer(options, NullLogger.Instance).Run();
-        string state = Path.Combine(output, "training_state.json"), ctcHead = Path.Combine(output, "ctc_head.safetensors");
+        string state = Path.Combine(output, "training_state.json"), ctcHead = Path.Combine(output, "model", "ctc_head.safetensors");
         string saved = File.ReadAllText(state);
 
         File.WriteAllText(state, saved[..(saved.Length / 2)]); // as an interrupted write would leave it
@@ -650,7 +657,7 @@ public sealed class TrainingTests : IDisposable
         Assert.Equal(12, losses.Count);
         Assert.True(losses.TakeLast(3).Average() < losses.Take(3).Average() - 0.5, $"loss went from {losses.Take(3).Average():F2} to {losses.TakeLast(3).Average():F2}");
         Assert.All(rows, f => Assert.Equal("NaN", f[3])); // no CTC head when fine-tuning
-        Assert.False(File.Exists(Path.Combine(output, "ctc_head.safetensors")));
+        Assert.False(File.Exists(Path.Combine(output, "model", "ctc_head.safetensors")));
         var (model, tokenizer) = CheckpointReader.Load(Path.Combine(output, "model"));
         using (model)
         {
