@@ -497,6 +497,8 @@ public sealed class Trainer(TrainingOptions options, ILogger logger)
                 throw;
             }
             logger.LogInformation("fine-tuning {Model} ({Parameters:N0} parameters)", initial, model.parameters().Sum(p => p.numel()));
+            // A fine-tune trains no CTC head, so the weight a checkpoint names for its head does not pass to the result.
+            model.Settings = model.Settings with { CtcWeight = null };
             return new Trainee(model, tokenizer, null, new TrainingState(0, 0));
         }
         if (options.WidenTo != null || options.DeepenEncoderTo != null || options.DeepenDecoderTo != null)

@@ -68,8 +68,10 @@ public static class CheckpointConverter
         return leftOut;
     }
 
-    /// <summary>Gives the <paramref name="output"/> directory the input directory's language models, or none.</summary>
-    /// <summary>The files beside a directory's weights that decoding reads: its language models and CTC head.</summary>
+    /// <summary>
+    /// Gives the <paramref name="output"/> directory the files beside the input directory's weights that decoding reads
+    /// (its language models and CTC head), and none it lacks.
+    /// </summary>
     static void CopyCompanions(string input, string output)
     {
         foreach (string file in LanguageModels.FileNames.Append(Modeling.CtcHead.FileName))

@@ -47,7 +47,6 @@ public sealed class BeamSearchDecoder
     sealed record Hypothesis(IReadOnlyList<DecodedToken> Tokens, double LogProbability, double Fused, CtcPrefixScorer.Prefix? Ctc = null)
     {
         public IReadOnlyList<int> Ids { get; } = Tokens.Select(t => t.Id).ToList();
-
     }
 
     /// <summary>
@@ -59,15 +58,14 @@ public sealed class BeamSearchDecoder
     public BeamSearchDecoder(WhisperModel model, WhisperTokenizer tokenizer, IReadOnlyList<ILogitFilter> filters, int beamSize, double patience = 1.0,
         LanguageModelFusion? fusion = null, double? lengthPenalty = null, double ctcWeight = 0)
     {
-        if (!double.IsFinite(ctcWeight) || ctcWeight < 0)
-            throw new ArgumentOutOfRangeException(nameof(ctcWeight), ctcWeight, "The CTC weight must be a finite number, 0 or more.");
-        _ctcWeight = ctcWeight;
         ArgumentOutOfRangeException.ThrowIfLessThan(beamSize, 1);
         if (!(patience > 0) || double.IsInfinity(patience))
             throw new ArgumentOutOfRangeException(nameof(patience), patience, "The patience must be a positive number.");
         if (lengthPenalty is { } alpha && !TranscriptRanking.IsValidPenalty(alpha))
             throw new ArgumentOutOfRangeException(nameof(lengthPenalty), alpha, "The length penalty must be from 0 to 1.");
-        (_model, _tokenizer, _filters, _beamSize, _fusion, _lengthPenalty) = (model, tokenizer, filters, beamSize, fusion, lengthPenalty);
+        if (!WhisperModel.IsCtcWeight(ctcWeight))
+            throw new ArgumentOutOfRangeException(nameof(ctcWeight), ctcWeight, "The CTC weight must be a finite number, 0 or more.");
+        (_model, _tokenizer, _filters, _beamSize, _fusion, _lengthPenalty, _ctcWeight) = (model, tokenizer, filters, beamSize, fusion, lengthPenalty, ctcWeight);
         _finishedWanted = Math.Max(1, (int)Math.Round(beamSize * patience));
     }
 
@@ -79,6 +77,8 @@ public sealed class BeamSearchDecoder
     public WindowResult Decode(CrossAttentionCache audio, IReadOnlyList<int> prompt, int startOfTranscriptIndex, int maxTokens,
         CtcPrefixScorer? ctc = null, CancellationToken cancellation = default)
     {
+        if (ctc != null && ctc.TextTokens != _tokenizer.TextTokenCount)
+            throw new ArgumentException($"The CTC scores have {ctc.TextTokens} text tokens; the vocabulary has {_tokenizer.TextTokenCount}.", nameof(ctc));
         ctc = _ctcWeight > 0 ? ctc : null;
         var decoder = _model.Decoder;
         // One position is left for the end of text, which a transcript that runs out of room lacks and word
@@ -109,6 +109,8 @@ public sealed class BeamSearchDecoder
             }
             var (kept, sources, ended) = Advance(beams, logits, ctc);
             finished.AddRange(ended.Take(_finishedWanted - finished.Count));
+            if (kept.Count == 0 && ended.Count == 0)
+                break; // nothing can follow any beam: they end where they are, below
             beams = kept;
             if (beams.Count == 0)
                 break;
@@ -117,8 +119,10 @@ public sealed class BeamSearchDecoder
             for (int b = 0; b < beams.Count; b++)
                 input[b, 0] = beams[b].Tokens[^1].Id;
         }
-        // Beams still unfinished at the token limit compete with the ended ones, as the reference does.
-        finished.AddRange(beams.OrderByDescending(b => b.Fused).Take(Math.Max(0, _beamSize - finished.Count)));
+        // Beams still unfinished at the token limit compete with the ended ones, as the reference does (scored by CTC
+        // as if they ended there).
+        var unfinished = beams.Select(b => ctc == null ? b : b with { Fused = b.Fused + _ctcWeight * (b.Ctc!.EndScore - b.Ctc.Score) });
+        finished.AddRange(unfinished.OrderByDescending(b => b.Fused).Take(Math.Max(0, _beamSize - finished.Count)));
         var best = finished.MaxBy(h => TranscriptRanking.Score(h.Fused, h.Tokens.Count, _lengthPenalty)) ?? new Hypothesis([], 0, 0);
         return WindowDecoder.Result(_tokenizer, best.Tokens, best.LogProbability, noSpeech, temperature: 0);
     }
@@ -130,7 +134,7 @@ public sealed class BeamSearchDecoder
     (List<Hypothesis> Kept, List<long> Sources, List<Hypothesis> Ended) Advance(List<Hypothesis> beams, float[][] logits, CtcPrefixScorer? ctc)
     {
         int endOfText = _tokenizer.Special.EndOfText;
-        var proposals = new List<(int Beam, int Token, double LogProbability, double Fused, double Ctc)>();
+        var proposals = new List<(int Beam, int Token, double LogProbability, double Fused)>();
         bool widened = _fusion != null || ctc != null;
         for (int b = 0; b < beams.Count; b++)
         {
@@ -141,28 +145,25 @@ public sealed class BeamSearchDecoder
             string? text = _fusion?.TextOf(beams[b].Ids);
             var top = LogitMath.TopK(row, (_beamSize + 1) * (widened ? 2 : 1));
             var prefix = beams[b].Ctc;
-            var ctcScores = ctc != null ? ctc.NextScores(prefix!) : null;
+            var ctcScores = ctc == null ? null : CtcScores(ctc, prefix!, top, endOfText);
             double endFloor = top.Length > 0 ? row[top[0]] - logTotal + Math.Log(EndShareWithFusion) : 0;
-            foreach (int token in top)
+            for (int i = 0; i < top.Length; i++)
             {
+                int token = top[i];
                 double logProbability = row[token] - logTotal;
                 if (_fusion != null && token == endOfText && logProbability < endFloor)
                     continue;
-                // Other special tokens (timestamps) are not CTC labels: they leave the prefix and its score as they are.
-                double ctcScore = ctc == null ? 0
-                    : token == endOfText ? prefix!.EndScore
-                    : token < ctcScores!.Length ? ctcScores[token] : prefix!.Score;
                 double fused = beams[b].Fused + logProbability + (_fusion?.Score(text!, token) ?? 0)
-                    + (ctc == null ? 0 : _ctcWeight * (ctcScore - prefix!.Score));
-                if (double.IsNegativeInfinity(fused))
+                    + (ctc == null ? 0 : _ctcWeight * (ctcScores![i] - prefix!.Score));
+                if (!(fused > double.NegativeInfinity)) // ruled out (or not a number)
                     continue;
-                proposals.Add((b, token, logProbability, fused, ctcScore));
+                proposals.Add((b, token, logProbability, fused));
             }
         }
         var kept = new List<Hypothesis>();
         var sources = new List<long>();
         var ended = new List<Hypothesis>();
-        foreach (var (beam, token, logProbability, fused, ctcScore) in proposals.OrderByDescending(p => p.Fused))
+        foreach (var (beam, token, logProbability, fused) in proposals.OrderByDescending(p => p.Fused))
         {
             double total = beams[beam].LogProbability + logProbability;
             if (token == endOfText)
@@ -171,12 +172,26 @@ public sealed class BeamSearchDecoder
                 continue;
             }
             var decoded = new DecodedToken(token, (float)Math.Exp(logProbability), (float)logProbability);
-            var prefix = ctc == null ? null : token < ctc.TextTokens ? ctc.Extend(beams[beam].Ctc!, token, ctcScore) : beams[beam].Ctc;
+            var prefix = ctc == null ? null : token < ctc.TextTokens ? ctc.Extend(beams[beam].Ctc!, token) : beams[beam].Ctc;
             kept.Add(new Hypothesis([.. beams[beam].Tokens, decoded], total, fused, prefix));
             sources.Add(beam);
             if (kept.Count == _beamSize)
                 break;
         }
         return (kept, sources, ended);
+    }
+
+    /// <summary>
+    /// The CTC score of the transcript <paramref name="prefix"/> continued by each of <paramref name="tokens"/>: its prefix
+    /// score after a text token, the score of the labelling being exactly the transcript after the end, and the score
+    /// it had after another special token (a timestamp is no CTC label).
+    /// </summary>
+    static double[] CtcScores(CtcPrefixScorer ctc, CtcPrefixScorer.Prefix prefix, int[] tokens, int endOfText)
+    {
+        var next = ctc.NextScores(prefix, [.. tokens.Where(t => t < ctc.TextTokens)]);
+        var scores = new double[tokens.Length];
+        for (int i = 0, text = 0; i < tokens.Length; i++)
+            scores[i] = tokens[i] < ctc.TextTokens ? next[text++] : tokens[i] == endOfText ? prefix.EndScore : prefix.Score;
+        return scores;
     }
 }

@@ -65,22 +65,35 @@ public sealed class CtcPrefixScorer
     /// <summary>The empty prefix, where every transcript begins.</summary>
     public Prefix Empty { get; }
 
-    /// <summary>For each text token c, the prefix log-probability of <paramref name="prefix"/> + c.</summary>
-    public double[] NextScores(Prefix prefix)
+    /// <summary>For each of the text <paramref name="tokens"/> c, the prefix log-probability of <paramref name="prefix"/> + c.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A token is not a text token.</exception>
+    public double[] NextScores(Prefix prefix, IReadOnlyList<int> tokens)
     {
-        // Begun at position t from the prefix's state at t - 1; at position 0 only when the prefix is empty.
+        foreach (int token in tokens)
+            CheckTextToken(token);
+        var begin = Begin(prefix, repeat: false);
+        var beginRepeat = tokens.Contains(prefix.Last) ? Begin(prefix, repeat: true) : null;
+        return [.. tokens.Select(c => SumOver(c == prefix.Last ? beginRepeat! : begin, c))];
+    }
+
+    /// <summary>
+    /// The log-probability of beginning a new label at each position after <paramref name="prefix"/>: from its state at
+    /// the position before (from its blank ending alone when the label <paramref name="repeat"/>s its last one, which
+    /// would otherwise merge with it); at position 0 only when the prefix is empty.
+    /// </summary>
+    double[] Begin(Prefix prefix, bool repeat)
+    {
         var begin = new double[Positions];
-        var beginRepeat = new double[Positions];
-        begin[0] = beginRepeat[0] = prefix.Last < 0 ? 0 : double.NegativeInfinity;
+        begin[0] = prefix.Last < 0 ? 0 : double.NegativeInfinity;
         for (int t = 1; t < Positions; t++)
-        {
-            begin[t] = LogAdd(prefix.NonBlank[t - 1], prefix.Blank[t - 1]);
-            beginRepeat[t] = prefix.Blank[t - 1];
-        }
-        var scores = new double[_blank];
-        for (int c = 0; c < _blank; c++)
-            scores[c] = SumOver(c == prefix.Last ? beginRepeat : begin, c);
-        return scores;
+            begin[t] = repeat ? prefix.Blank[t - 1] : LogAdd(prefix.NonBlank[t - 1], prefix.Blank[t - 1]);
+        return begin;
+    }
+
+    void CheckTextToken(int token)
+    {
+        if (token < 0 || token >= _blank)
+            throw new ArgumentOutOfRangeException(nameof(token), token, $"CTC scores text tokens 0 to {_blank - 1}.");
     }
 
     /// <summary>log Σ_t exp(begin[t] + x[t][token]).</summary>
@@ -97,22 +110,25 @@ public sealed class CtcPrefixScorer
         return max + Math.Log(sum);
     }
 
-    /// <summary><paramref name="prefix"/> + <paramref name="token"/>, whose score <paramref name="score"/> is (from <see cref="NextScores"/>).</summary>
-    public Prefix Extend(Prefix prefix, int token, double score)
+    /// <summary><paramref name="prefix"/> (of these positions) followed by the text token <paramref name="token"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The token is not a text token.</exception>
+    /// <exception cref="ArgumentException">The prefix was scored over other positions.</exception>
+    public Prefix Extend(Prefix prefix, int token)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(token);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(token, _blank);
+        CheckTextToken(token);
+        if (prefix.Blank.Length != Positions)
+            throw new ArgumentException($"The prefix was scored over {prefix.Blank.Length} positions, not these {Positions}.", nameof(prefix));
+        var begin = Begin(prefix, repeat: token == prefix.Last);
         var nonBlank = new double[Positions];
         var blank = new double[Positions];
-        nonBlank[0] = (prefix.Last < 0 ? 0 : double.NegativeInfinity) + _logProbabilities[0][token];
+        nonBlank[0] = begin[0] + _logProbabilities[0][token];
         blank[0] = double.NegativeInfinity;
         for (int t = 1; t < Positions; t++)
         {
-            double begin = token == prefix.Last ? prefix.Blank[t - 1] : LogAdd(prefix.NonBlank[t - 1], prefix.Blank[t - 1]);
-            nonBlank[t] = LogAdd(nonBlank[t - 1], begin) + _logProbabilities[t][token];
+            nonBlank[t] = LogAdd(nonBlank[t - 1], begin[t]) + _logProbabilities[t][token];
             blank[t] = LogAdd(blank[t - 1], nonBlank[t - 1]) + _logProbabilities[t][_blank];
         }
-        return new Prefix(nonBlank, blank, token, score);
+        return new Prefix(nonBlank, blank, token, SumOver(begin, token));
     }
 
     static double LogAdd(double a, double b)

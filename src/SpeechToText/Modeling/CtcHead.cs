@@ -34,9 +34,12 @@ public sealed class CtcHead : IDisposable
         try
         {
             long classes = textTokens + 1;
-            var weight = Take(tensors, "weight", [classes, width], path);
-            var bias = Take(tensors, "bias", [classes], path);
-            return new CtcHead(weight, bias);
+            Check(tensors, "weight", [classes, width], path);
+            Check(tensors, "bias", [classes], path);
+            var head = new CtcHead(tensors["weight"], tensors["bias"]);
+            tensors.Remove("weight");
+            tensors.Remove("bias");
+            return head;
         }
         finally
         {
@@ -45,15 +48,13 @@ public sealed class CtcHead : IDisposable
         }
     }
 
-    static Tensor Take(Dictionary<string, Tensor> tensors, string name, long[] shape, string path)
+    static void Check(Dictionary<string, Tensor> tensors, string name, long[] shape, string path)
     {
         string? wrong = !tensors.TryGetValue(name, out var tensor) ? "it has none"
             : tensor.shape.SequenceEqual(shape) ? null
             : $"it has [{string.Join(", ", tensor.shape)}]";
         if (wrong != null)
             throw new InvalidDataException($"{path}: the CTC head's {name} must have shape [{string.Join(", ", shape)}], as the model and its vocabulary need; {wrong}");
-        tensors.Remove(name);
-        return tensor!;
     }
 
     /// <summary>The weight, [classes, width] (for training to begin from).</summary>

@@ -95,13 +95,13 @@ public sealed class WhisperModel : Module
     }
 
     /// <summary>Whether <paramref name="weight"/> can weigh a CTC head: a finite number, 0 or more.</summary>
-    public static bool IsCtcWeight(double weight) => weight >= 0 && double.IsFinite(weight);
+    internal static bool IsCtcWeight(double weight) => weight >= 0 && double.IsFinite(weight);
 
     /// <summary>
     /// The CTC head the model was trained with beside its decoder (a hybrid CTC/attention model; see
     /// <see cref="Modeling.CtcHead"/>), or null: beam search can weigh its scores. The model disposes it.
     /// </summary>
-    public CtcHead? CtcHead { get; set; }
+    public CtcHead? CtcHead { get; internal set; }
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

@@ -204,6 +204,27 @@ public sealed class BeamSearchDecoderTests : IDisposable
     }
 
     [Fact]
+    public void A_ctc_head_that_hears_more_keeps_the_transcript_from_ending_early()
+    {
+        ILogitFilter[] script = [new ScriptedDistribution(_tokenizer, new()
+        {
+            [""] = new() { ["b"] = 1 },
+            ["b"] = new() { ["<end>"] = 0.8, ["c"] = 0.2 },
+            ["bc"] = new() { ["<end>"] = 1 },
+        })];
+        int blank = _tokenizer.TextTokenCount;
+        int[] heard = [_tokenizer.Encode("b").Single(), _tokenizer.Encode("b").Single(), blank, _tokenizer.Encode("c").Single(), blank];
+        var ctc = new CtcPrefixScorer([.. heard.Select(label => Enumerable.Range(0, blank + 1)
+            .Select(c => (float)Math.Log(c == label ? 0.9 : 0.1 / blank)).ToArray())]);
+
+        var alone = new BeamSearchDecoder(_model, _tokenizer, script, beamSize: 2).Decode(_audio, Prompt, 0, 10);
+        var joint = new BeamSearchDecoder(_model, _tokenizer, script, beamSize: 2, ctcWeight: 0.5).Decode(_audio, Prompt, 0, 10, ctc);
+
+        Assert.Equal("b", alone.Text);
+        Assert.Equal("bc", joint.Text); // "b" alone is an unlikely labelling of what the head heard
+    }
+
+    [Fact]
     public void With_one_beam_it_is_greedy_decoding()
     {
         var greedy = new WindowDecoder(_model, _tokenizer, []).Decode(_audio, Prompt, 0, 40);

@@ -66,13 +66,13 @@ public sealed class CtcPrefixScorerTests
             checkedPrefixes++;
             if (current.Text.Length == 3)
                 continue;
-            var next = scorer.NextScores(current.Prefix);
+            var next = scorer.NextScores(current.Prefix, [0, 1]);
             for (int c = 0; c < TextTokens; c++)
             {
                 string text = current.Text + c;
                 double expected = labellings.Where(l => l.Key.StartsWith(text, StringComparison.Ordinal)).Sum(l => l.Value);
                 Assert.Equal(expected, Math.Exp(next[c]), Precision);
-                var extended = scorer.Extend(current.Prefix, c, next[c]);
+                var extended = scorer.Extend(current.Prefix, c);
                 Assert.Equal(next[c], extended.Score);
                 prefixes.Enqueue((text, extended));
             }
@@ -85,11 +85,22 @@ public sealed class CtcPrefixScorerTests
     public void A_labelling_longer_than_the_positions_allow_is_impossible()
     {
         var scorer = new CtcPrefixScorer(RandomLogProbabilities(4)[..2]);
-        var a = scorer.Extend(scorer.Empty, 0, scorer.NextScores(scorer.Empty)[0]);
-        var next = scorer.NextScores(a);
+        var a = scorer.Extend(scorer.Empty, 0);
+        var next = scorer.NextScores(a, [0, 1]);
 
         Assert.True(next[1] > double.NegativeInfinity);         // "01": one label a position
         Assert.Equal(double.NegativeInfinity, next[0]);          // "00" needs a blank between: three positions
+    }
+
+    [Fact]
+    public void The_blank_another_class_or_a_prefix_of_other_positions_is_refused()
+    {
+        var scorer = new CtcPrefixScorer(RandomLogProbabilities(5));
+        var shorter = new CtcPrefixScorer(RandomLogProbabilities(5)[..3]);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => scorer.NextScores(scorer.Empty, [Blank]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => scorer.Extend(scorer.Empty, -1));
+        Assert.Throws<ArgumentException>(() => scorer.Extend(shorter.Empty, 0));
     }
 
     [Fact]

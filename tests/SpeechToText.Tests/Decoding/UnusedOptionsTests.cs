@@ -49,10 +49,10 @@ public sealed class UnusedOptionsTests
     public void A_ctc_weight_warns_without_a_ctc_head_or_with_greedy_decoding()
     {
         Assert.Equal(["the model has no CTC head (ctc_head.safetensors): the CTC weight is not used"],
-            WarningsOf(new DecodingOptions { CtcWeight = 0.3, BeamSize = 5 }, withLanguageModel: true));
+            WarningsOf(new DecodingOptions { CtcWeight = 0.3, BeamSize = 5 }, withLanguageModel: false));
         Assert.Equal(["greedy decoding (beam size 1) does not score by the CTC head: its weight is not used"],
-            WarningsOf(new DecodingOptions { CtcWeight = 0.3, BeamSize = 1 }, withLanguageModel: true, withCtcHead: true));
-        Assert.Empty(WarningsOf(new DecodingOptions { CtcWeight = 0.3, BeamSize = 5 }, withLanguageModel: true, withCtcHead: true));
+            WarningsOf(new DecodingOptions { CtcWeight = 0.3, BeamSize = 1 }, withLanguageModel: false, withCtcHead: true));
+        Assert.Empty(WarningsOf(new DecodingOptions { CtcWeight = 0.3, BeamSize = 5 }, withLanguageModel: false, withCtcHead: true));
     }
 
     [Fact]
