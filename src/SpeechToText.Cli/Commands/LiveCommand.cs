@@ -48,7 +48,7 @@ internal static class LiveCommand
         };
         var languageModelWeight = TranscribeCommand.LanguageModelWeight();
         var wordLanguageModelWeight = TranscribeCommand.WordLanguageModelWeight();
-        var ctcWeight = TranscribeCommand.CtcWeight();
+        var ctcWeight = TranscribeCommand.CtcWeight(byDefault: "0 (live, it cost words and latency)");
         var command = new Command("live", "Transcribe live audio as it is spoken: tentative text dimmed, committed text normal")
         {
             model, input, realtime, device, listDevices, chunk, outputFile, format, stats, reference, threads, beamSize, languageModelWeight, wordLanguageModelWeight,
@@ -76,7 +76,7 @@ internal static class LiveCommand
                 MinimumChunkSeconds = chunkSeconds,
                 Decoding = new StreamingOptions().Decoding with { BeamSize = parsed.GetValue(beamSize) ?? DefaultBeamSize, // checked now; the model's own once it is loaded
                     LanguageModelWeight = parsed.GetValue(languageModelWeight),
-                    WordLanguageModelWeight = parsed.GetValue(wordLanguageModelWeight), CtcWeight = parsed.GetValue(ctcWeight) },
+                    WordLanguageModelWeight = parsed.GetValue(wordLanguageModelWeight), CtcWeight = parsed.GetValue(ctcWeight) ?? 0 },
             };
             streaming.Decoding.Validate();
             string? referencePath = parsed.GetValue(reference);

@@ -41,10 +41,10 @@ internal static class TranscribeCommand
         Description = "How much the model's word language model counts beside the character one (0: not at all); the weight stored with it by default",
     };
 
-    /// <summary>The option weighing the model's CTC head in beam search (transcribe, evaluate and live).</summary>
-    internal static Option<double?> CtcWeight() => new("--ctc-weight")
+    /// <summary>The option weighing the model's CTC head in beam search (transcribe, evaluate and live, whose default is <paramref name="byDefault"/>).</summary>
+    internal static Option<double?> CtcWeight(string byDefault = "the model's (generation_config.json ctc_weight), else 0") => new("--ctc-weight")
     {
-        Description = "How much the model's CTC head (ctc_head.safetensors) counts in beam search (0: not at all); by default the model's (generation_config.json ctc_weight), else 0",
+        Description = $"How much the model's CTC head (ctc_head.safetensors) counts in beam search (0: not at all); by default {byDefault}",
     };
 
     public static Command Create(TextWriter output, TextWriter error)

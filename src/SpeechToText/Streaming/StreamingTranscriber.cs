@@ -52,9 +52,11 @@ public sealed record StreamingOptions
     /// <summary>
     /// How each decode runs (word timestamps are always on). Default: greedy, no temperature fallback. With
     /// <see cref="DecodingOptions.BeamSize"/> above 1, beam search fuses the model's language model when it has one
-    /// (`stt live` searches 3 beams).
+    /// (`stt live` searches the model's beams), but does not score by its CTC head (<see cref="DecodingOptions.CtcWeight"/>
+    /// 0, whatever weight the model names): on audio/long.wav fed in real time, the bundled model with its head at 0.3
+    /// committed 19.4% word errors against 16.2% without it, and later (p90 1.74 s against 1.39 s).
     /// </summary>
-    public DecodingOptions Decoding { get; init; } = new() { Temperatures = [0.0] };
+    public DecodingOptions Decoding { get; init; } = new() { Temperatures = [0.0], CtcWeight = 0 };
 }
 
 /// <summary>

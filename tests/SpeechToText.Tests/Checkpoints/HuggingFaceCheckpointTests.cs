@@ -239,70 +239,46 @@ public sealed class HuggingFaceCheckpointTests : IDisposable, IClassFixture<Text
     }
 
     [Fact]
-    public void The_beam_size_generation_config_names_is_read_and_written_back()
+    public void The_beam_size_and_ctc_weight_generation_config_names_are_read_and_written_back()
     {
         string named = _temp.File("beams"), unnamed = _temp.File("no-beams");
-        HuggingFaceCheckpoint.Write(named, StandardShape, new WhisperModel(StandardShape).state_dict(), English, settings: new ModelSettings(BeamSize: 20));
+        HuggingFaceCheckpoint.Write(named, StandardShape, new WhisperModel(StandardShape).state_dict(), English, settings: new ModelSettings(BeamSize: 20, CtcWeight: 0.3));
         HuggingFaceCheckpoint.Write(unnamed, StandardShape, new WhisperModel(StandardShape).state_dict(), English);
 
         using var withBeams = CheckpointReader.Load(named).Model;
         using var without = CheckpointReader.Load(unnamed).Model;
 
         Assert.Equal(20, withBeams.BeamSize);
+        Assert.Equal(0.3, withBeams.CtcWeight);
         Assert.Null(without.BeamSize);
-        Assert.DoesNotContain("num_beams", File.ReadAllText(Path.Combine(unnamed, "generation_config.json")));
-        string tooMany = _temp.File("too-many-beams");
-        Assert.Throws<ArgumentOutOfRangeException>(() => HuggingFaceCheckpoint.Write(tooMany, StandardShape, withBeams.state_dict(), English, settings: new ModelSettings(BeamSize: 101)));
-        Assert.False(Directory.Exists(tooMany));
-    }
-
-    [Theory]
-    [InlineData("0")]
-    [InlineData("101")]
-    [InlineData("2.5")]
-    [InlineData("\"five\"")]
-    public void A_beam_size_that_is_not_a_whole_number_from_1_to_100_is_named(string value)
-    {
-        string directory = _temp.File("bad-beams");
-        HuggingFaceCheckpoint.Write(directory, StandardShape, new WhisperModel(StandardShape).state_dict(), English);
-        SetGenerationConfig(directory, "num_beams", value);
-
-        var error = Assert.Throws<InvalidDataException>(() => CheckpointReader.Load(directory)).Message;
-
-        Assert.Equal($"{Path.Combine(directory, "generation_config.json")}: num_beams is {value}, not a whole number of beams from 1 to 100", error);
-    }
-
-    [Fact]
-    public void The_ctc_weight_generation_config_names_is_read_and_written_back()
-    {
-        string named = _temp.File("ctc"), unnamed = _temp.File("no-ctc");
-        HuggingFaceCheckpoint.Write(named, StandardShape, new WhisperModel(StandardShape).state_dict(), English, settings: new ModelSettings(CtcWeight: 0.3));
-        HuggingFaceCheckpoint.Write(unnamed, StandardShape, new WhisperModel(StandardShape).state_dict(), English);
-
-        using var weighted = CheckpointReader.Load(named).Model;
-        using var without = CheckpointReader.Load(unnamed).Model;
-
-        Assert.Equal(0.3, weighted.CtcWeight);
         Assert.Null(without.CtcWeight);
+        Assert.DoesNotContain("num_beams", File.ReadAllText(Path.Combine(unnamed, "generation_config.json")));
         Assert.DoesNotContain("ctc_weight", File.ReadAllText(Path.Combine(unnamed, "generation_config.json")));
-        string negative = _temp.File("negative-ctc");
-        Assert.Throws<ArgumentOutOfRangeException>(() => HuggingFaceCheckpoint.Write(negative, StandardShape, weighted.state_dict(), English, settings: new ModelSettings(CtcWeight: -1)));
-        Assert.False(Directory.Exists(negative));
+        foreach (var (name, settings) in new[] { ("too-many-beams", new ModelSettings(BeamSize: 101)), ("negative-ctc", new ModelSettings(CtcWeight: -1)) })
+        {
+            string refused = _temp.File(name);
+            Assert.Throws<ArgumentOutOfRangeException>(() => HuggingFaceCheckpoint.Write(refused, StandardShape, withBeams.state_dict(), English, settings: settings));
+            Assert.False(Directory.Exists(refused));
+        }
     }
 
     [Theory]
-    [InlineData("-0.5")]
-    [InlineData("\"high\"")]
-    [InlineData("[0.3]")]
-    public void A_ctc_weight_that_is_not_a_number_from_0_is_named(string value)
+    [InlineData("num_beams", "0", "a whole number of beams from 1 to 100")]
+    [InlineData("num_beams", "101", "a whole number of beams from 1 to 100")]
+    [InlineData("num_beams", "2.5", "a whole number of beams from 1 to 100")]
+    [InlineData("num_beams", "\"five\"", "a whole number of beams from 1 to 100")]
+    [InlineData("ctc_weight", "-0.5", "a finite number, 0 or more")]
+    [InlineData("ctc_weight", "\"high\"", "a finite number, 0 or more")]
+    [InlineData("ctc_weight", "[0.3]", "a finite number, 0 or more")]
+    public void A_beam_size_or_ctc_weight_out_of_its_range_is_named(string field, string value, string range)
     {
-        string directory = _temp.File("bad-ctc");
+        string directory = _temp.File("bad-" + field);
         HuggingFaceCheckpoint.Write(directory, StandardShape, new WhisperModel(StandardShape).state_dict(), English);
-        SetGenerationConfig(directory, "ctc_weight", value);
+        SetGenerationConfig(directory, field, value);
 
         var error = Assert.Throws<InvalidDataException>(() => CheckpointReader.Load(directory)).Message;
 
-        Assert.Equal($"{Path.Combine(directory, "generation_config.json")}: ctc_weight is {value}, not a finite number, 0 or more", error);
+        Assert.Equal($"{Path.Combine(directory, "generation_config.json")}: {field} is {value}, not {range}", error);
     }
 
     static void SetGenerationConfig(string directory, string field, string value)
