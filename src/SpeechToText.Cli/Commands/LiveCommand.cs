@@ -71,12 +71,13 @@ internal static class LiveCommand
             if (!(chunkSeconds >= 0.1 && chunkSeconds <= 10))
                 throw new UsageException($"--chunk must be between 0.1 and 10 seconds, not {chunkSeconds.ToString(CultureInfo.InvariantCulture)}");
 
+            var defaults = new StreamingOptions().Decoding;
             var streaming = new StreamingOptions
             {
                 MinimumChunkSeconds = chunkSeconds,
-                Decoding = new StreamingOptions().Decoding with { BeamSize = parsed.GetValue(beamSize) ?? DefaultBeamSize, // checked now; the model's own once it is loaded
+                Decoding = defaults with { BeamSize = parsed.GetValue(beamSize) ?? DefaultBeamSize, // checked now; the model's own once it is loaded
                     LanguageModelWeight = parsed.GetValue(languageModelWeight),
-                    WordLanguageModelWeight = parsed.GetValue(wordLanguageModelWeight), CtcWeight = parsed.GetValue(ctcWeight) ?? 0 },
+                    WordLanguageModelWeight = parsed.GetValue(wordLanguageModelWeight), CtcWeight = parsed.GetValue(ctcWeight) ?? defaults.CtcWeight },
             };
             streaming.Decoding.Validate();
             string? referencePath = parsed.GetValue(reference);

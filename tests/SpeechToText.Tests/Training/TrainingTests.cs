@@ -332,19 +332,12 @@ public sealed class TrainingTests : IDisposable
         }
     }
 
-    /// <summary>A run of a tiny model (width 64, a block each side) on <paramref name="corpus"/>, quick to train.</summary>
-    static TrainingOptions TinyRun(string corpus, string output) => new()
-    {
-        CorpusDirectory = corpus, OutputDirectory = output, PeakLearningRate = 3e-3, Width = 64, EncoderLayers = 1, DecoderLayers = 1,
-        MaxBatchFrames = 4000, ValidateEvery = 1000, JoinProbability = 0,
-    };
-
     [Fact]
     public void A_few_steps_on_a_few_utterances_lower_the_loss_and_a_run_resumes_from_its_checkpoint()
     {
         string corpus = _temp.File("corpus"), output = _temp.File("run");
         Corpus.Build(corpus, trainUtterances: 8, testUtterances: 2, seed: 5, workers: 2);
-        var options = TinyRun(corpus, output) with { Steps = 40, WarmupSteps = 5, ValidationUtterances = 2 };
+        var options = TinyRun(corpus, output, steps: 40) with { WarmupSteps = 5, ValidationUtterances = 2, PeakLearningRate = 3e-3, JoinProbability = 0 };
 
         new Trainer(options with { Steps = 40 }, NullLogger.Instance).Run();
         var losses = File.ReadLines(Path.Combine(output, "train_log.tsv")).Skip(1)
@@ -394,7 +387,7 @@ public sealed class TrainingTests : IDisposable
     {
         string corpus = _temp.File("corpus"), output = _temp.File("run");
         Corpus.Build(corpus, trainUtterances: 4, testUtterances: 1, seed: 6, workers: 2);
-        var options = TinyRun(corpus, output) with { Steps = 6, WarmupSteps = 2, ValidationUtterances = 1, NoSpeechShare = 0.9 };
+        var options = TinyRun(corpus, output, steps: 6) with { WarmupSteps = 2, PeakLearningRate = 3e-3, JoinProbability = 0, NoSpeechShare = 0.9 };
 
         new Trainer(options, NullLogger.Instance).Run();
 
