@@ -166,10 +166,7 @@ public sealed class HuggingFaceCheckpointTests : IDisposable, IClassFixture<Text
     {
         string directory = _temp.File("config-" + field);
         HuggingFaceCheckpoint.Write(directory, StandardShape, new WhisperModel(StandardShape).state_dict(), English);
-        string path = Path.Combine(directory, "config.json");
-        var config = JsonNode.Parse(File.ReadAllText(path))!;
-        config[field] = JsonNode.Parse(value);
-        File.WriteAllText(path, config.ToJsonString());
+        SetField(directory, "config.json", field, value);
         Assert.Contains(message, Assert.Throws<InvalidDataException>(() => CheckpointReader.Load(directory)).Message);
     }
 
@@ -281,12 +278,15 @@ public sealed class HuggingFaceCheckpointTests : IDisposable, IClassFixture<Text
         Assert.Equal($"{Path.Combine(directory, "generation_config.json")}: {field} is {value}, not {range}", error);
     }
 
-    static void SetGenerationConfig(string directory, string field, string value)
+    static void SetGenerationConfig(string directory, string field, string value) => SetField(directory, "generation_config.json", field, value);
+
+    /// <summary>Sets <paramref name="field"/> of the JSON object in <paramref name="file"/> of <paramref name="directory"/> to the JSON <paramref name="value"/>.</summary>
+    static void SetField(string directory, string file, string field, string value)
     {
-        string path = Path.Combine(directory, "generation_config.json");
-        var config = JsonNode.Parse(File.ReadAllText(path))!;
-        config[field] = JsonNode.Parse(value);
-        File.WriteAllText(path, config.ToJsonString());
+        string path = Path.Combine(directory, file);
+        var json = JsonNode.Parse(File.ReadAllText(path))!;
+        json[field] = JsonNode.Parse(value);
+        File.WriteAllText(path, json.ToJsonString());
     }
 
     [Fact]
