@@ -339,7 +339,7 @@ public sealed class TrainingTests : IDisposable
         Corpus.Build(corpus, trainUtterances: 8, testUtterances: 2, seed: 5, workers: 2);
         var options = TinyRun(corpus, output, steps: 40) with { WarmupSteps = 5, ValidationUtterances = 2, PeakLearningRate = 3e-3, JoinProbability = 0 };
 
-        new Trainer(options with { Steps = 40 }, NullLogger.Instance).Run();
+        new Trainer(options, NullLogger.Instance).Run();
         var losses = File.ReadLines(Path.Combine(output, "train_log.tsv")).Skip(1)
             .Select(l => double.Parse(l.Split('\t')[2], CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(40, losses.Count);
