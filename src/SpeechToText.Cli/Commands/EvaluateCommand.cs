@@ -64,10 +64,10 @@ internal static class EvaluateCommand
                 }).ToList();
                 double minutes = utterances.Sum(u => u.Seconds) / 60;
                 rows.AddRange(results.Select(r => TranscriptRow(manifestDirectory, r.Utterance, r.Pair.Item2)));
-                var bySpeech = results.ToLookup(r => WithoutSpeech(r.Utterance));
-                if (bySpeech.Contains(true))
-                    silences.Add(SilenceRow(split, [.. bySpeech[true].Select(r => r.Pair.Item2)]));
-                results = [.. bySpeech[false]];
+                var withoutSpeech = results.ToLookup(r => WithoutSpeech(r.Utterance));
+                if (withoutSpeech.Contains(true))
+                    silences.Add(SilenceRow(split, [.. withoutSpeech[true].Select(r => r.Pair.Item2)]));
+                results = [.. withoutSpeech[false]];
                 string rate = results.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{100 * WordErrorRate.Of(results.Select(r => r.Pair)):F1}%");
                 output.WriteLine(utterances.Count == 0 ? $"| {split} | 0 | 0.0 | - | - |" : string.Create(CultureInfo.InvariantCulture,
                     $"| {split} | {utterances.Count} | {minutes:F1} | {rate} | {minutes * 60 / clock.Elapsed.TotalSeconds:F0}x |"));
