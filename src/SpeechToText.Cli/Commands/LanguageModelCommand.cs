@@ -1,3 +1,4 @@
+using SpeechToText.Decoding;
 using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -34,7 +35,7 @@ internal static class LanguageModelCommand
                 throw new UsageException($"--order must be 1 to {maxOrder}{(ofWords ? " with --words" : "")}");
             if (parsed.GetValue(minCount) < 1)
                 throw new UsageException("--min-count must be 1 or more");
-            if (!CharacterLanguageModel.IsValidWeight(parsed.GetValue(weight)))
+            if (!ScoreWeight.IsValid(parsed.GetValue(weight)))
                 throw new UsageException("--weight must be a finite number, 0 or more");
             string path = parsed.GetValue(file)!;
             if (Directory.Exists(path))

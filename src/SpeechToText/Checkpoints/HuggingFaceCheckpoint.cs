@@ -1,3 +1,4 @@
+using SpeechToText.Decoding;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SpeechToText.Modeling;
@@ -121,7 +122,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         var (variableLengthAudio, alignmentHeads, beamSize, ctcWeight) = settings ?? new ModelSettings();
         if (beamSize is { } beams && !IsBeamSize(beams))
             throw new ArgumentOutOfRangeException(nameof(settings), beamSize, $"A checkpoint's beam size is from 1 to {MaxBeamSize}.");
-        if (ctcWeight is { } weight && !WhisperModel.IsCtcWeight(weight))
+        if (ctcWeight is { } weight && !ScoreWeight.IsValid(weight))
             throw new ArgumentOutOfRangeException(nameof(settings), ctcWeight, "A checkpoint's CTC weight is a finite number, 0 or more.");
         OutputDirectory.Create(directory);
         var special = tokenizer.Special;
@@ -252,7 +253,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
     static double? ParseCtcWeight(JsonNode? generation, string path) => generation?[CtcWeightKey] switch
     {
         null => null,
-        JsonValue value when value.TryGetValue(out double weight) && WhisperModel.IsCtcWeight(weight) => weight,
+        JsonValue value when value.TryGetValue(out double weight) && ScoreWeight.IsValid(weight) => weight,
         var other => throw new InvalidDataException($"{path}: {CtcWeightKey} is {other.ToJsonString()}, not a finite number, 0 or more"),
     };
 

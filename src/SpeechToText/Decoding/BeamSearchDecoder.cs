@@ -63,7 +63,7 @@ public sealed class BeamSearchDecoder
             throw new ArgumentOutOfRangeException(nameof(patience), patience, "The patience must be a positive number.");
         if (lengthPenalty is { } alpha && !TranscriptRanking.IsValidPenalty(alpha))
             throw new ArgumentOutOfRangeException(nameof(lengthPenalty), alpha, "The length penalty must be from 0 to 1.");
-        if (!WhisperModel.IsCtcWeight(ctcWeight))
+        if (!ScoreWeight.IsValid(ctcWeight))
             throw new ArgumentOutOfRangeException(nameof(ctcWeight), ctcWeight, "The CTC weight must be a finite number, 0 or more.");
         (_model, _tokenizer, _filters, _beamSize, _fusion, _lengthPenalty, _ctcWeight) = (model, tokenizer, filters, beamSize, fusion, lengthPenalty, ctcWeight);
         _finishedWanted = Math.Max(1, (int)Math.Round(beamSize * patience));

@@ -137,11 +137,11 @@ public sealed record DecodingOptions
         }
         if (Language is { } language && Text.Languages.IndexOf(language) < 0)
             throw Invalid($"{Text.Languages.Unknown(language)}");
-        if (LanguageModelWeight is { } weight && !Text.CharacterLanguageModel.IsValidWeight(weight))
+        if (LanguageModelWeight is { } weight && !ScoreWeight.IsValid(weight))
             throw Invalid($"The language model's weight must be a finite number, 0 or more; {weight} was given.");
-        if (WordLanguageModelWeight is { } wordWeight && !Text.CharacterLanguageModel.IsValidWeight(wordWeight))
+        if (WordLanguageModelWeight is { } wordWeight && !ScoreWeight.IsValid(wordWeight))
             throw Invalid($"The word language model's weight must be a finite number, 0 or more; {wordWeight} was given.");
-        if (CtcWeight is { } ctcWeight && !Modeling.WhisperModel.IsCtcWeight(ctcWeight))
+        if (CtcWeight is { } ctcWeight && !ScoreWeight.IsValid(ctcWeight))
             throw Invalid($"The CTC weight must be a finite number, 0 or more; {ctcWeight} was given.");
         foreach (var (name, threshold) in new[] { ("compression ratio", CompressionRatioThreshold), ("log-probability", LogProbabilityThreshold), ("no-speech", NoSpeechThreshold) })
         {

@@ -34,9 +34,9 @@ public sealed class LanguageModelFusion
     /// would exceed the character model's (<see cref="Refusal"/>).</exception>
     public LanguageModelFusion(LanguageModels models, WhisperTokenizer tokenizer, double? weight = null, double? wordWeight = null)
     {
-        if (weight is { } given && !CharacterLanguageModel.IsValidWeight(given))
+        if (weight is { } given && !ScoreWeight.IsValid(given))
             throw new ArgumentOutOfRangeException(nameof(weight), weight, "The language model's weight must be a finite number, 0 or more.");
-        if (wordWeight is { } givenWords && !CharacterLanguageModel.IsValidWeight(givenWords))
+        if (wordWeight is { } givenWords && !ScoreWeight.IsValid(givenWords))
             throw new ArgumentOutOfRangeException(nameof(wordWeight), wordWeight, "The word language model's weight must be a finite number, 0 or more.");
         (_languageModel, _tokenizer, _words) = (models.Characters, tokenizer, models.Words);
         (Weight, WordWeight) = models.FusionWeights(weight, wordWeight);

@@ -1,3 +1,4 @@
+using SpeechToText.Decoding;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -88,14 +89,11 @@ public sealed class WhisperModel : Module
         get;
         set
         {
-            if (value is { } weight && !IsCtcWeight(weight))
+            if (value is { } weight && !ScoreWeight.IsValid(weight))
                 throw new ArgumentOutOfRangeException(nameof(value), value, "A CTC weight is a finite number, 0 or more.");
             field = value;
         }
     }
-
-    /// <summary>Whether <paramref name="weight"/> can weigh a CTC head: a finite number, 0 or more.</summary>
-    internal static bool IsCtcWeight(double weight) => weight >= 0 && double.IsFinite(weight);
 
     /// <summary>
     /// The CTC head the model was trained with beside its decoder (a hybrid CTC/attention model; see

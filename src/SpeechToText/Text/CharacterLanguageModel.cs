@@ -1,3 +1,4 @@
+using SpeechToText.Decoding;
 using System.Text;
 using SpeechToText.Checkpoints;
 
@@ -48,9 +49,6 @@ public sealed class CharacterLanguageModel
 
     /// <summary>How much the language model's log-probability counts against the speech model's (tuned with the model it ships with).</summary>
     public double FusionWeight { get; }
-
-    /// <summary>Whether <paramref name="weight"/> can weigh a language model: a finite number, 0 or more.</summary>
-    public static bool IsValidWeight(double weight) => weight >= 0 && double.IsFinite(weight);
 
     int End => Alphabet.Length;
 
@@ -207,7 +205,7 @@ public sealed class CharacterLanguageModel
 
     static void ValidateWeight(double weight, string where)
     {
-        if (!IsValidWeight(weight))
+        if (!ScoreWeight.IsValid(weight))
             throw new InvalidDataException($"{where}: the fusion weight must be a finite number, 0 or more; {weight} is not");
     }
 

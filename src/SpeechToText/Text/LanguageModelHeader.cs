@@ -1,3 +1,4 @@
+using SpeechToText.Decoding;
 using System.Text;
 using SpeechToText.Checkpoints;
 
@@ -36,7 +37,7 @@ internal readonly record struct LanguageModelHeader(int Order, string Alphabet, 
         int order = reader.Int32();
         string alphabet = Encoding.UTF8.GetString(reader.Bytes(reader.Count(reader.Int32(), "the alphabet's length", 4 * CharacterLanguageModel.MaxAlphabet), "the alphabet"));
         double weight = BitConverter.UInt64BitsToDouble(reader.UInt64());
-        if (!CharacterLanguageModel.IsValidWeight(weight))
+        if (!ScoreWeight.IsValid(weight))
             throw new InvalidDataException($"{path}: the fusion weight must be a finite number, 0 or more; {weight} is not");
         return new LanguageModelHeader(order, alphabet, weight);
     }

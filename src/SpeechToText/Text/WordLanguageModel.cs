@@ -1,3 +1,4 @@
+using SpeechToText.Decoding;
 using System.Text;
 using SpeechToText.Checkpoints;
 
@@ -78,7 +79,7 @@ public sealed class WordLanguageModel
     {
         ValidateShape(alphabet, order, "the alphabet");
         ArgumentOutOfRangeException.ThrowIfLessThan(minCount, 1);
-        if (!CharacterLanguageModel.IsValidWeight(fusionWeight))
+        if (!ScoreWeight.IsValid(fusionWeight))
             throw new InvalidDataException($"the fusion weight must be a finite number, 0 or more; {fusionWeight} is not");
         var reading = new WordLanguageModel(order, alphabet, fusionWeight, [], [], []);
         var texts = sentences.Select(s => reading.Words(s, out _)).ToList();
