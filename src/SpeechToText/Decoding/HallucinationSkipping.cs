@@ -15,13 +15,16 @@ internal static class HallucinationSkipping
     const int FramesPerSecond = Transcriber.FramesPerSecond;
     const int WordsJudged = 8;
 
-    /// <summary>Where a decoded window lies, in mel frames, and whether its text ended with a lone timestamp.</summary>
+    /// <summary>Where a decoded window lies, in mel frames, and where its next window would start at its last word.</summary>
     /// <param name="Start">The window's first frame.</param>
     /// <param name="Frames">The audio frames it decoded.</param>
     /// <param name="FullFrames">The frames of a full window (30 s for the reference's models).</param>
     /// <param name="ContentFrames">The audio's frames in all.</param>
-    /// <param name="EndsWithLoneTimestamp">Whether its text ended with a timestamp after text (it was consumed whole).</param>
-    public readonly record struct Window(int Start, int Frames, int FullFrames, int ContentFrames, bool EndsWithLoneTimestamp);
+    /// <param name="LastWordEnd">
+    /// Where its last word ends, in seconds, when the next window starts there: null when its text ended with a lone
+    /// timestamp (it was consumed whole) or no word ends after its start.
+    /// </param>
+    public readonly record struct Window(int Start, int Frames, int FullFrames, int ContentFrames, double? LastWordEnd);
 
     /// <summary>
     /// The segments of <paramref name="window"/> that are kept (null when the window is to be decoded again from a
@@ -32,8 +35,8 @@ internal static class HallucinationSkipping
     public static (IReadOnlyList<Segment>? Kept, int Seek) Apply(Window window, IReadOnlyList<Segment> segments, int seek, double lastSpeech, double threshold)
     {
         double offset = Seconds(window.Start), windowEnd = Seconds(window.Start + window.FullFrames);
-        if (!window.EndsWithLoneTimestamp && WordTiming.LastEnd(segments) is { } lastWordEnd && lastWordEnd > offset)
-            seek = windowEnd - lastWordEnd > threshold ? Transcriber.SeekToWordEnd(window.Start, lastWordEnd) : window.Start + window.Frames;
+        if (window.LastWordEnd is { } lastWordEnd && windowEnd - lastWordEnd <= threshold)
+            seek = window.Start + window.Frames;
 
         var first = NextWorded(segments, 0);
         if (IsAnomaly(first) && first!.Start - offset > threshold)

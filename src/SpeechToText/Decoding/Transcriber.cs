@@ -129,15 +129,15 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             {
                 var wordPrompt = prompts.Build([], languageToken, options.Task, timestamps: false).Tokens;
                 segments = WithWords(segments, audio, windowFrames, wordPrompt, offset, lastSpeech);
-                bool loneTimestampEnding = EndsWithLoneTimestamp(result.Tokens, special);
                 // As the reference: unless the text ended with a lone timestamp, the next window starts where its last word
                 // ends; at least a frame later (the reference would decode the same window again if the word ended within 5 ms).
-                if (!loneTimestampEnding && WordTiming.LastEnd(segments) is { } end && end > offset)
-                    next = SeekToWordEnd(seek, end);
+                double? lastWordEnd = WordTiming.LastEnd(segments) is { } end && end > offset && !EndsWithLoneTimestamp(result.Tokens, special) ? end : null;
+                if (lastWordEnd is { } wordEnd)
+                    next = SeekToWordEnd(seek, wordEnd);
                 // Pieces (a model without timestamps) are cut at pauses already, and are not decoded again from within.
                 if (options.HallucinationSilenceThreshold is { } threshold && pieces == null)
                 {
-                    var window = new HallucinationSkipping.Window(seek, windowFrames, maxWindowFrames, contentFrames, loneTimestampEnding);
+                    var window = new HallucinationSkipping.Window(seek, windowFrames, maxWindowFrames, contentFrames, lastWordEnd);
                     var (kept, after) = HallucinationSkipping.Apply(window, segments, next, lastSpeech, threshold);
                     if (kept == null)
                     {

@@ -6,9 +6,12 @@ public sealed class HallucinationSkippingTests
 {
     const double Threshold = 2;
 
-    /// <summary>A window of 30 s from <paramref name="startSeconds"/> in audio of <paramref name="contentSeconds"/>.</summary>
-    static HallucinationSkipping.Window Window(double startSeconds = 0, double contentSeconds = 60) =>
-        new((int)(startSeconds * 100), 3000, 3000, (int)(contentSeconds * 100), EndsWithLoneTimestamp: false);
+    /// <summary>
+    /// A window of 30 s from <paramref name="startSeconds"/> in audio of <paramref name="contentSeconds"/>, its last word
+    /// ending at <paramref name="lastWordEnd"/> seconds (null: its text ended with a lone timestamp).
+    /// </summary>
+    static HallucinationSkipping.Window Window(double startSeconds = 0, double contentSeconds = 60, double? lastWordEnd = null) =>
+        new((int)(startSeconds * 100), 3000, 3000, (int)(contentSeconds * 100), lastWordEnd);
 
     static Segment Segment(params (string Text, double Start, double End, double Probability)[] words) =>
         new(words[0].Start, words[^1].End, string.Concat(words.Select(w => w.Text)), [], [], -0.3, 0.1, 0, 1.2,
@@ -75,24 +78,25 @@ public sealed class HallucinationSkippingTests
         Assert.Equal(5250, seek);
     }
 
-    [Fact]
-    public void The_next_window_starts_at_least_a_frame_later_even_when_the_last_word_ends_at_the_window_start()
-    {
-        var atStart = Segment((" oh", 29.8, 30.004, 0.9)); // ends 4 ms into the window
-
-        var (_, seek) = HallucinationSkipping.Apply(Window(30), [atStart], seek: 3001, lastSpeech: 29, Threshold);
-
-        Assert.Equal(3001, seek);
-    }
-
     [Theory]
-    [InlineData(20, 2100)]  // 9 s of silence after the last word: the next window starts there
+    [InlineData(20, 2100)]  // 9 s of silence after the last word: the next window starts there, as without the guard
     [InlineData(28, 3000)]  // 1 s left: the window is consumed whole
     public void Silence_after_the_last_word_longer_than_the_threshold_starts_the_next_window_at_it(double lastStart, int expectedSeek)
     {
-        var (kept, seek) = HallucinationSkipping.Apply(Window(), [Plausible(0.5), Plausible(lastStart)], seek: 0, lastSpeech: 0, Threshold);
+        double lastWordEnd = lastStart + 1;
+        int atLastWord = Transcriber.SeekToWordEnd(0, lastWordEnd);
+
+        var (kept, seek) = HallucinationSkipping.Apply(Window(lastWordEnd: lastWordEnd), [Plausible(0.5), Plausible(lastStart)], atLastWord, lastSpeech: 0, Threshold);
 
         Assert.Equal(2, kept!.Count);
         Assert.Equal(expectedSeek, seek);
+    }
+
+    [Fact]
+    public void A_window_ending_with_a_lone_timestamp_is_consumed_whole_however_near_its_end_the_last_word()
+    {
+        var (_, seek) = HallucinationSkipping.Apply(Window(lastWordEnd: null), [Plausible(0.5), Plausible(28)], seek: 3000, lastSpeech: 0, Threshold);
+
+        Assert.Equal(3000, seek);
     }
 }

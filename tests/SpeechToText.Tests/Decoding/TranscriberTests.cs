@@ -54,6 +54,14 @@ public class TranscriberTests(WhisperTokenizerTests.Gpt2Vocabulary vocabulary) :
         Assert.Equal((60.0, 75.0, "Hello world"), (segments.Single().Start, segments.Single().End, segments.Single().Text));
     }
 
+    [Theory]
+    [InlineData(0, 21.0, 2100)]
+    [InlineData(3000, 30.004, 3001)] // a word ending 4 ms into the window: at least a frame later, never the same window again
+    public void The_next_window_starts_at_the_last_words_end_at_least_a_frame_after_this_ones_start(int windowStart, double wordEnd, int expected)
+    {
+        Assert.Equal(expected, Transcriber.SeekToWordEnd(windowStart, wordEnd));
+    }
+
     [Fact]
     public void Prompts_carry_at_most_223_previous_tokens_before_the_start_of_transcript()
     {
