@@ -1,7 +1,7 @@
-using SpeechToText.Decoding;
 using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using SpeechToText.Decoding;
 using SpeechToText.Text;
 using SpeechToText.Training;
 

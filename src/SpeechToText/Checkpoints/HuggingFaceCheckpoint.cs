@@ -1,6 +1,6 @@
-using SpeechToText.Decoding;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SpeechToText.Decoding;
 using SpeechToText.Modeling;
 using SpeechToText.Text;
 using static TorchSharp.torch;

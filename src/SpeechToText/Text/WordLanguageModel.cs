@@ -1,6 +1,6 @@
-using SpeechToText.Decoding;
 using System.Text;
 using SpeechToText.Checkpoints;
+using SpeechToText.Decoding;
 
 namespace SpeechToText.Text;
 
