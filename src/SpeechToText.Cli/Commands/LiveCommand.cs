@@ -123,7 +123,7 @@ internal static class LiveCommand
         if (input == null)
             return AlsaMicrophone.Open(device);
         if (input == AudioInput.StandardInput)
-            return new RawPcmAudioSource(Console.OpenStandardInput(), "stdin");
+            return new RawPcmAudioSource(Console.OpenStandardInput(), "stdin", interruptible: true);
         var file = AudioInput.Open(input);
         return realtime ? new RealTimeAudioSource(file) : file;
     }

@@ -17,13 +17,17 @@ public static class AudioInput
 
     const int SniffBytes = 12;
 
-    /// <summary>Opens <paramref name="path"/> ("-" for standard input) as 16 kHz mono audio.</summary>
+    /// <summary>
+    /// Opens <paramref name="path"/> ("-" for standard input) as 16 kHz mono audio. <paramref name="cancellation"/>
+    /// ends a wait for the first bytes of standard input or a pipe (a writer that is quiet).
+    /// </summary>
     /// <exception cref="AudioInputException">The input is missing, empty, corrupt or not audio.</exception>
     /// <exception cref="MissingDependencyException">The input needs ffmpeg, which is not installed.</exception>
-    public static AudioSource Open(string path, ILogger? logger = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled while the input's first bytes were awaited.</exception>
+    public static AudioSource Open(string path, ILogger? logger = null, CancellationToken cancellation = default)
     {
         if (path == StandardInput)
-            return Open(Console.OpenStandardInput(), "stdin", logger);
+            return Open(Console.OpenStandardInput(), "stdin", logger, cancellation);
         if (Directory.Exists(path))
             throw new AudioInputException(path, "is a directory, not an audio file");
         if (!File.Exists(path))
@@ -34,7 +38,7 @@ public static class AudioInput
             // A named pipe or a device (bash's <(...), a FIFO): its bytes can be read once only, so it is read as a stream.
             try
             {
-                return new StreamOwner(Open(file, path, logger), file);
+                return new StreamOwner(Open(file, path, logger, cancellation), file);
             }
             catch
             {
@@ -59,29 +63,33 @@ public static class AudioInput
         }
     }
 
-    /// <summary>Opens a stream (e.g. standard input, a pipe or a network stream) as 16 kHz mono audio.</summary>
+    /// <summary>
+    /// Opens a stream (e.g. standard input, a pipe or a network stream) as 16 kHz mono audio. A read waiting for the
+    /// stream's next bytes ends when the source is interrupted (see <see cref="AudioSource.ReadToEnd"/>), and the wait
+    /// for its first bytes when <paramref name="cancellation"/> is signalled.
+    /// </summary>
     /// <param name="stream">The encoded audio; read forward only.</param>
     /// <param name="name">The input's name for messages.</param>
     /// <param name="logger">Receives warnings.</param>
-    public static AudioSource Open(Stream stream, string name, ILogger? logger = null)
+    /// <param name="cancellation">Ends the wait for the stream's first bytes.</param>
+    /// <exception cref="AudioInputException">The stream is empty, corrupt or not audio.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled while the first bytes were awaited.</exception>
+    public static AudioSource Open(Stream stream, string name, ILogger? logger = null, CancellationToken cancellation = default)
     {
-        var head = new byte[SniffBytes];
-        int got = 0, read;
-        while (got < head.Length && (read = stream.Read(head, got, head.Length - got)) > 0)
-            got += read;
-        if (got == 0)
+        var input = new InterruptibleStream(stream, name);
+        var prefix = ReadHead(input, cancellation);
+        if (prefix.Length == 0)
             throw new AudioInputException(name, "is empty (0 bytes)");
-        var prefix = head.AsMemory(0, got);
         if (!LooksLikeWav(prefix.Span))
-            return FfmpegAudioSource.Open(stream, prefix, name, SampleRate, logger);
+            return FfmpegAudioSource.Open(stream, prefix, name, SampleRate, logger); // ffmpeg's own interrupt ends its wait
         // The WAV reader consumed the header, so a codec it cannot decode cannot be handed to ffmpeg afterwards.
-        return To16k(new WavReader(new PrefixedStream(prefix, stream), name, logger));
+        return new InterruptibleSource(To16k(new WavReader(new PrefixedStream(prefix, input), name, logger)), input);
     }
 
     /// <summary>Reads all of <paramref name="path"/> as 16 kHz mono samples (64 KB of memory per second of audio).</summary>
     public static float[] ReadAll(string path, ILogger? logger = null, CancellationToken cancellation = default)
     {
-        using var source = Open(path, logger);
+        using var source = Open(path, logger, cancellation);
         return source.ReadToEnd(cancellation);
     }
 
@@ -131,7 +139,48 @@ public static class AudioInput
         }
     }
 
+    /// <summary>The stream's first <see cref="SniffBytes"/> bytes, or all of them if it has fewer.</summary>
+    static ReadOnlyMemory<byte> ReadHead(InterruptibleStream stream, CancellationToken cancellation)
+    {
+        var head = new byte[SniffBytes];
+        int got = 0, read;
+        using var interruption = cancellation.Register(stream.Interrupt);
+        try
+        {
+            while (got < head.Length && (read = stream.Read(head, got, head.Length - got)) > 0)
+                got += read;
+        }
+        catch (OperationCanceledException e) when (cancellation.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(e.Message, e, cancellation);
+        }
+        return head.AsMemory(0, got);
+    }
+
     static AudioInputException Unreadable(string path, Exception e) => new(path, $"cannot be read: {e.Message}", e);
+
+    /// <summary>A source decoded from a stream that may keep a read waiting: interrupting it ends that read.</summary>
+    sealed class InterruptibleSource(AudioSource source, InterruptibleStream stream) : AudioSource
+    {
+        public override string Name => source.Name;
+
+        public override int SampleRate => source.SampleRate;
+
+        public override int Read(Span<float> destination) => source.Read(destination);
+
+        protected internal override void Interrupt()
+        {
+            stream.Interrupt();
+            source.Interrupt();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+                source.Dispose(); // and with it the stream
+            base.Dispose(disposing);
+        }
+    }
 
     /// <summary>A source read from a stream opened for it: disposing the source closes the stream too.</summary>
     sealed class StreamOwner(AudioSource source, Stream stream) : AudioSource

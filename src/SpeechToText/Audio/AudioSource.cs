@@ -22,7 +22,7 @@ public abstract class AudioSource : IDisposable
     /// <summary>
     /// Reads every remaining sample. Holds the whole audio in memory: 64 KB per second at 16 kHz.
     /// <paramref name="cancellation"/> also ends a read that is waiting for input, where the source can end it
-    /// (see <see cref="Interrupt"/>: ffmpeg's output can be ended, a pipe read directly cannot).
+    /// (see <see cref="Interrupt"/>: ffmpeg's output, standard input, a pipe).
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
     public float[] ReadToEnd(CancellationToken cancellation = default)

@@ -4,10 +4,12 @@ namespace SpeechToText.Audio;
 
 /// <summary>
 /// Headerless 16-bit little-endian mono PCM from a stream (standard input from a recorder, ffmpeg's output),
-/// divided by 32768; 16 kHz unless <paramref name="sampleRate"/> says otherwise.
+/// divided by 32768; 16 kHz unless <paramref name="sampleRate"/> says otherwise. When <paramref name="interruptible"/>
+/// (standard input, a pipe: a read may wait for a quiet writer), interrupting the source ends a read that waits.
 /// </summary>
-public sealed class RawPcmAudioSource(Stream stream, string name, int sampleRate = AudioInput.SampleRate) : AudioSource
+public sealed class RawPcmAudioSource(Stream stream, string name, int sampleRate = AudioInput.SampleRate, bool interruptible = false) : AudioSource
 {
+    readonly Stream _stream = interruptible ? new InterruptibleStream(stream, name) : stream;
     readonly byte[] _bytes = new byte[64 * 1024];
     int _odd = -1; // a byte left over from a read that ended mid-sample
 
@@ -33,7 +35,7 @@ public sealed class RawPcmAudioSource(Stream stream, string name, int sampleRate
             int read;
             try
             {
-                read = stream.Read(_bytes, offset, Math.Max(1, want - offset));
+                read = _stream.Read(_bytes, offset, Math.Max(1, want - offset));
             }
             catch (IOException e)
             {
@@ -51,4 +53,7 @@ public sealed class RawPcmAudioSource(Stream stream, string name, int sampleRate
                 return samples;
         }
     }
+
+    /// <inheritdoc />
+    protected internal override void Interrupt() => (_stream as InterruptibleStream)?.Interrupt();
 }

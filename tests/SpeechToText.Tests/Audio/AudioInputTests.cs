@@ -127,17 +127,73 @@ public sealed class AudioInputTests : IDisposable
     {
         string flac = _temp.File("jfk.flac");
         TestAudio.Ffmpeg(SharedData.PathOf("oracle/jfk.wav"), flac);
-        byte[] bytes = File.ReadAllBytes(flac);
-        using var pipe = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
-        using var stream = new System.IO.Pipes.AnonymousPipeClientStream(System.IO.Pipes.PipeDirection.In, pipe.ClientSafePipeHandle);
-        pipe.Write(bytes, 0, 16384); // within the pipe's buffer; the rest never comes, and the pipe stays open
-        using var audio = AudioInput.Open(stream, "stdin");
+        using var pipe = new QuietPipe(File.ReadAllBytes(flac).AsSpan(0, 16384));
+        using var audio = AudioInput.Open(pipe.Reader, "stdin");
+
+        await AssertCancelledWhileWaiting(cancellation => audio.ReadToEnd(cancellation));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_read_ends_it_while_a_wav_stream_waits_for_the_rest()
+    {
+        using var pipe = new QuietPipe(File.ReadAllBytes(SharedData.PathOf("oracle/jfk.wav")).AsSpan(0, 16384));
+        using var audio = AudioInput.Open(pipe.Reader, "stdin");
+
+        await AssertCancelledWhileWaiting(cancellation => audio.ReadToEnd(cancellation));
+    }
+
+    [Fact]
+    public async Task Cancelling_ends_the_wait_for_the_first_bytes_of_a_stream()
+    {
+        using var pipe = new QuietPipe([]);
+
+        await AssertCancelledWhileWaiting(cancellation => AudioInput.Open(pipe.Reader, "stdin", cancellation: cancellation));
+    }
+
+    [Fact]
+    public async Task Raw_pcm_from_standard_input_gives_what_came_and_cancelling_ends_the_wait_for_more()
+    {
+        short[] pcm = [.. Enumerable.Range(0, 1600).Select(i => (short)(i * 20 - 16000))];
+        using var pipe = new QuietPipe(System.Runtime.InteropServices.MemoryMarshal.AsBytes(pcm.AsSpan()));
+        using var audio = new RawPcmAudioSource(pipe.Reader, "stdin", interruptible: true);
+        var samples = new float[4096];
+
+        int read = audio.Read(samples);
+
+        Assert.Equal(pcm.Select(s => s / 32768f), samples[..read]);
+        await AssertCancelledWhileWaiting(cancellation => audio.ReadToEnd(cancellation));
+    }
+
+    /// <summary>A pipe whose writer wrote <c>bytes</c> and then keeps it open, quiet: a recorder that paused, a stalled upload.</summary>
+    sealed class QuietPipe : IDisposable
+    {
+        readonly System.IO.Pipes.AnonymousPipeServerStream _writer = new(System.IO.Pipes.PipeDirection.Out);
+
+        public QuietPipe(ReadOnlySpan<byte> bytes)
+        {
+            Reader = new System.IO.Pipes.AnonymousPipeClientStream(System.IO.Pipes.PipeDirection.In, _writer.ClientSafePipeHandle);
+            _writer.Write(bytes); // within the pipe's buffer
+        }
+
+        public Stream Reader { get; }
+
+        public void Dispose()
+        {
+            _writer.Dispose();
+            Reader.Dispose();
+        }
+    }
+
+    /// <summary>Runs <paramref name="wait"/>, which waits for input that never comes, and cancels it half a second later: it ends, cancelled.</summary>
+    static async Task AssertCancelledWhileWaiting(Action<CancellationToken> wait)
+    {
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
 
-        var read = Task.Run(() => audio.ReadToEnd(cancellation.Token), CancellationToken.None);
+        var waiting = Task.Run(() => wait(cancellation.Token), CancellationToken.None);
 
-        var ended = await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(30), CancellationToken.None));
-        Assert.Same(read, ended);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read);
+        var ended = await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(30), CancellationToken.None));
+        Assert.Same(waiting, ended); // not still waiting (a hang)
+        var cancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.Equal(cancellation.Token, cancelled.CancellationToken);
     }
 }
