@@ -52,21 +52,40 @@ public sealed class InterruptionTests : IDisposable
         Assert.DoesNotContain("error", error.ToString());
     }
 
-    [Theory]
-    [InlineData("INT", "press Ctrl+C again", 130)]
-    [InlineData("TERM", "send SIGTERM again", 143)]
-    public async Task A_second_Ctrl_C_or_SIGTERM_quits_at_once_while_stt_waits_for_input_that_does_not_come(string signal, string again, int exitCode)
+    [Fact]
+    public async Task Ctrl_C_while_stt_waits_for_the_rest_of_a_wav_stream_cancels_the_transcription()
     {
         using var stt = StartInItsOwnSession("transcribe", "-");
         var error = SttCommandLine.ErrorOf(stt);
-        // 200 KB of a 320 KB WAV stream, and standard input left open: stt reads it itself and waits for the rest, and
-        // no first Ctrl+C can end that wait. The write ends once stt has read all but a pipe's buffer (64 KB) of it.
+        // 200 KB of a 320 KB WAV stream, and standard input left open: stt reads it itself and waits for the rest.
+        // The write ends once stt has read all but a pipe's buffer (64 KB) of it.
         byte[] wav = TestAudio.Wav16(TestAudio.ToPcm16(TestAudio.Sine(440, 16000, 10.0)));
         using (var patience = new CancellationTokenSource(TimeSpan.FromMinutes(1)))
         {
             await stt.StandardInput.BaseStream.WriteAsync(wav.AsMemory(0, 200_000), patience.Token);
             await stt.StandardInput.BaseStream.FlushAsync(patience.Token);
         }
+
+        await PressCtrlC(stt);
+        await Exit(stt);
+
+        Assert.Equal(ExitCode.Cancelled, stt.ExitCode);
+        Assert.EndsWith("stt: cancelled", error.ToString().TrimEnd());
+        Assert.DoesNotContain("error", error.ToString());
+    }
+
+    [Theory]
+    [InlineData("INT", "press Ctrl+C again", 130)]
+    [InlineData("TERM", "send SIGTERM again", 143)]
+    public async Task A_second_Ctrl_C_or_SIGTERM_quits_at_once_while_stt_waits_for_input_that_does_not_come(string signal, string again, int exitCode)
+    {
+        // A named pipe that nothing opens for writing: opening it waits for a writer, and no first Ctrl+C can end that wait.
+        string fifo = _temp.File("never.wav");
+        using (var mkfifo = Process.Start("mkfifo", [fifo]))
+            await mkfifo.WaitForExitAsync();
+        using var stt = StartInItsOwnSession("transcribe", fifo, "--verbose");
+        var error = SttCommandLine.ErrorOf(stt);
+        await Until(() => error.ToString().Contains("loaded "), stt, error); // the model: next, the input is opened
 
         await Signal(stt, signal);
         await Until(() => error.ToString().Contains($"stt: stopping ({again} to quit at once)"), stt, error);
@@ -96,7 +115,7 @@ public sealed class InterruptionTests : IDisposable
         var clock = Stopwatch.StartNew();
         while (!condition() && !stt.HasExited && clock.Elapsed < TimeSpan.FromMinutes(1))
             await Task.Delay(20);
-        Assert.False(stt.HasExited, stt.HasExited ? error.ToString() : null);
+        Assert.False(stt.HasExited, stt.HasExited ? $"stt exited with code {stt.ExitCode}: {error}" : null);
         Assert.True(condition(), "stt did not get there within a minute");
     }
 
