@@ -143,18 +143,15 @@ public static class AudioInput
     static ReadOnlyMemory<byte> ReadHead(InterruptibleStream stream, CancellationToken cancellation)
     {
         var head = new byte[SniffBytes];
-        int got = 0, read;
         using var interruption = cancellation.Register(stream.Interrupt);
         try
         {
-            while (got < head.Length && (read = stream.Read(head, got, head.Length - got)) > 0)
-                got += read;
+            return head.AsMemory(0, stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false));
         }
         catch (OperationCanceledException e) when (cancellation.IsCancellationRequested)
         {
             throw new OperationCanceledException(e.Message, e, cancellation);
         }
-        return head.AsMemory(0, got);
     }
 
     static AudioInputException Unreadable(string path, Exception e) => new(path, $"cannot be read: {e.Message}", e);

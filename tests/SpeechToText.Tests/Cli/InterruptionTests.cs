@@ -22,12 +22,7 @@ public sealed class InterruptionTests : IDisposable
         var error = SttCommandLine.ErrorOf(stt);
 
         await Until(() => Directory.Exists(recordings) && Directory.EnumerateFiles(recordings, "*.wav").Any(), stt, error);
-        await PressCtrlC(stt);
-        await Exit(stt);
-
-        Assert.Equal(ExitCode.Cancelled, stt.ExitCode);
-        Assert.EndsWith("stt: cancelled", error.ToString().TrimEnd());
-        Assert.DoesNotContain("error", error.ToString());
+        await AssertCtrlCCancels(stt, error);
         Assert.NotEmpty(Directory.EnumerateFiles(recordings, "*.wav"));
     }
 
@@ -44,12 +39,7 @@ public sealed class InterruptionTests : IDisposable
         await stt.StandardInput.BaseStream.FlushAsync();
 
         await Until(() => ChildNamed(stt, "ffmpeg"), stt, error);
-        await PressCtrlC(stt);
-        await Exit(stt);
-
-        Assert.Equal(ExitCode.Cancelled, stt.ExitCode);
-        Assert.EndsWith("stt: cancelled", error.ToString().TrimEnd());
-        Assert.DoesNotContain("error", error.ToString());
+        await AssertCtrlCCancels(stt, error);
     }
 
     [Fact]
@@ -66,12 +56,7 @@ public sealed class InterruptionTests : IDisposable
             await stt.StandardInput.BaseStream.FlushAsync(patience.Token);
         }
 
-        await PressCtrlC(stt);
-        await Exit(stt);
-
-        Assert.Equal(ExitCode.Cancelled, stt.ExitCode);
-        Assert.EndsWith("stt: cancelled", error.ToString().TrimEnd());
-        Assert.DoesNotContain("error", error.ToString());
+        await AssertCtrlCCancels(stt, error);
     }
 
     [Theory]
@@ -117,6 +102,17 @@ public sealed class InterruptionTests : IDisposable
             await Task.Delay(20);
         Assert.False(stt.HasExited, stt.HasExited ? $"stt exited with code {stt.ExitCode}: {error}" : null);
         Assert.True(condition(), "stt did not get there within a minute");
+    }
+
+    /// <summary>Presses Ctrl+C: stt ends cancelled, blaming nothing (<paramref name="error"/> is its stderr).</summary>
+    static async Task AssertCtrlCCancels(Process stt, SttCommandLine.Transcript error)
+    {
+        await PressCtrlC(stt);
+        await Exit(stt);
+
+        Assert.Equal(ExitCode.Cancelled, stt.ExitCode);
+        Assert.EndsWith("stt: cancelled", error.ToString().TrimEnd());
+        Assert.DoesNotContain("error", error.ToString());
     }
 
     /// <summary>SIGINT to stt's process group, as Ctrl+C in a terminal sends it.</summary>
