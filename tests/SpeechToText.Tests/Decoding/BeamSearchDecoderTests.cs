@@ -17,14 +17,7 @@ public sealed class BeamSearchDecoderTests : IDisposable
         new ModelDimensions(80, 100, 32, 2, 1, CustomVocabularyModelTests.Characters.Length + 2, 64, 32, 2, 2), 7);
     readonly CrossAttentionCache _audio;
 
-    public BeamSearchDecoderTests()
-    {
-        using var inference = torch.inference_mode();
-        using var generator = new torch.Generator(3);
-        using var mel = torch.randn([1, 80, 200], generator: generator);
-        using var features = _model.Encoder.Forward(mel);
-        _audio = _model.Decoder.CrossAttention(features);
-    }
+    public BeamSearchDecoderTests() => _audio = Encoded(_model);
 
     public void Dispose()
     {
@@ -222,6 +215,68 @@ public sealed class BeamSearchDecoderTests : IDisposable
 
         Assert.Equal("b", alone.Text);
         Assert.Equal("bc", joint.Text); // "b" alone is an unlikely labelling of what the head heard
+    }
+
+    [Fact]
+    public void A_timestamp_is_no_ctc_label_the_text_on_either_side_of_it_is_one_labelling()
+    {
+        // The character vocabulary with <|notimestamps|> and the 1,501 timestamps after its special tokens.
+        var ids = new Dictionary<string, int>
+        {
+            ["<|endoftext|>"] = CustomVocabularyModelTests.Characters.Length,
+            ["<|startoftranscript|>"] = CustomVocabularyModelTests.Characters.Length + 1,
+            ["<|notimestamps|>"] = CustomVocabularyModelTests.Characters.Length + 2,
+        };
+        int vocabulary = ids.Count + CustomVocabularyModelTests.Characters.Length + SpecialTokens.TimestampCount;
+        var special = SpecialTokens.FromNames(ids, multilingual: false, vocabulary)!;
+        var tokenizer = WhisperTokenizer.FromRanks([.. CustomVocabularyModelTests.Characters.Select(c => new[] { (byte)c })], special);
+        using var model = WhisperModelTests.RandomModel(new ModelDimensions(80, 100, 32, 2, 1, vocabulary, 64, 32, 2, 2), 7);
+        using var audio = Encoded(model);
+        int b = tokenizer.Encode("b").Single(), c = tokenizer.Encode("c").Single(), end = special.EndOfText, blank = tokenizer.TextTokenCount;
+        int Time(double seconds) => special.TimestampBegin + (int)Math.Round(seconds / SpecialTokens.SecondsPerTimestamp);
+        // After "b" and a timestamp the speech model would rather end; the head hears "b" then "c".
+        ILogitFilter[] script = [new ScriptedTokens(new()
+        {
+            [[]] = [(Time(0), 1)],
+            [[Time(0)]] = [(b, 1)],
+            [[Time(0), b]] = [(Time(0.4), 1)],
+            [[Time(0), b, Time(0.4)]] = [(end, 0.8), (c, 0.2)],
+            [[Time(0), b, Time(0.4), c]] = [(Time(0.8), 1)],
+            [[Time(0), b, Time(0.4), c, Time(0.8)]] = [(end, 1)],
+        })];
+        int[] heard = [b, b, blank, c, blank];
+        var ctc = new CtcPrefixScorer([.. heard.Select(label => Enumerable.Range(0, blank + 1)
+            .Select(token => (float)Math.Log(token == label ? 0.9 : 0.1 / blank)).ToArray())]);
+
+        var alone = new BeamSearchDecoder(model, tokenizer, script, beamSize: 2).Decode(audio, Prompt, 0, 10);
+        var joint = new BeamSearchDecoder(model, tokenizer, script, beamSize: 2, ctcWeight: 0.5).Decode(audio, Prompt, 0, 10, ctc);
+
+        Assert.Equal([Time(0), b, Time(0.4)], alone.Tokens.Select(t => t.Id));
+        // "c" continues the labelling "b" across the timestamp; had a timestamp begun a new labelling, that one would
+        // begin with "c", which the head did not hear first, and the end after "b" would have won.
+        Assert.Equal([Time(0), b, Time(0.4), c, Time(0.8)], joint.Tokens.Select(t => t.Id));
+        Assert.Equal(Math.Log(0.2) / 6, joint.AverageLogProbability, 1e-5);
+    }
+
+    /// <summary>Replaces the model's logits by a fixed distribution over the next token id for each sequence of ids so far.</summary>
+    sealed class ScriptedTokens(Dictionary<int[], (int Token, double Probability)[]> next) : ILogitFilter
+    {
+        public void Apply(Span<float> logits, IReadOnlyList<int> sampled)
+        {
+            logits.Fill(float.NegativeInfinity);
+            foreach (var (token, probability) in next.FirstOrDefault(p => p.Key.SequenceEqual(sampled)).Value ?? [])
+                logits[token] = (float)Math.Log(probability);
+        }
+    }
+
+    /// <summary>The cross-attention keys and values of <paramref name="model"/> for random audio features.</summary>
+    static CrossAttentionCache Encoded(WhisperModel model)
+    {
+        using var inference = torch.inference_mode();
+        using var generator = new torch.Generator(3);
+        using var mel = torch.randn([1, 80, 200], generator: generator);
+        using var features = model.Encoder.Forward(mel);
+        return model.Decoder.CrossAttention(features);
     }
 
     [Fact]
