@@ -29,6 +29,10 @@ internal static class LiveCommand
         {
             Description = "Transcribe this audio file instead of the microphone; - reads raw 16-bit little-endian 16 kHz mono PCM from standard input",
         };
+        var language = new Option<string?>("--language", "-l")
+        {
+            Description = "Spoken language code (en, de, ...); when omitted, a multilingual model detects it at every decode",
+        };
         var realtime = new Option<bool>("--realtime") { Description = "Feed --input FILE at the pace of its own clock, as a microphone would" };
         var device = new Option<string>("--capture-device", "-d") { Description = "The ALSA capture device (see --list-devices)", DefaultValueFactory = _ => "default" };
         var listDevices = new Option<bool>("--list-devices") { Description = "List the capture devices and exit" };
@@ -51,7 +55,7 @@ internal static class LiveCommand
         var ctcWeight = TranscribeCommand.CtcWeight(byDefault: "0 (live, it cost words and latency)");
         var command = new Command("live", "Transcribe live audio as it is spoken: tentative text dimmed, committed text normal")
         {
-            model, input, realtime, device, listDevices, chunk, outputFile, format, stats, reference, threads, beamSize, languageModelWeight, wordLanguageModelWeight,
+            model, input, language, realtime, device, listDevices, chunk, outputFile, format, stats, reference, threads, beamSize, languageModelWeight, wordLanguageModelWeight,
             ctcWeight,
         };
         command.SetAction((parsed, cancellation) => Task.FromResult(SttApp.Execute(parsed, error, loggers =>
@@ -76,6 +80,7 @@ internal static class LiveCommand
             {
                 MinimumChunkSeconds = chunkSeconds,
                 Decoding = defaults with { BeamSize = parsed.GetValue(beamSize) ?? DefaultBeamSize, // checked now; the model's own once it is loaded
+                    Language = parsed.GetValue(language),
                     LanguageModelWeight = parsed.GetValue(languageModelWeight),
                     WordLanguageModelWeight = parsed.GetValue(wordLanguageModelWeight), CtcWeight = parsed.GetValue(ctcWeight) ?? defaults.CtcWeight },
             };
@@ -88,11 +93,13 @@ internal static class LiveCommand
             string modelPath = BundledModel.Or(parsed.GetValue(model));
             using var source = Open(inputPath, parsed.GetValue(realtime), parsed.GetValue(device)!); // a bad device fails before the model loads
             using var recognizer = SpeechRecognizer.Load(modelPath, new RecognizerOptions(Threads: parsed.GetValue(threads)), loggers);
+            recognizer.KnownLanguage(streaming.Decoding); // refuses a language the model lacks before listening
             streaming = streaming with
             {
                 Decoding = streaming.Decoding with { BeamSize = TranscribeCommand.BeamSizeFor(recognizer, parsed.GetValue(beamSize), DefaultBeamSize) },
             };
-            var view = new LiveView(output, terminal: ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected);
+            Func<int>? terminalWidth = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected ? TerminalWidth : null;
+            var view = new LiveView(output, terminalWidth);
             string? referenceText = referencePath == null ? null : File.ReadAllText(referencePath);
             var session = new LiveSession(recognizer.CreateStream(streaming), view);
             bool replay = inputPath is not null and not AudioInput.StandardInput && !parsed.GetValue(realtime);
@@ -232,21 +239,37 @@ internal static class LiveCommand
         }
     }
 
-    /// <summary>
-    /// Shows the stream: on a terminal, the current utterance on one line, committed words normal and tentative
-    /// ones dimmed, rewritten as they change; elsewhere, each commit as a line with its times.
-    /// </summary>
-    sealed class LiveView(TextWriter output, bool terminal)
+    /// <summary>The terminal's width in columns (80 when it cannot tell).</summary>
+    static int TerminalWidth()
     {
-        const string Dim = "\u001b[2m", Normal = "\u001b[0m", ClearLine = "\r\u001b[K";
+        try
+        {
+            return Console.WindowWidth is > 0 and var width ? width : 80;
+        }
+        catch (IOException)
+        {
+            return 80;
+        }
+    }
+
+    /// <summary>
+    /// Shows the stream: on a terminal (<paramref name="terminalWidth"/> gives its columns), the current utterance on
+    /// one row, committed words normal and tentative ones dimmed, rewritten as they change (the end of an utterance
+    /// too long for the row, after "..."); elsewhere, each commit as a line with its times.
+    /// </summary>
+    internal sealed class LiveView(TextWriter output, Func<int>? terminalWidth)
+    {
+        const string Dim = "\u001b[2m", Normal = "\u001b[0m", ClearLine = "\r\u001b[K", Elided = "...";
         string _committed = "";
         double? _start;
+
+        bool Terminal => terminalWidth != null;
 
         public void Show(StreamingEvent e)
         {
             switch (e)
             {
-                case CommittedText committed when terminal:
+                case CommittedText committed when Terminal:
                     _start ??= committed.Start;
                     _committed += committed.Text;
                     Redraw("");
@@ -254,11 +277,11 @@ internal static class LiveCommand
                 case CommittedText committed:
                     output.WriteLine($"[{Time(committed.Start)} --> {Time(committed.End)}] {committed.Text.Trim()}");
                     break;
-                case TentativeText tentative when terminal:
+                case TentativeText tentative when Terminal:
                     _start ??= tentative.Text.Length > 0 ? tentative.Start : null;
                     Redraw(tentative.Text);
                     break;
-                case EndOfUtterance end when terminal && _start != null:
+                case EndOfUtterance end when Terminal && _start != null:
                     output.Write($"{ClearLine}[{Time(_start.Value)} --> {Time(end.Seconds)}] {_committed.Trim()}\n");
                     (_committed, _start) = ("", null);
                     break;
@@ -268,12 +291,27 @@ internal static class LiveCommand
 
         public void Finish()
         {
-            if (terminal && _start != null)
+            if (Terminal && _start != null)
                 output.WriteLine();
         }
 
-        void Redraw(string tentative) =>
-            output.Write($"{ClearLine}[{Time(_start ?? 0)}] {_committed.Trim()}{(_committed.Length > 0 ? "" : " ")}{Dim}{tentative}{Normal}");
+        /// <summary>
+        /// Rewrites the row. A line wider than the terminal would wrap, and the carriage return goes back to its last row
+        /// only, leaving the others on the screen at each redraw: the start of the utterance gives way instead.
+        /// </summary>
+        void Redraw(string tentative)
+        {
+            string time = $"[{Time(_start ?? 0)}] ", committed = _committed.Trim();
+            string pending = committed.Length > 0 ? tentative : tentative.TrimStart();
+            int excess = time.Length + committed.Length + pending.Length - (terminalWidth!() - 1);
+            if (excess > 0)
+            {
+                int cut = excess + Elided.Length, fromCommitted = Math.Min(cut, committed.Length);
+                (time, committed) = (time + Elided, committed[fromCommitted..]);
+                pending = pending[Math.Min(cut - fromCommitted, pending.Length)..];
+            }
+            output.Write($"{ClearLine}{time}{committed}{Dim}{pending}{Normal}");
+        }
 
         static string Time(double seconds) => TimeSpan.FromSeconds(seconds).ToString(@"mm\:ss\.ff", CultureInfo.InvariantCulture);
     }

@@ -15,6 +15,14 @@ public readonly record struct VoiceActivityChange(bool IsSpeech, double Seconds)
 /// the first of <see cref="OnsetFrames"/> loud frames in a row (a click is not speech) and ends at the first of
 /// <see cref="HangoverFrames"/> quiet frames in a row (a pause within a sentence is not its end). The result
 /// does not depend on how the audio is cut into chunks.
+/// <para>
+/// Speech at the very start of a stream would be heard against itself. A stream whose first frame is below
+/// <see cref="MinimumLevelDb"/> (it begins in quiet) is judged frame by frame from the start; one that begins
+/// audible has its first frames judged once their background is known: after 5 s, or after a pause no speech can
+/// be in (<see cref="HangoverFrames"/> frames in a row below <see cref="MinimumLevelDb"/>), or at the end of the
+/// stream, with what was heard until then as their background (as <see cref="Regions"/> judges a whole
+/// recording). Its first changes come that much later; none is missed.
+/// </para>
 /// </remarks>
 public sealed class VoiceActivityDetector
 {
@@ -32,6 +40,7 @@ public sealed class VoiceActivityDetector
     long _frames;
     int _run;           // consecutive frames disagreeing with the current state
     long _runStart;     // the frame where that run began
+    List<double>? _unjudged = [];  // the levels of an audible stream's first frames, until their background is known
 
     /// <summary>dB above the background a frame must be to count as loud (default 12).</summary>
     public double ThresholdDb { get; init; } = 12;
@@ -45,10 +54,10 @@ public sealed class VoiceActivityDetector
     /// <summary>Quiet frames in a row that end speech (default 30: 0.3 s).</summary>
     public int HangoverFrames { get; init; } = 30;
 
-    /// <summary>Whether the audio so far ends in speech.</summary>
+    /// <summary>Whether the audio judged so far ends in speech.</summary>
     public bool InSpeech { get; private set; }
 
-    /// <summary>Seconds of audio classified so far (whole frames).</summary>
+    /// <summary>Seconds of audio judged so far (whole frames; at the start of a stream, less than was pushed).</summary>
     public double Seconds => _frames / 100.0;
 
     /// <summary>Classifies <paramref name="samples"/> and returns the changes they complete, in order.</summary>
@@ -64,8 +73,7 @@ public sealed class VoiceActivityDetector
             if (_frameFill == FrameSamples)
             {
                 _frameFill = 0;
-                if (Classify(Level(_frame)) is { } change)
-                    changes.Add(change);
+                changes.AddRange(Judge(Level(_frame)));
             }
         }
         return changes;
@@ -74,11 +82,14 @@ public sealed class VoiceActivityDetector
     /// <summary>Ends the stream: speech still going ends where the audio does (the partial last frame ignored).</summary>
     public IReadOnlyList<VoiceActivityChange> Complete()
     {
-        if (!InSpeech)
-            return [];
-        InSpeech = false;
-        _run = 0;
-        return [new VoiceActivityChange(false, Seconds)];
+        var changes = JudgeUnjudged();
+        if (InSpeech)
+        {
+            InSpeech = false;
+            _run = 0;
+            changes.Add(new VoiceActivityChange(false, Seconds));
+        }
+        return changes;
     }
 
     /// <summary>
@@ -88,18 +99,52 @@ public sealed class VoiceActivityDetector
     /// </summary>
     public static IReadOnlyList<(double Start, double End)> Regions(ReadOnlySpan<float> samples)
     {
-        var detector = new VoiceActivityDetector();
+        var detector = new VoiceActivityDetector { _unjudged = null };
         for (int i = 0; i + FrameSamples <= samples.Length && i < HistoryFrames * FrameSamples; i += FrameSamples)
             detector._history.Enqueue(Level(samples.Slice(i, FrameSamples)));
         var changes = detector.Push(samples).Concat(detector.Complete()).ToList();
         return [.. Enumerable.Range(0, changes.Count / 2).Select(i => (changes[2 * i].Seconds, changes[2 * i + 1].Seconds))];
     }
 
+    /// <summary>The changes a frame at <paramref name="level"/> completes: none while the stream's start waits for its background.</summary>
+    List<VoiceActivityChange> Judge(double level)
+    {
+        if (_unjudged is { Count: 0 } && level < MinimumLevelDb)
+            _unjudged = null; // it begins in quiet, the background speech will be heard against
+        if (_unjudged == null)
+            return Classify(level) is { } change ? [change] : [];
+        _unjudged.Add(level);
+        bool quietPause = _unjudged.Count >= HangoverFrames && _unjudged.TakeLast(HangoverFrames).All(l => l < MinimumLevelDb);
+        return _unjudged.Count >= HistoryFrames || quietPause ? JudgeUnjudged() : [];
+    }
+
+    /// <summary>Judges the stream's first frames, waiting no longer, each against the background of them all.</summary>
+    List<VoiceActivityChange> JudgeUnjudged()
+    {
+        var levels = _unjudged ?? [];
+        _unjudged = null;
+        foreach (double level in levels)
+            Remember(level);
+        return [.. levels.Select(Decide).OfType<VoiceActivityChange>()];
+    }
+
     VoiceActivityChange? Classify(double level)
+    {
+        Remember(level);
+        return Decide(level);
+    }
+
+    /// <summary>Adds a frame's level to the last 5 s the background is taken from.</summary>
+    void Remember(double level)
     {
         _history.Enqueue(level);
         if (_history.Count > HistoryFrames)
             _history.Dequeue();
+    }
+
+    /// <summary>Judges the next frame, at <paramref name="level"/>, against the background remembered.</summary>
+    VoiceActivityChange? Decide(double level)
+    {
         bool loud = level >= MinimumLevelDb && level >= Background() + ThresholdDb;
         long frame = _frames++;
         if (loud == InSpeech)

@@ -43,8 +43,11 @@ public sealed record DecodingOptions
     /// </summary>
     public double? LengthPenalty { get; init; }
 
-    /// <summary>Candidates sampled at temperatures above 0; the most likely one is kept.</summary>
-    public int BestOf { get; init; } = 5;
+    /// <summary>
+    /// Candidates sampled at temperatures above 0; the most likely one is kept. 1 by default, as the reference samples
+    /// one here (its command line, like <c>stt transcribe</c>, samples 5).
+    /// </summary>
+    public int BestOf { get; init; } = 1;
 
     /// <summary>A result whose text compresses better than this (gzip ratio) is repetitive: retry hotter.</summary>
     public double? CompressionRatioThreshold { get; init; } = 2.4;

@@ -31,13 +31,7 @@ public static class LiveTranscription
         {
             while (Wait(chunks.Reader, cancellation))
             {
-                var arrived = new List<float>();
-                while (chunks.Reader.TryRead(out var chunk))
-                {
-                    heard?.Invoke(chunk);
-                    arrived.AddRange(chunk);
-                }
-                var events = Push(stream, [.. arrived], cancellation);
+                var events = Push(stream, Arrived(chunks.Reader, heard), cancellation);
                 if (events == null)
                     break;
                 foreach (var e in events)
@@ -49,6 +43,12 @@ public static class LiveTranscription
             stop.Cancel();
             // A read in progress ends within one period; after that the caller may dispose the source.
             ((IAsyncResult)reader).AsyncWaitHandle.WaitOne(ReaderStopTimeout);
+        }
+        // What arrived after the last push (during a decode the cancellation ended, or since) was heard all the same.
+        if (Arrived(chunks.Reader, heard) is { Length: > 0 } late && Push(stream, late, cancellation) is { } lateEvents)
+        {
+            foreach (var e in lateEvents)
+                yield return e;
         }
         foreach (var e in stream.Complete(CancellationToken.None)) // committed even after cancellation
             yield return e;
@@ -94,6 +94,18 @@ public static class LiveTranscription
             yield return e;
         if (failure != null)
             ExceptionDispatchInfo.Throw(failure);
+    }
+
+    /// <summary>The audio of every chunk that has arrived, in order; <paramref name="heard"/> sees each chunk first.</summary>
+    static float[] Arrived(ChannelReader<float[]> chunks, Action<float[]>? heard)
+    {
+        var arrived = new List<float>();
+        while (chunks.TryRead(out var chunk))
+        {
+            heard?.Invoke(chunk);
+            arrived.AddRange(chunk);
+        }
+        return [.. arrived];
     }
 
     /// <summary>The events of <paramref name="samples"/>, or null when cancelled during their decode.</summary>

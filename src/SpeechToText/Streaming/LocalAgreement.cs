@@ -14,7 +14,8 @@ namespace SpeechToText.Streaming;
 /// punctuation and spaces are set aside; a committed word is taken from the newer hypothesis, and starts no
 /// earlier than the committed word before it ends (word times may overlap by a few hundredths of a second).
 /// Only the last few committed words are kept (what a new hypothesis is compared with): the caller keeps the
-/// text it is given, so memory does not grow with the stream.
+/// text it is given, so memory does not grow with the stream. After the end of an utterance nothing is compared:
+/// a speaker may say again what they said before the pause.
 /// </remarks>
 public sealed class LocalAgreement
 {
@@ -24,14 +25,15 @@ public sealed class LocalAgreement
     /// <summary>The longest repetition of the committed text's end that is dropped from a hypothesis.</summary>
     public const int MaxRepeatedWords = 5;
 
-    readonly List<Word> _committed = []; // the last MaxRepeatedWords committed words
+    readonly List<Word> _committed = []; // the last MaxRepeatedWords committed words of the utterance
     List<Word> _previous = [];
+    double _committedEnd;
 
     /// <summary>The words of the newest hypothesis that are not committed yet, timed as they would be committed.</summary>
     public IReadOnlyList<Word> Tentative => _previous;
 
     /// <summary>The end (seconds) of the last committed word, or 0.</summary>
-    public double CommittedEnd => _committed.Count == 0 ? 0 : _committed[^1].End;
+    public double CommittedEnd => _committedEnd;
 
     /// <summary>
     /// Takes the newest transcription of the buffer (<paramref name="hypothesis"/>, words in stream time) and
@@ -56,12 +58,25 @@ public sealed class LocalAgreement
         return Commit(words);
     }
 
+    /// <summary>
+    /// Commits the tentative words at a pause that ends an utterance and returns them. The next hypothesis is of a new
+    /// utterance: its words still come after these, but are not dropped for repeating them ("Thank you. Thank you very much.").
+    /// </summary>
+    public IReadOnlyList<Word> EndUtterance()
+    {
+        var words = Flush();
+        _committed.Clear();
+        return words;
+    }
+
     /// <summary>Appends <paramref name="words"/> to the committed text, in sequence after it.</summary>
     List<Word> Commit(List<Word> words)
     {
         var committed = InSequence(words, CommittedEnd);
         _committed.AddRange(committed);
         _committed.RemoveRange(0, Math.Max(0, _committed.Count - MaxRepeatedWords));
+        if (committed.Count > 0)
+            _committedEnd = committed[^1].End;
         return committed;
     }
 
@@ -82,7 +97,7 @@ public sealed class LocalAgreement
     List<Word> New(IReadOnlyList<Word> hypothesis)
     {
         double committedEnd = CommittedEnd;
-        var words = hypothesis.Where(w => _committed.Count == 0 || w.Start > committedEnd - Overlap).ToList();
+        var words = hypothesis.Where(w => w.Start > committedEnd - Overlap).ToList();
         if (_committed.Count == 0 || words.Count == 0 || Math.Abs(words[0].Start - committedEnd) >= 1)
             return words;
         for (int n = Math.Min(MaxRepeatedWords, Math.Min(_committed.Count, words.Count)); n >= 1; n--)

@@ -181,10 +181,8 @@ public sealed class StreamingTranscriber
     {
         var events = new List<StreamingEvent>();
         long until = Math.Min(StreamFrames, Frame(pause + UtteranceTailSeconds));
-        if (until > _bufferStart)
-        {
-            Commit(events, [.. _agreement.Update(Decode((int)(until - _bufferStart), cancellation)), .. _agreement.Flush()]);
-        }
+        IReadOnlyList<Word> heard = until > _bufferStart ? _agreement.Update(Decode((int)(until - _bufferStart), cancellation)) : [];
+        Commit(events, [.. heard, .. _agreement.EndUtterance()]);
         events.Add(new EndOfUtterance(pause));
         _speech = false;
         Cut(until);
@@ -244,8 +242,8 @@ public sealed class StreamingTranscriber
         return text.Length == 0 ? null : text;
     }
 
-    /// <summary>Keeps only the pre-roll of a buffer without speech.</summary>
-    void DropSilence() => Cut(StreamFrames - Frame(_options.PreRollSeconds));
+    /// <summary>Keeps only the pre-roll of a buffer without speech, and what the voice detector has not judged yet.</summary>
+    void DropSilence() => Cut(Frame(_voice.Seconds - _options.PreRollSeconds));
 
     /// <summary>
     /// Drops the buffer's frames before stream frame <paramref name="frame"/>; the committed words that now lie

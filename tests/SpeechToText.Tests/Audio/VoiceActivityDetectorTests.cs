@@ -67,6 +67,37 @@ public sealed class VoiceActivityDetectorTests
     }
 
     [Fact]
+    public void A_stream_that_begins_in_speech_is_judged_once_a_pause_shows_its_background_and_heard_from_its_first_frame()
+    {
+        var samples = Signal(4, background: 0.0003, (0.0, 1.5, 0.1), (2.5, 3.0, 0.1));
+        var detector = new VoiceActivityDetector();
+
+        var beforeThePause = detector.Push(samples.AsSpan(0, (int)(1.79 * Rate)));
+        var afterIt = detector.Push(samples.AsSpan((int)(1.79 * Rate), (int)(0.01 * Rate)));
+        var rest = detector.Push(samples.AsSpan((int)(1.8 * Rate))).Concat(detector.Complete()).ToList();
+
+        Assert.Empty(beforeThePause); // a steady sound from the start could be the background itself
+        Assert.Equal([new VoiceActivityChange(true, 0.0), new VoiceActivityChange(false, 1.5)], afterIt);
+        Assert.Equal([new VoiceActivityChange(true, 2.5), new VoiceActivityChange(false, 3.0)], rest);
+    }
+
+    [Fact]
+    public void A_stream_that_begins_in_noise_is_judged_after_five_seconds()
+    {
+        var samples = Signal(6, background: 0.01, (1.0, 2.0, 0.2));
+        var detector = new VoiceActivityDetector();
+
+        var first = detector.Push(samples.AsSpan(0, (int)(4.99 * Rate)));
+        var fifth = detector.Push(samples.AsSpan((int)(4.99 * Rate), (int)(0.01 * Rate)));
+
+        Assert.Empty(first);
+        Assert.Equal([true, false], fifth.Select(c => c.IsSpeech));
+        Assert.Equal(1.0, fifth[0].Seconds, 0.01);
+        Assert.Equal(2.0, fifth[1].Seconds, 0.01);
+        Assert.Empty(detector.Push(samples.AsSpan(5 * Rate)).Concat(detector.Complete()));
+    }
+
+    [Fact]
     public void Speech_running_at_the_end_of_the_stream_ends_there()
     {
         var samples = Signal(2, background: 0.0003, (1.0, 2.0, 0.1));

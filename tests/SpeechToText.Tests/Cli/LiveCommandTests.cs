@@ -55,6 +55,16 @@ public sealed class LiveCommandTests : IDisposable
         Assert.Matches(@"^\[00:00\.\d\d --> 00:0\d\.\d\d\] \w", result.Output);
     }
 
+    [Fact]
+    public void A_language_given_to_an_english_only_model_is_named_as_not_used()
+    {
+        var result = SttCommandLine.Run("live", "--input", Repository.Sample("short.wav"), "--language", "de");
+
+        Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
+        Assert.Contains("the model is English-only: the language \"de\" is not used; it transcribes English", result.Error);
+        Assert.Matches(@"^\[00:00\.\d\d --> 00:0\d\.\d\d\] \w", result.Output);
+    }
+
     [Theory]
     [InlineData("--realtime")]
     [InlineData("--chunk", "0")]

@@ -89,6 +89,20 @@ public sealed class LocalAgreementTests
     }
 
     [Fact]
+    public void After_the_end_of_an_utterance_the_next_may_repeat_its_words()
+    {
+        var agreement = new LocalAgreement();
+        agreement.Update(Words("thank you"));
+        var first = agreement.EndUtterance(); // thank you, ending at 0.9 s
+
+        var next = Feed(agreement, Words("thank you very much", 1.5), Words("thank you very much indeed", 1.5));
+
+        Assert.Equal("thank you", Text(first));
+        Assert.Equal("thank you very much", Text(next));
+        Assert.Equal("indeed", Text(agreement.Tentative));
+    }
+
+    [Fact]
     public void Flush_commits_the_tentative_words()
     {
         var agreement = new LocalAgreement();

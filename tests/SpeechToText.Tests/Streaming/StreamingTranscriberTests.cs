@@ -91,6 +91,66 @@ public sealed class StreamingTranscriberTests(ITestOutputHelper output)
             recording.Read(destination) is > 0 and var read ? read : throw new AudioInputException(Name, "was unplugged");
     }
 
+    /// <summary>A quiet source that gives one chunk, then a second once <see cref="Open"/> is called, then waits until interrupted.</summary>
+    sealed class GatedSource : AudioSource
+    {
+        readonly ManualResetEventSlim _gate = new(), _interrupted = new();
+        int _reads;
+
+        public override string Name => "gated";
+
+        public override int SampleRate => Rate;
+
+        /// <summary>Samples given so far.</summary>
+        public int Delivered { get; private set; }
+
+        public void Open() => _gate.Set();
+
+        public override int Read(Span<float> destination)
+        {
+            int read = ++_reads;
+            if (read == 2)
+                _gate.Wait();
+            if (read > 2)
+            {
+                _interrupted.Wait();
+                return 0;
+            }
+            int count = Math.Min(destination.Length, Rate / 20);
+            destination[..count].Fill(1e-4f);
+            Delivered += count;
+            return count;
+        }
+
+        protected internal override void Interrupt() => _interrupted.Set();
+
+        protected override void Dispose(bool disposing)
+        {
+            _gate.Dispose();
+            _interrupted.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    [Fact]
+    public void Audio_arriving_as_a_live_stream_is_cancelled_is_still_heard()
+    {
+        using var recognizer = SpeechRecognizer.Load(Repository.BundledModel);
+        using var source = new GatedSource();
+        using var stop = new CancellationTokenSource();
+        int heard = 0;
+
+        var events = LiveTranscription.Run(recognizer.CreateStream(), source, chunk =>
+        {
+            heard += chunk.Length;
+            stop.Cancel(); // at the first chunk, as the second is being read
+            source.Open();
+        }, stop.Token).ToList();
+
+        Assert.Equal(source.Delivered, heard);
+        Assert.Empty(events); // nothing was said
+    }
+
     [Fact]
     public void A_replayed_source_that_fails_has_what_it_delivered_committed_before_the_failure()
     {
@@ -136,6 +196,21 @@ public sealed class StreamingTranscriberTests(ITestOutputHelper output)
         }
         Assert.Equal(2, events.OfType<EndOfUtterance>().Count());
         Assert.IsType<EndOfUtterance>(events[^1]);
+    }
+
+    [Fact]
+    public void A_stream_that_begins_mid_sentence_keeps_the_sentence()
+    {
+        using var recognizer = SpeechRecognizer.Load(Repository.BundledModel);
+        var samples = AudioInput.ReadAll(Repository.Sample("long.wav"));
+        // The second sentence from a quarter of a second in (it begins at 6.0 s), and the pause after it.
+        var clip = samples[(int)(6.25 * Rate)..(int)(8.6 * Rate)];
+
+        var (events, _) = Stream(recognizer.CreateStream(), clip, Rate / 10);
+
+        string text = CommittedText(events);
+        output.WriteLine(text);
+        Assert.True(WordErrorRateOf("move along on a luge or toboggan", text) <= 0.45, text);
     }
 
     [Fact]
