@@ -127,18 +127,7 @@ public sealed class StreamingTranscriber
             throw new InvalidOperationException("The stream was completed; start a new one.");
         var changes = _voice.Push(samples);
         _frames.AddRange(_mel.Push(samples));
-        var events = new List<StreamingEvent>();
-        foreach (var change in changes)
-        {
-            if (change.IsSpeech)
-            {
-                // The silence before it goes but for the pre-roll, however much of it one push brought.
-                _speech = true;
-                Cut(Frame(change.Seconds - _options.PreRollSeconds));
-            }
-            else if (_speech)
-                events.AddRange(EndUtterance(change.Seconds, cancellation));
-        }
+        var events = Follow(changes, cancellation);
         if (!_speech)
             DropSilence();
         else if (StreamFrames - _decodedUpTo >= _options.MinimumChunkSeconds * FramesPerSecond)
@@ -153,8 +142,28 @@ public sealed class StreamingTranscriber
             return [];
         _completed = true;
         _frames.AddRange(_mel.Complete());
-        var end = _voice.Complete();
-        return _speech ? EndUtterance(end.Count > 0 ? end[0].Seconds : StreamFrames / (double)FramesPerSecond, cancellation) : [];
+        var events = Follow(_voice.Complete(), cancellation);
+        if (_speech) // an utterance whose end a cancelled decode left unfinished
+            events.AddRange(EndUtterance(StreamFrames / (double)FramesPerSecond, cancellation));
+        return events;
+    }
+
+    /// <summary>Begins an utterance where speech begins (after the pre-roll) and ends it where speech ends.</summary>
+    List<StreamingEvent> Follow(IReadOnlyList<VoiceActivityChange> changes, CancellationToken cancellation)
+    {
+        var events = new List<StreamingEvent>();
+        foreach (var change in changes)
+        {
+            if (change.IsSpeech)
+            {
+                // The silence before it goes but for the pre-roll, however much of it one push brought.
+                _speech = true;
+                Cut(Frame(change.Seconds - _options.PreRollSeconds));
+            }
+            else if (_speech)
+                events.AddRange(EndUtterance(change.Seconds, cancellation));
+        }
+        return events;
     }
 
     /// <summary>Decodes the buffer, commits what two decodes agree on, and cuts the buffer when it is long.</summary>
