@@ -60,6 +60,9 @@ public sealed class VoiceActivityDetector
     /// <summary>Seconds of audio judged so far (whole frames; at the start of a stream, less than was pushed).</summary>
     public double Seconds => _frames / 100.0;
 
+    /// <summary>Seconds of audio heard and not judged yet: an audible stream's first frames, until their background is known.</summary>
+    public double UnjudgedSeconds => (_unjudged?.Count ?? 0) / 100.0;
+
     /// <summary>Classifies <paramref name="samples"/> and returns the changes they complete, in order.</summary>
     public IReadOnlyList<VoiceActivityChange> Push(ReadOnlySpan<float> samples)
     {

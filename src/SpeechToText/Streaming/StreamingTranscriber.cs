@@ -252,7 +252,7 @@ public sealed class StreamingTranscriber
     }
 
     /// <summary>Keeps only the pre-roll of a buffer without speech, and what the voice detector has not judged yet.</summary>
-    void DropSilence() => Cut(Frame(_voice.Seconds - _options.PreRollSeconds));
+    void DropSilence() => Cut(StreamFrames - Frame(_options.PreRollSeconds + _voice.UnjudgedSeconds));
 
     /// <summary>
     /// Drops the buffer's frames before stream frame <paramref name="frame"/>; the committed words that now lie
