@@ -70,8 +70,8 @@ public sealed record DecodingOptions
     /// </summary>
     public bool CarryInitialPrompt { get; init; }
 
-    /// <summary>The latest time in seconds the first timestamp of a window may have.</summary>
-    public double MaxInitialTimestamp { get; init; } = 1.0;
+    /// <summary>The latest time in seconds the first timestamp of a window may have; 0 for no limit.</summary>
+    public double MaxInitialTimestamp { get; init; } = TimestampRules.DefaultMaxInitialTimestamp;
 
     /// <summary>Whether to time each word from the cross-attention (<see cref="WordAligner"/>) and give segments their words.</summary>
     public bool WordTimestamps { get; init; }
@@ -153,6 +153,8 @@ public sealed record DecodingOptions
         }
         if (HallucinationSilenceThreshold is { } silence && !(silence >= 0 && double.IsFinite(silence)))
             throw Invalid($"The hallucination silence threshold must be a finite number of seconds, 0 or more; {silence} was given.");
+        if (!(MaxInitialTimestamp >= 0 && double.IsFinite(MaxInitialTimestamp)))
+            throw Invalid($"The maximum initial timestamp must be a finite number of seconds, 0 (no limit) or more; {MaxInitialTimestamp} was given.");
         if (MaxTokensPerWindow < 1)
             throw Invalid($"The most tokens per window must be at least 1; {MaxTokensPerWindow} was given.");
     }

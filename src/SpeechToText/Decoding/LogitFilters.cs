@@ -116,6 +116,13 @@ public sealed class TimestampRules(SpecialTokens special, int? maxInitialTimesta
     /// <summary>The default maximum initial timestamp: 1 s, i.e. index 50.</summary>
     public const double DefaultMaxInitialTimestamp = 1.0;
 
+    /// <summary>
+    /// The index of the latest timestamp allowed first for a maximum of <paramref name="seconds"/> (rounded half to
+    /// even, as the reference rounds), or null for no limit: the reference sets none for 0.
+    /// </summary>
+    public static int? MaxInitialTimestampIndex(double seconds) =>
+        seconds > 0 ? (int)Math.Round(seconds / SpecialTokens.SecondsPerTimestamp) : null;
+
     /// <inheritdoc />
     public void Apply(Span<float> logits, IReadOnlyList<int> sampled)
     {

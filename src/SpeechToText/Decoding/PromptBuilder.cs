@@ -15,14 +15,18 @@ public sealed class PromptBuilder(SpecialTokens special, int textContext)
     /// The previous text for a window: the <paramref name="history"/> (the initial prompt's <paramref name="initialTokens"/>
     /// tokens, then every segment's) from <paramref name="resetSince"/> on; with <paramref name="carryInitialPrompt"/>,
     /// the initial prompt always, then as much of the later history since the reset as leaves room for it.
+    /// An initial prompt that fills the room itself is followed as the reference follows it (its slice
+    /// <c>later[-room:]</c> counts a room of 0 as all of the later history and a room of -n as all but its first n
+    /// tokens); <see cref="Build"/> then keeps the last <see cref="MaxPreviousTokens"/> tokens of it all.
     /// </summary>
     public IReadOnlyList<int> Previous(IReadOnlyList<int> history, int initialTokens, int resetSince, bool carryInitialPrompt)
     {
         if (!carryInitialPrompt || initialTokens == 0)
             return [.. history.Skip(resetSince)];
-        int room = Math.Max(0, MaxPreviousTokens - initialTokens);
+        int room = MaxPreviousTokens - initialTokens;
         var later = history.Skip(Math.Max(initialTokens, resetSince)).ToList();
-        return [.. history.Take(initialTokens), .. later.Skip(Math.Max(0, later.Count - room))];
+        var kept = room > 0 ? later.Skip(Math.Max(0, later.Count - room)) : later.Skip(-room);
+        return [.. history.Take(initialTokens), .. kept];
     }
 
     /// <summary>The prompt and the index of &lt;|startoftranscript|&gt; in it.</summary>

@@ -345,8 +345,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             filters.Add(SuppressTokens.Default(tokenizer));
         if (options.Timestamps)
         {
-            int maxInitial = (int)Math.Round(options.MaxInitialTimestamp / SpecialTokens.SecondsPerTimestamp);
-            filters.Add(new TimestampRules(special, maxInitial));
+            filters.Add(new TimestampRules(special, TimestampRules.MaxInitialTimestampIndex(options.MaxInitialTimestamp)));
             filters.Add(new PreferTimestamps(special));
         }
         else

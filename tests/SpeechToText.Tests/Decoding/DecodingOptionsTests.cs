@@ -10,6 +10,7 @@ public sealed class DecodingOptionsTests
         new DecodingOptions().Validate();
         new DecodingOptions { BeamSize = 5, Temperatures = [0.0], LanguageModelWeight = 0, BestOf = 1, MaxTokensPerWindow = 1 }.Validate();
         new DecodingOptions { Language = "DE" }.Validate(); // codes are read case-blind, as the tokenizer reads them
+        new DecodingOptions { MaxInitialTimestamp = 0 }.Validate(); // no limit
     }
 
     public static TheoryData<DecodingOptions, string> Impossible => new()
@@ -26,6 +27,8 @@ public sealed class DecodingOptionsTests
         { new DecodingOptions { Language = "xx" }, "Unknown language \"xx\"; use a code such as en" },
         { new DecodingOptions { Language = "english" }, "Unknown language \"english\"" },
         { new DecodingOptions { MaxTokensPerWindow = 0 }, "most tokens per window must be at least 1; 0 was given" },
+        { new DecodingOptions { MaxInitialTimestamp = -1 }, "maximum initial timestamp must be a finite number of seconds, 0 (no limit) or more; -1 was given" },
+        { new DecodingOptions { MaxInitialTimestamp = double.NaN }, "maximum initial timestamp must be a finite number of seconds, 0 (no limit) or more; NaN was given" },
     };
 
     [Theory]

@@ -91,6 +91,21 @@ public class TranscriberTests(WhisperTokenizerTests.Gpt2Vocabulary vocabulary) :
     }
 
     [Fact]
+    public void A_carried_initial_prompt_that_fills_the_room_is_followed_as_the_reference_slices_the_history()
+    {
+        var builder = new PromptBuilder(_tokenizer.Special, 448);
+        int[] exactlyFull = [.. Enumerable.Range(1, 223), .. Enumerable.Range(1000, 10)];
+        int[] tooLong = [.. Enumerable.Range(1, 228), .. Enumerable.Range(1000, 10)];
+
+        // Room 0: the whole later history follows; room -5: all of it but its first five tokens.
+        Assert.Equal(exactlyFull, builder.Previous(exactlyFull, 223, resetSince: 0, carryInitialPrompt: true));
+        Assert.Equal([.. Enumerable.Range(1, 228), .. Enumerable.Range(1005, 5)], builder.Previous(tooLong, 228, resetSince: 0, carryInitialPrompt: true));
+        // The prompt then keeps the last 223 tokens of it.
+        var (tokens, start) = builder.Build(builder.Previous(tooLong, 228, 0, true), null, DecodingTask.Transcribe, timestamps: true);
+        Assert.Equal([.. Enumerable.Range(11, 218), .. Enumerable.Range(1005, 5)], tokens.Skip(1).Take(start - 1));
+    }
+
+    [Fact]
     public void Multilingual_prompts_name_the_language_and_the_task()
     {
         var special = SpecialTokens.ForVocabularySize(51865);
