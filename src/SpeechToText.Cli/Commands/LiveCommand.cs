@@ -67,8 +67,8 @@ internal static class LiveCommand
                 return ExitCode.Ok;
             }
             string? inputPath = parsed.GetValue(input);
-            if (parsed.GetValue(realtime) && inputPath == null)
-                throw new UsageException("--realtime needs --input FILE");
+            if (parsed.GetValue(realtime) && inputPath is null or AudioInput.StandardInput)
+                throw new UsageException("--realtime needs --input FILE (standard input arrives at its writer's pace)");
             string? outputPath = parsed.GetValue(outputFile);
             var outputFormat = OutputFormat(parsed.GetValue(format), outputPath);
             double chunkSeconds = parsed.GetValue(chunk);
@@ -116,7 +116,7 @@ internal static class LiveCommand
             loggers.CreateLogger("live").LogInformation("{Source}: {Seconds:F1} s of audio, {Words} words committed", source.Name, session.AudioSeconds, session.Words.Count);
             if (parsed.GetValue(stats))
             {
-                session.WriteStatistics(error, measured: inputPath == null || parsed.GetValue(realtime));
+                session.WriteStatistics(error, UnmeasuredLatency(inputPath, parsed.GetValue(realtime)));
                 if (inputPath is not null and not AudioInput.StandardInput)
                     WriteAccuracy(error, recognizer, inputPath, streaming.Decoding, session.Text, referenceText, cancellation);
             }
@@ -124,6 +124,14 @@ internal static class LiveCommand
         }, cancellation)));
         return command;
     }
+
+    /// <summary>Why word latency cannot be measured on <paramref name="input"/>, or null when it arrives in real time.</summary>
+    static string? UnmeasuredLatency(string? input, bool realtime) => input switch
+    {
+        null => null,
+        AudioInput.StandardInput => "standard input may arrive faster than real time",
+        _ => realtime ? null : "the input was read faster than real time; add --realtime",
+    };
 
     static AudioSource Open(string? input, bool realtime, string device)
     {
@@ -220,11 +228,12 @@ internal static class LiveCommand
             AverageLogProbability: words.Average(w => Math.Log(Math.Max(w.Probability, 1e-10))), NoSpeechProbability: 0,
             Temperature: 0, CompressionRatio: 0, Words: [.. words]);
 
-        public void WriteStatistics(TextWriter error, bool measured)
+        /// <summary>Writes the committed words' latency, or <paramref name="unmeasured"/>: why it is not measured.</summary>
+        public void WriteStatistics(TextWriter error, string? unmeasured)
         {
-            if (!measured)
+            if (unmeasured != null)
             {
-                error.WriteLine("latency: not measured (the input was read faster than real time; add --realtime)");
+                error.WriteLine($"latency: not measured ({unmeasured})");
                 return;
             }
             if (_latencies.Count == 0)

@@ -48,10 +48,11 @@ public sealed class LiveCommandTests : IDisposable
         var samples = SpeechToText.Audio.AudioInput.ReadAll(Repository.Sample("short.wav"));
         string pcm = _temp.Write("short.pcm", [.. samples.SelectMany(s => BitConverter.GetBytes((short)Math.Round(s * 32767)))]);
 
-        var result = SttCommandLine.RunProcess(null, pcm, "live", "--input", "-");
+        var result = SttCommandLine.RunProcess(null, pcm, "live", "--input", "-", "--stats");
 
         Assert.True(result.ExitCode == ExitCode.Ok, result.Error);
         Assert.Contains($"stdin: {samples.Length / 16000.0:F1} s of audio", result.Error);
+        Assert.Contains("latency: not measured (standard input may arrive faster than real time)", result.Error);
         Assert.Matches(@"^\[00:00\.\d\d --> 00:0\d\.\d\d\] \w", result.Output);
     }
 
@@ -67,6 +68,7 @@ public sealed class LiveCommandTests : IDisposable
 
     [Theory]
     [InlineData("--realtime")]
+    [InlineData("--input", "-", "--realtime")]
     [InlineData("--chunk", "0")]
     [InlineData("--format", "srt")]
     [InlineData("--input", "x.wav", "--output", "transcript.unknown")]
