@@ -116,7 +116,7 @@ internal static class LiveCommand
             loggers.CreateLogger("live").LogInformation("{Source}: {Seconds:F1} s of audio, {Words} words committed", source.Name, session.AudioSeconds, session.Words.Count);
             if (parsed.GetValue(stats))
             {
-                session.WriteStatistics(error, UnmeasuredLatency(inputPath, parsed.GetValue(realtime)));
+                session.WriteStatistics(error, UnmeasuredLatency(inputPath, replay));
                 if (inputPath is not null and not AudioInput.StandardInput)
                     WriteAccuracy(error, recognizer, inputPath, streaming.Decoding, session.Text, referenceText, cancellation);
             }
@@ -125,13 +125,14 @@ internal static class LiveCommand
         return command;
     }
 
-    /// <summary>Why word latency cannot be measured on <paramref name="input"/>, or null when it arrives in real time.</summary>
-    static string? UnmeasuredLatency(string? input, bool realtime) => input switch
-    {
-        null => null,
-        AudioInput.StandardInput => "standard input may arrive faster than real time",
-        _ => realtime ? null : "the input was read faster than real time; add --realtime",
-    };
+    /// <summary>
+    /// Why word latency cannot be measured on <paramref name="input"/> (<paramref name="replayed"/> when a file is read
+    /// faster than real time), or null when it arrives in real time.
+    /// </summary>
+    static string? UnmeasuredLatency(string? input, bool replayed) =>
+        replayed ? "the input was read faster than real time; add --realtime"
+        : input == AudioInput.StandardInput ? "standard input may arrive faster than real time"
+        : null;
 
     static AudioSource Open(string? input, bool realtime, string device)
     {
