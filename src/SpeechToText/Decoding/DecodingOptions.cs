@@ -61,7 +61,7 @@ public sealed record DecodingOptions
     /// <summary>Whether each window is prompted with the text before it.</summary>
     public bool ConditionOnPreviousText { get; init; } = true;
 
-    /// <summary>Text to prompt the first window with (spelling, names, style).</summary>
+    /// <summary>Text to prompt the first window with (spelling, names, style); an empty one prompts with a space, as the reference does.</summary>
     public string? InitialPrompt { get; init; }
 
     /// <summary>

@@ -81,9 +81,7 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
             ?? (int)(special.StartOfPrevious == SpecialTokens.Absent ? model.Decoder.Context - 1 : model.Decoder.Context / 2);
         int maxWindowFrames = MaxWindowFrames;
         var random = new Random(options.Seed);
-        var history = new List<int>();
-        if (options.InitialPrompt is { Length: > 0 } initial)
-            history.AddRange(InitialPromptTokens(initial) ?? []);
+        var history = InitialHistory(tokenizer, options.InitialPrompt);
         int initialTokens = history.Count;
         int promptResetSince = 0;
         double lastSpeech = 0;
@@ -277,11 +275,11 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
         var special = tokenizer.Special;
         if (!special.Multilingual && options.Language is { } language && !language.Equals("en", StringComparison.OrdinalIgnoreCase))
             logger.LogWarning("the model is English-only: the language \"{Language}\" is not used; it transcribes English", language);
-        if (options.InitialPrompt is { Length: > 0 } initial)
+        if (options.InitialPrompt is { } initial)
         {
             if (special.StartOfPrevious == SpecialTokens.Absent)
                 logger.LogWarning("the model takes no previous text (it has no <|startofprev|> token): the initial prompt is not used");
-            else if (InitialPromptTokens(initial) == null)
+            else if (InitialPromptTokens(tokenizer, initial) == null)
                 logger.LogWarning("the model's vocabulary cannot spell the initial prompt: it is not used");
         }
         if (options.HallucinationSilenceThreshold != null && !options.WordTimestamps)
@@ -326,8 +324,15 @@ public sealed class Transcriber(WhisperModel model, WhisperTokenizer tokenizer, 
     (double Characters, double Words) FusionWeights(DecodingOptions options) =>
         languageModels?.FusionWeights(options.LanguageModelWeight, options.WordLanguageModelWeight) ?? (0, 0);
 
+    /// <summary>
+    /// The history the first window is prompted with: none without an initial prompt, else the prompt's tokens. As
+    /// in the reference, an empty prompt is still a prompt (of a space), and one the vocabulary cannot spell is none.
+    /// </summary>
+    internal static List<int> InitialHistory(WhisperTokenizer tokenizer, string? initialPrompt) =>
+        initialPrompt == null ? [] : [.. InitialPromptTokens(tokenizer, initialPrompt) ?? []];
+
     /// <summary>The tokens of an initial prompt (as previous text, after a space), or null when the vocabulary cannot spell it.</summary>
-    IReadOnlyList<int>? InitialPromptTokens(string initial) => tokenizer.TryEncode(" " + initial.Trim());
+    static IReadOnlyList<int>? InitialPromptTokens(WhisperTokenizer tokenizer, string initial) => tokenizer.TryEncode(" " + initial.Trim());
 
     /// <summary>The language model's fusion under <paramref name="options"/>; null without a language model or at weight 0.</summary>
     LanguageModelFusion? Fusion(DecodingOptions options) =>

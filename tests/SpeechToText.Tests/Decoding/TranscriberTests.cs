@@ -106,6 +106,15 @@ public class TranscriberTests(WhisperTokenizerTests.Gpt2Vocabulary vocabulary) :
     }
 
     [Fact]
+    public void An_empty_initial_prompt_still_prompts_with_a_space_as_the_reference_does()
+    {
+        Assert.Empty(Transcriber.InitialHistory(_tokenizer, null));
+        Assert.Equal([220], Transcriber.InitialHistory(_tokenizer, "")); // the reference encodes " " + "".strip()
+        Assert.Equal([220], Transcriber.InitialHistory(_tokenizer, " \n "));
+        Assert.Equal(_tokenizer.Encode(" a compass"), Transcriber.InitialHistory(_tokenizer, "  a compass\n"));
+    }
+
+    [Fact]
     public void Multilingual_prompts_name_the_language_and_the_task()
     {
         var special = SpecialTokens.ForVocabularySize(51865);
