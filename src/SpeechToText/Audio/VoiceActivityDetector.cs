@@ -41,6 +41,7 @@ public sealed class VoiceActivityDetector
     int _run;           // consecutive frames disagreeing with the current state
     long _runStart;     // the frame where that run began
     List<double>? _unjudged = [];  // the levels of an audible stream's first frames, until their background is known
+    long _known;        // the first frames whose levels the background holds in advance (a whole recording's)
 
     /// <summary>dB above the background a frame must be to count as loud (default 12).</summary>
     public double ThresholdDb { get; init; } = 12;
@@ -105,6 +106,7 @@ public sealed class VoiceActivityDetector
         var detector = new VoiceActivityDetector { _unjudged = null };
         for (int i = 0; i + FrameSamples <= samples.Length && i < HistoryFrames * FrameSamples; i += FrameSamples)
             detector._history.Enqueue(Level(samples.Slice(i, FrameSamples)));
+        detector._known = detector._history.Count;
         var changes = detector.Push(samples).Concat(detector.Complete()).ToList();
         return [.. Enumerable.Range(0, changes.Count / 2).Select(i => (changes[2 * i].Seconds, changes[2 * i + 1].Seconds))];
     }
@@ -133,7 +135,8 @@ public sealed class VoiceActivityDetector
 
     VoiceActivityChange? Classify(double level)
     {
-        Remember(level);
+        if (_frames >= _known)
+            Remember(level);
         return Decide(level);
     }
 

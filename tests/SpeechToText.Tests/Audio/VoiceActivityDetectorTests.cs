@@ -165,4 +165,17 @@ public sealed class VoiceActivityDetectorTests
         Assert.Equal(1.5, regions[0].End, 0.01);
         Assert.Equal(2.5, regions[1].Start, 0.01);
     }
+
+    [Fact]
+    public void A_recording_shorter_than_five_seconds_is_its_own_background_each_frame_counted_once()
+    {
+        // 260 of 300 frames loud: the 10th percentile of the whole recording is still its quiet end. Counting the
+        // frames judged so far twice would raise the background to the speech's level after its first second.
+        var samples = Signal(3, background: 0.0003, (0.0, 2.6, 0.1));
+
+        var (start, end) = Assert.Single(VoiceActivityDetector.Regions(samples));
+
+        Assert.Equal(0, start, 0.01);
+        Assert.Equal(2.6, end, 0.01);
+    }
 }
