@@ -41,7 +41,7 @@ public sealed class VoiceActivityDetector
     int _run;           // consecutive frames disagreeing with the current state
     long _runStart;     // the frame where that run began
     List<double>? _unjudged = [];  // the levels of an audible stream's first frames, until their background is known
-    long _known;        // the first frames whose levels the background holds in advance (a whole recording's)
+    long _known;        // how many first frames the background already holds (Regions pre-fills it), not remembered again
 
     /// <summary>dB above the background a frame must be to count as loud (default 12).</summary>
     public double ThresholdDb { get; init; } = 12;
