@@ -75,7 +75,7 @@ public class SpeechRecognizerTests
             File.Copy(file, directory.File(Path.GetFileName(file)));
         string head = directory.File(CtcHead.FileName);
         var saved = SafeTensorsFile.Read(head);
-        long width = saved["weight"].shape[1];
+        int width = (int)System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(directory.File("config.json")))!["d_model"]!; // the model's width, not the head's
         SafeTensorsFile.Write(head, new Dictionary<string, TorchSharp.torch.Tensor> { ["weight"] = saved["weight"][..5], ["bias"] = saved["bias"] });
 
         var error = Assert.Throws<InvalidDataException>(() => SpeechRecognizer.Load(directory.Path));
